@@ -1,0 +1,3 @@
+from eduinnov import create_app
+
+app = create_app()

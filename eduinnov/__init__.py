@@ -1,0 +1,56 @@
+"""eduinnov: talent-cultivation frameworks, achievements and innovation-ability evaluation."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+from eduinnov.config import ROOT, Config, config_from_env
+
+# Each domain's views module exposes ``bp``; CLI modules expose ``cli`` (a click group or command).
+BLUEPRINTS = (
+    "eduinnov.auth.views",
+    "eduinnov.programs.views",
+    "eduinnov.frameworks.views",
+    "eduinnov.achievements.views",
+    "eduinnov.core.views",
+)
+CLI_MODULES = (
+    "eduinnov.seed",
+    "eduinnov.auth.cli",
+)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the Flask application."""
+    config = config or config_from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(config.INSTANCE_DIR),
+    )
+    app.config.from_object(config)
+    app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
+
+    from eduinnov import models, navigation  # noqa: F401  (models: register every table)
+    from eduinnov.auth import login as auth_login
+    from eduinnov.core import jinja, web
+    from eduinnov.core.i18n import select_locale
+    from eduinnov.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    auth_login.init_app(app, login_manager)
+    web.init_app(app)
+    jinja.init_app(app)
+    navigation.init_app(app)
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(name).bp)
+    for name in CLI_MODULES:
+        app.cli.add_command(importlib.import_module(name).cli)
+    return app

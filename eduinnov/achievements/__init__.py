@@ -1,0 +1,1 @@
+"""Student achievements: training projects, publications, patents, awards; evidence; verification."""

@@ -1,0 +1,316 @@
+"""Achievements of every kind in one table, their students, evidence files and verification state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eduinnov.core.i18n import register_labels
+from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type
+from eduinnov.extensions import db
+
+if TYPE_CHECKING:
+    from eduinnov.auth.models import User
+    from eduinnov.programs.models import Program, Student
+
+
+class AchievementKind(LabelledEnum):
+    PROJECT = "project"
+    PUBLICATION = "publication"
+    PATENT = "patent"
+    AWARD = "award"
+
+
+register_labels(AchievementKind, {
+    AchievementKind.PROJECT: _l("Innovation and entrepreneurship training project"),
+    AchievementKind.PUBLICATION: _l("Publication"),
+    AchievementKind.PATENT: _l("Patent"),
+    AchievementKind.AWARD: _l("Competition award"),
+})
+
+
+class Level(LabelledEnum):
+    """Level of a training project or a competition (national / provincial / university)."""
+
+    INTERNATIONAL = "international"
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    UNIVERSITY = "university"
+
+
+register_labels(Level, {
+    Level.INTERNATIONAL: _l("International"),
+    Level.NATIONAL: _l("National"),
+    Level.PROVINCIAL: _l("Provincial"),
+    Level.UNIVERSITY: _l("University"),
+})
+
+
+class ProjectType(LabelledEnum):
+    INNOVATION_TRAINING = "innovation_training"
+    ENTREPRENEURSHIP_TRAINING = "entrepreneurship_training"
+    ENTREPRENEURSHIP_PRACTICE = "entrepreneurship_practice"
+
+
+register_labels(ProjectType, {
+    ProjectType.INNOVATION_TRAINING: _l("Innovation training"),
+    ProjectType.ENTREPRENEURSHIP_TRAINING: _l("Entrepreneurship training"),
+    ProjectType.ENTREPRENEURSHIP_PRACTICE: _l("Entrepreneurship practice"),
+})
+
+
+class ProjectStatus(LabelledEnum):
+    APPROVED = "approved"
+    IN_PROGRESS = "in_progress"
+    CONCLUDED = "concluded"
+
+
+register_labels(ProjectStatus, {
+    ProjectStatus.APPROVED: _l("Approved"),
+    ProjectStatus.IN_PROGRESS: _l("In progress"),
+    ProjectStatus.CONCLUDED: _l("Concluded"),
+})
+
+
+class Indexing(LabelledEnum):
+    SCI = "SCI"
+    SSCI = "SSCI"
+    EI = "EI"
+    CSSCI = "CSSCI"
+    PKU_CORE = "PKU_CORE"
+    CSCD = "CSCD"
+    OTHER = "OTHER"
+
+
+register_labels(Indexing, {
+    Indexing.SCI: "SCI",
+    Indexing.SSCI: "SSCI",
+    Indexing.EI: "EI",
+    Indexing.CSSCI: "CSSCI",
+    Indexing.PKU_CORE: _l("PKU core journal"),
+    Indexing.CSCD: "CSCD",
+    Indexing.OTHER: _l("Other"),
+})
+
+
+class PatentType(LabelledEnum):
+    INVENTION = "invention"
+    UTILITY_MODEL = "utility_model"
+    DESIGN = "design"
+
+
+register_labels(PatentType, {
+    PatentType.INVENTION: _l("Invention"),
+    PatentType.UTILITY_MODEL: _l("Utility model"),
+    PatentType.DESIGN: _l("Design"),
+})
+
+
+class PatentStatus(LabelledEnum):
+    APPLIED = "applied"
+    GRANTED = "granted"
+
+
+register_labels(PatentStatus, {
+    PatentStatus.APPLIED: _l("Applied"),
+    PatentStatus.GRANTED: _l("Granted"),
+})
+
+
+class PrizeRank(LabelledEnum):
+    GRAND = "grand"
+    FIRST = "first"
+    SECOND = "second"
+    THIRD = "third"
+    HONOURABLE = "honourable"
+
+
+register_labels(PrizeRank, {
+    PrizeRank.GRAND: _l("Grand prize"),
+    PrizeRank.FIRST: _l("First prize"),
+    PrizeRank.SECOND: _l("Second prize"),
+    PrizeRank.THIRD: _l("Third prize"),
+    PrizeRank.HONOURABLE: _l("Honourable mention"),
+})
+
+
+class VerificationStatus(LabelledEnum):
+    CLAIMED = "claimed"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+register_labels(VerificationStatus, {
+    VerificationStatus.CLAIMED: _l("Claimed"),
+    VerificationStatus.VERIFIED: _l("Verified"),
+    VerificationStatus.REJECTED: _l("Rejected"),
+})
+
+
+class ParticipantRole(LabelledEnum):
+    LEADER = "leader"
+    MEMBER = "member"
+    AUTHOR = "author"
+    INVENTOR = "inventor"
+
+
+register_labels(ParticipantRole, {
+    ParticipantRole.LEADER: _l("Leader"),
+    ParticipantRole.MEMBER: _l("Member"),
+    ParticipantRole.AUTHOR: _l("Author"),
+    ParticipantRole.INVENTOR: _l("Inventor"),
+})
+
+
+class Achievement(TimestampMixin, db.Model):
+    """One achievement of one or more students; columns of other kinds stay NULL."""
+
+    __tablename__ = "achievements"
+    __audited__ = True
+    __table_args__ = (
+        Index("ix_achievements_program_kind", "program_id", "kind", "verification_status"),
+        CheckConstraint("year BETWEEN 1950 AND 2100", name="year_range"),
+        CheckConstraint("funding IS NULL OR funding >= 0", name="funding_nonnegative"),
+        CheckConstraint("kind <> 'project' OR level IS NOT NULL", name="project_has_level"),
+        CheckConstraint("kind <> 'award' OR level IS NOT NULL", name="award_has_level"),
+        CheckConstraint("kind <> 'patent' OR patent_type IS NOT NULL", name="patent_has_type"),
+        CheckConstraint(
+            "verification_status = 'claimed' OR (verified_by_id IS NOT NULL AND verified_at IS NOT NULL)",
+            name="decision_recorded",
+        ),
+        CheckConstraint(
+            "verification_status <> 'rejected' OR verification_note IS NOT NULL", name="rejection_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[AchievementKind] = mapped_column(enum_type(AchievementKind))
+    title: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    # Projects and awards
+    level: Mapped[Level | None] = mapped_column(enum_type(Level))
+    # Projects
+    project_type: Mapped[ProjectType | None] = mapped_column(enum_type(ProjectType))
+    project_status: Mapped[ProjectStatus | None] = mapped_column(enum_type(ProjectStatus))
+    project_number: Mapped[str | None] = mapped_column(String(64))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    funding: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # Publications
+    venue: Mapped[str | None] = mapped_column(String(300))
+    doi: Mapped[str | None] = mapped_column(String(200), index=True)
+    indexing: Mapped[Indexing | None] = mapped_column(enum_type(Indexing))
+    # Patents
+    patent_type: Mapped[PatentType | None] = mapped_column(enum_type(PatentType))
+    patent_status: Mapped[PatentStatus | None] = mapped_column(enum_type(PatentStatus))
+    application_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    application_date: Mapped[date | None] = mapped_column(Date)
+    grant_number: Mapped[str | None] = mapped_column(String(32))
+    grant_date: Mapped[date | None] = mapped_column(Date)
+    # Awards
+    competition: Mapped[str | None] = mapped_column(String(300))
+    prize_rank: Mapped[PrizeRank | None] = mapped_column(enum_type(PrizeRank))
+    award_date: Mapped[date | None] = mapped_column(Date)
+
+    # Verification: claimed -> verified / rejected
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        enum_type(VerificationStatus), default=VerificationStatus.CLAIMED
+    )
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verification_note: Mapped[str | None] = mapped_column(Text)
+
+    program: Mapped[Program] = relationship()
+    supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    participants: Mapped[list[AchievementParticipant]] = relationship(
+        back_populates="achievement", cascade="all, delete-orphan", order_by="AchievementParticipant.rank"
+    )
+    evidence_files: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="achievement", cascade="all, delete-orphan", order_by="EvidenceFile.created_at"
+    )
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.verification_status == VerificationStatus.CLAIMED
+
+    def __repr__(self) -> str:
+        return f"<Achievement {self.id} {self.kind.value} {self.title[:30]!r}>"
+
+
+class AchievementParticipant(db.Model):
+    """A student named on an achievement, with role and author / member rank (1 = first)."""
+
+    __tablename__ = "achievement_participants"
+    __table_args__ = (
+        UniqueConstraint("achievement_id", "student_id"),
+        CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    role: Mapped[ParticipantRole] = mapped_column(enum_type(ParticipantRole), default=ParticipantRole.MEMBER)
+    rank: Mapped[int] = mapped_column(Integer, default=1)
+    is_corresponding: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    achievement: Mapped[Achievement] = relationship(back_populates="participants")
+    student: Mapped[Student] = relationship()
+
+    @property
+    def program_id(self) -> int:
+        return self.achievement.program_id
+
+
+class EvidenceFile(TimestampMixin, db.Model):
+    """An uploaded evidence file, stored under a generated name outside the static folder."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    achievement: Mapped[Achievement] = relationship(back_populates="evidence_files")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def program_id(self) -> int:
+        return self.achievement.program_id
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")

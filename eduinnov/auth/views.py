@@ -1,0 +1,160 @@
+"""Login, logout, password, language; account administration for admins."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from eduinnov.auth import services
+from eduinnov.auth.access import require_role
+from eduinnov.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm, UserForm
+from eduinnov.auth.models import MembershipRole, Role, User
+from eduinnov.core.errors import DomainError
+from eduinnov.core.i18n import LANGUAGES
+from eduinnov.core.pagination import paginate
+from eduinnov.core.web import is_safe_redirect
+from eduinnov.extensions import db
+from eduinnov.programs.models import Program, Student
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        cfg = current_app.config
+        try:
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "unknown",
+                max_per_account=cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+                max_per_address=cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                window=cfg["LOGIN_FAILURE_WINDOW"],
+            )
+        except services.LoginRefused as exc:
+            flash(str(exc), "danger")
+            return render_template("auth/login.html", form=form), 200
+        login_user(user, remember=form.remember.data)
+        target = form.next.data
+        return redirect(target if is_safe_redirect(target) else url_for("core.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.log_out_everywhere(current_user)
+    logout_user()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    form = LanguageForm()
+    if not form.validate_on_submit() or form.lang.data not in LANGUAGES:
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.locale = form.lang.data
+    target = form.next.data
+    response = redirect(target if is_safe_redirect(target) else url_for("core.home"))
+    response.set_cookie("lang", form.lang.data, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except DomainError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            # The token changed: log in again with it so this browser stays logged in, others do not.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed. Other sessions were logged out."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("auth/password.html", form=form)
+
+
+# --- administration of accounts (admins only) ---
+
+def _user_form(user: User | None = None) -> UserForm:
+    form = UserForm(obj=user)
+    students = db.session.scalars(select(Student).order_by(Student.student_no).limit(5000))
+    form.student_id.choices = [("", "—")] + [(str(s.id), s.display_name) for s in students]
+    if user is not None and request.method == "GET":
+        form.role.data = user.role.value
+        form.is_active.data = user.is_active_account
+        form.locale.data = user.locale or ""
+        form.student_id.data = user.student_id
+    return form
+
+
+@bp.route("/admin/users")
+@login_required
+def users():
+    require_role(current_user, Role.ADMIN)
+    page = paginate(services.list_users(request.args.get("q")), request.args.get("page"))
+    return render_template("auth/users.html", page=page, q=request.args.get("q", ""))
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def user_new():
+    require_role(current_user, Role.ADMIN)
+    form = _user_form()
+    form.password.flags.required = True
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                password=form.password.data or "", locale=form.locale.data or None,
+                student_id=form.student_id.data,
+            )
+        except DomainError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(_("Account created."), "success")
+            return redirect(url_for("auth.user_edit", user_id=user.id))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int):
+    require_role(current_user, Role.ADMIN)
+    user = db.session.get(User, user_id) or abort(404)
+    form = _user_form(user)
+    programs = list(db.session.scalars(select(Program).order_by(Program.code)))
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user, name=form.name.data, role=Role(form.role.data), is_active=form.is_active.data,
+                locale=form.locale.data or None, student_id=form.student_id.data,
+            )
+            if form.password.data:
+                services.check_password_strength(form.password.data)
+                user.set_password(form.password.data)
+            memberships = {}
+            for program in programs:
+                value = request.form.get(f"membership-{program.id}", "")
+                if value:
+                    memberships[program.id] = MembershipRole(value)
+            services.set_memberships(user, memberships)
+        except (DomainError, ValueError) as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(_("Account saved."), "success")
+            return redirect(url_for("auth.user_edit", user_id=user.id))
+    current = {m.program_id: m.role.value for m in user.memberships}
+    return render_template("auth/user_form.html", form=form, user=user, programs=programs,
+                           memberships=current, MembershipRole=MembershipRole)

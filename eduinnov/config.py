@@ -1,0 +1,119 @@
+"""Configuration classes; every value can be set from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("EDUINNOV_INSTANCE_DIR", ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_or_create_secret_key(instance_dir: Path) -> str:
+    """The secret key: from EDUINNOV_SECRET_KEY, else generated once and kept under ``instance/``."""
+    key = os.environ.get("EDUINNOV_SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    ENV_NAME = "development"
+    TESTING = False
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = int(os.environ.get("EDUINNOV_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    ALLOWED_EVIDENCE_TYPES = (
+        "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
+        "application/zip",  # docx / xlsx are zip containers; checked further in achievements.evidence
+    )
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("EDUINNOV_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a tired teacher's open form stays valid
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    PAGE_SIZE = 25
+
+    def __init__(self) -> None:
+        self.INSTANCE_DIR = _instance_dir()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "EDUINNOV_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'eduinnov.sqlite3'}"
+        )
+        self.UPLOAD_DIR = Path(os.environ.get("EDUINNOV_UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
+        self.SECRET_KEY = self.secret_key()
+
+    def secret_key(self) -> str:
+        return load_or_create_secret_key(self.INSTANCE_DIR)
+
+
+class DevConfig(Config):
+    pass
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def secret_key(self) -> str:
+        key = os.environ.get("EDUINNOV_SECRET_KEY", "")
+        if len(key) < 32:
+            raise RuntimeError(
+                "EDUINNOV_SECRET_KEY must be set to a random value of at least 32 characters in production."
+            )
+        return key
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "EDUINNOV_TEST_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'test.sqlite3'}"
+        )
+
+    def secret_key(self) -> str:
+        return secrets.token_hex(32)
+
+
+CONFIGS = {"development": DevConfig, "production": ProductionConfig, "testing": TestConfig}
+
+
+def config_from_env() -> Config:
+    """The configuration named by EDUINNOV_ENV (development by default)."""
+    name = os.environ.get("EDUINNOV_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"EDUINNOV_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

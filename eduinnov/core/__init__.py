@@ -1,0 +1,1 @@
+"""Shared building blocks: model mixins, errors, transactions, pagination, i18n helpers."""

@@ -1,0 +1,38 @@
+"""Jinja filters and globals shared by all templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+
+from eduinnov.core.i18n import LANGUAGES, enum_label
+
+
+def _fmt_date(value: date | None) -> str:
+    return format_date(value, "yyyy-MM-dd") if value else ""
+
+
+def _fmt_datetime(value: datetime | None) -> str:
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def _url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (for pagination and filters)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["label"] = enum_label
+    app.jinja_env.filters["date"] = _fmt_date
+    app.jinja_env.filters["datetime"] = _fmt_datetime
+    app.jinja_env.globals["url_with"] = _url_with
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")

@@ -1,0 +1,57 @@
+"""Model mixins and column helpers shared by every domain."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask_babel import get_locale
+from sqlalchemy import DateTime, Enum
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current time in UTC."""
+    return datetime.now(UTC)
+
+
+def enum_type(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
+    """A portable enum column: a VARCHAR with a CHECK constraint storing the enum's values."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class BilingualMixin:
+    """Rows with ``name_zh`` / ``name_en``: ``display_name`` follows the user's language."""
+
+    name_zh: Mapped[str]
+    name_en: Mapped[str | None]
+
+    @property
+    def display_name(self) -> str:
+        try:
+            lang = str(get_locale() or "zh")
+        except RuntimeError:  # outside a request
+            lang = "zh"
+        if lang.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_zh or (self.name_en or "")
+
+
+class LabelledEnum(str, enum.Enum):
+    """A str enum whose members carry a translatable label (see ``core.i18n.enum_label``)."""
+
+    def __str__(self) -> str:
+        return self.value

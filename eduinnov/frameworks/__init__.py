@@ -1,0 +1,1 @@
+"""Cultivation frameworks: OBE tree, courses, support matrix, module structures, IUR partnerships."""

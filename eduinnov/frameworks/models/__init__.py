@@ -1,0 +1,36 @@
+"""Framework models: versioned OBE tree and module structure, IUR partnerships, supervision."""
+
+from eduinnov.frameworks.models.iur import (
+    Agreement,
+    AgreementStatus,
+    JointSupervisor,
+    Participation,
+    ParticipationKind,
+    PartnerKind,
+    PartnerOrganisation,
+    PracticeBase,
+    Supervision,
+    SupervisorRole,
+)
+from eduinnov.frameworks.models.obe import (
+    AggregationRule,
+    Course,
+    CourseObjective,
+    CourseSupport,
+    FrameworkStatus,
+    FrameworkVersion,
+    GraduationRequirement,
+    IndicatorPoint,
+    Module,
+    ModuleKind,
+    ModuleLine,
+    ObjectiveIndicatorLink,
+    SupportStrength,
+)
+
+__all__ = [
+    "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseObjective", "CourseSupport",
+    "FrameworkStatus", "FrameworkVersion", "GraduationRequirement", "IndicatorPoint", "JointSupervisor",
+    "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "Participation", "ParticipationKind",
+    "PartnerKind", "PartnerOrganisation", "PracticeBase", "Supervision", "SupervisorRole", "SupportStrength",
+]

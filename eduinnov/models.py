@@ -1,0 +1,7 @@
+"""Import every model module so the metadata (and Alembic) sees all tables."""
+
+from eduinnov.achievements.models import *  # noqa: F403
+from eduinnov.auth.models import *  # noqa: F403
+from eduinnov.core.audit import AuditLog  # noqa: F401
+from eduinnov.frameworks.models import *  # noqa: F403
+from eduinnov.programs.models import *  # noqa: F403

@@ -1,0 +1,50 @@
+"""The main menu: which sections each role sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from eduinnov.auth.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    prefix: str
+    roles: tuple[Role, ...]
+
+
+NAV = (
+    NavItem(_l("Programs"), "programs.list", "programs.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
+    NavItem(_l("Students"), "programs.students", "programs.student", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
+    NavItem(_l("Frameworks"), "frameworks.list", "frameworks.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
+    NavItem(_l("Partnerships"), "frameworks.partners", "frameworks.partner", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
+    NavItem(_l("Achievements"), "achievements.list", "achievements.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER, Role.STUDENT)),
+    NavItem(_l("Users"), "auth.users", "auth.user", (Role.ADMIN,)),
+)
+
+
+def nav_items() -> list[dict]:
+    """Menu entries for the current user (entries whose endpoint does not exist yet are left out)."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for item in NAV:
+        if current_user.role not in item.roles:
+            continue
+        try:
+            url = url_for(item.endpoint)
+        except BuildError:
+            continue
+        items.append({"label": item.label, "url": url, "prefix": item.prefix})
+    return items
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["nav_items"] = nav_items

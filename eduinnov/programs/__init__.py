@@ -1,0 +1,1 @@
+"""Programs, cohorts and students."""

@@ -1,0 +1,125 @@
+"""Programs, cohorts and students."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eduinnov.core.i18n import register_labels
+from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
+from eduinnov.extensions import db
+
+if TYPE_CHECKING:
+    from eduinnov.auth.models import ProgramMembership, User
+    from eduinnov.frameworks.models import FrameworkVersion
+
+
+class DegreeLevel(LabelledEnum):
+    JUNIOR_COLLEGE = "junior_college"
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DOCTORATE = "doctorate"
+
+
+register_labels(DegreeLevel, {
+    DegreeLevel.JUNIOR_COLLEGE: _l("Junior college"),
+    DegreeLevel.BACHELOR: _l("Bachelor"),
+    DegreeLevel.MASTER: _l("Master"),
+    DegreeLevel.DOCTORATE: _l("Doctorate"),
+})
+
+
+class StudentStatus(LabelledEnum):
+    ENROLLED = "enrolled"
+    SUSPENDED = "suspended"
+    GRADUATED = "graduated"
+    WITHDRAWN = "withdrawn"
+
+
+register_labels(StudentStatus, {
+    StudentStatus.ENROLLED: _l("Enrolled"),
+    StudentStatus.SUSPENDED: _l("Suspended"),
+    StudentStatus.GRADUATED: _l("Graduated"),
+    StudentStatus.WITHDRAWN: _l("Withdrawn"),
+})
+
+
+class Program(BilingualMixin, TimestampMixin, db.Model):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    discipline: Mapped[str | None] = mapped_column(String(120))
+    degree_level: Mapped[DegreeLevel] = mapped_column(enum_type(DegreeLevel), default=DegreeLevel.BACHELOR)
+
+    cohorts: Mapped[list[Cohort]] = relationship(
+        back_populates="program", cascade="all, delete-orphan", order_by="Cohort.entry_year"
+    )
+    memberships: Mapped[list[ProgramMembership]] = relationship(
+        back_populates="program", cascade="all, delete-orphan"
+    )
+    frameworks: Mapped[list[FrameworkVersion]] = relationship(
+        back_populates="program", cascade="all, delete-orphan"
+    )
+
+    @property
+    def program_id(self) -> int:
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"<Program {self.code}>"
+
+
+class Cohort(TimestampMixin, db.Model):
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        UniqueConstraint("program_id", "entry_year"),
+        CheckConstraint("entry_year BETWEEN 1950 AND 2100", name="entry_year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    entry_year: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(64))
+
+    program: Mapped[Program] = relationship(back_populates="cohorts")
+    students: Mapped[list[Student]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", order_by="Student.student_no"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.label or f"{self.program.code} {self.entry_year}"
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.program_id}/{self.entry_year}>"
+
+
+class Student(TimestampMixin, db.Model):
+    __tablename__ = "students"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[StudentStatus] = mapped_column(enum_type(StudentStatus), default=StudentStatus.ENROLLED)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="students")
+    account: Mapped[User | None] = relationship(back_populates="student")
+
+    @property
+    def program_id(self) -> int:
+        return self.cohort.program_id
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.student_no})"
+
+    def __repr__(self) -> str:
+        return f"<Student {self.student_no}>"

@@ -1,0 +1,141 @@
+"""Shared fixtures: one app and schema per session, every table emptied after each test.
+
+The database is SQLite in a temporary folder by default; set EDUINNOV_TEST_DATABASE_URL to run the
+same suite on PostgreSQL (`.ci/run` does both).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="eduinnov-test-"))
+os.environ["EDUINNOV_INSTANCE_DIR"] = str(_TMP / "instance")
+os.environ.setdefault("EDUINNOV_UPLOAD_DIR", str(_TMP / "uploads"))
+
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from eduinnov import create_app  # noqa: E402
+from eduinnov.config import TestConfig  # noqa: E402
+from eduinnov.extensions import db as _db  # noqa: E402
+
+pytest_plugins = ["tests.factories"]
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: its own app context, ``g`` and DB session.
+
+    (Flask would otherwise reuse the test's app context, sharing ``g`` — and Flask-Login's cached user —
+    and the SQLAlchemy session between the test and every request.) Afterwards the test's own session
+    is expired so that it reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(TestConfig())
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(request, app):
+    """Each test runs inside an app context and leaves every table empty behind it."""
+    with app.app_context():
+        yield
+        _db.session.rollback()
+        _empty_all_tables()
+        _db.session.remove()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """A valid CSRF token for this client's session, read from a rendered page."""
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF_RE.search(html)
+    assert match, f"no csrf token on {url}"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that logs in through the real login form and sends CSRF tokens like a browser."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = "correct horse battery", remember: bool = False):
+        return self.client.post("/login", data={
+            "email": email, "password": password, "remember": "y" if remember else "",
+            "csrf_token": csrf_token(self.client, "/login"),
+        })
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, *, token_from: str = "/", **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_token(self.client, token_from))
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def login_as(app):
+    """``login_as(user)`` gives a Browser logged in as ``user`` (each call a fresh client)."""
+
+    def _login(user, password: str = "correct horse battery"):
+        b = Browser(app.test_client())
+        response = b.login(user.email, password)
+        assert response.status_code == 302, f"login failed for {user.email}"
+        return b
+
+    return _login
