@@ -14,6 +14,7 @@ BLUEPRINTS = (
     "eduinnov.programs.views",
     "eduinnov.frameworks.views",
     "eduinnov.achievements.views",
+    "eduinnov.obe.views",
     "eduinnov.core.views",
 )
 CLI_MODULES = (

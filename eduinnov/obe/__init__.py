@@ -1,0 +1,1 @@
+"""OBE achievement degrees: assessment plans, score sheets, achievement degrees, improvement records."""

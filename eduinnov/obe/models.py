@@ -1,0 +1,1 @@
+"""OBE assessment and achievement-degree models."""
