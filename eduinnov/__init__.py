@@ -33,6 +33,9 @@ def create_app(config: Config | None = None) -> Flask:
         instance_path=str(config.INSTANCE_DIR),
     )
     app.config.from_object(config)
+    from eduinnov.core.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds a rule
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
 
     from eduinnov import models, navigation  # noqa: F401  (models: register every table)

@@ -79,7 +79,7 @@ def get_or_404(user: User, model: type[T], ident: Any, action: Action = Action.V
         ident = int(ident)
     except (TypeError, ValueError):
         abort(404)
-    if not (0 < ident < 2**63):
+    if not (0 < ident < 2**31):
         abort(404)
     obj = db.session.get(model, ident)
     if obj is None or not can(user, Action.VIEW, obj):

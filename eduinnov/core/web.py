@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, g, render_template, request
+from werkzeug.routing import IntegerConverter
 
 from eduinnov.extensions import db
 
@@ -33,6 +34,15 @@ def is_safe_redirect(target: str | None) -> bool:
     ref = urlsplit(request.host_url)
     test = urlsplit(urljoin(request.host_url, target))
     return test.scheme in ("http", "https") and ref.netloc == test.netloc
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: positive and within a database integer, else the route does not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:
