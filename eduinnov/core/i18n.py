@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -43,6 +43,8 @@ def enum_choices(enum_cls: type[enum.Enum], *, blank: bool = False) -> list[tupl
 
 def select_locale() -> str:
     """The user's chosen language, then the ?lang= / cookie choice, then Chinese."""
+    if not has_request_context():  # CLI commands, imports and service tests
+        return DEFAULT_LANGUAGE
     if getattr(current_user, "is_authenticated", False) and getattr(current_user, "locale", None):
         return current_user.locale
     lang = request.cookies.get("lang")
