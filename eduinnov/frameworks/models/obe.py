@@ -121,7 +121,10 @@ class FrameworkVersion(TimestampMixin, db.Model):
     version: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     entry_year: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[FrameworkStatus] = mapped_column(enum_type(FrameworkStatus), default=FrameworkStatus.DRAFT)
+    # active_history: the archived-version guard needs the old status even when the row was expired.
+    status: Mapped[FrameworkStatus] = mapped_column(
+        enum_type(FrameworkStatus), default=FrameworkStatus.DRAFT, active_history=True
+    )
     notes: Mapped[str | None] = mapped_column(Text)
     # OBE settings travel with the version so past reports stay reproducible.
     threshold: Mapped[float] = mapped_column(Float, default=0.7)
