@@ -1,0 +1,103 @@
+"""Report jobs (background generation with progress) and data snapshots (fingerprinted report inputs)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eduinnov.core.i18n import register_labels
+from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type, utcnow
+from eduinnov.extensions import db
+
+__all__ = ["JobState", "ReportJob", "ReportSnapshot"]
+
+
+class JobState(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+register_labels(JobState, {
+    JobState.QUEUED: _l("Waiting"),
+    JobState.RUNNING: _l("Running"),
+    JobState.FINISHED: _l("Finished"),
+    JobState.FAILED: _l("Failed"),
+})
+
+
+class ReportJob(TimestampMixin, db.Model):
+    """A report generated in the background; its row is the state every web worker reads.
+
+    The id is a random hex token (also the RQ job id), so it can appear in URLs without revealing
+    how many reports exist.
+    """
+
+    __tablename__ = "report_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    func_path: Mapped[str] = mapped_column(String(200))
+    args: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    title: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    backend: Mapped[str] = mapped_column(String(16), default="embedded")
+    state: Mapped[JobState] = mapped_column(enum_type(JobState), default=JobState.QUEUED, index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str | None] = mapped_column(Text)
+    # Technical detail of a failure (exception and traceback tail): for logs and admins, not users.
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    # Relative to the reports folder (``instance/reports``); never an absolute path from a job.
+    result_path: Mapped[str | None] = mapped_column(String(500))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (JobState.FINISHED, JobState.FAILED)
+
+    def __repr__(self) -> str:
+        return f"<ReportJob {self.id} {self.func_path} {self.state.value}>"
+
+
+class ReportSnapshot(TimestampMixin, db.Model):
+    """The data a report's figures were computed from, frozen as canonical JSON with its SHA-256.
+
+    A PDF prints the fingerprint; the app can show, for a fingerprint, the snapshot it belongs to.
+    """
+
+    __tablename__ = "report_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @staticmethod
+    def canonical_json(payload: dict[str, Any]) -> str:
+        """The payload as canonical JSON (sorted keys, no spaces, UTF-8 text): the hashed form."""
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+    @classmethod
+    def fingerprint_of(cls, payload: dict[str, Any]) -> str:
+        """SHA-256 (hex) of the canonical JSON of ``payload``."""
+        return hashlib.sha256(cls.canonical_json(payload).encode("utf-8")).hexdigest()
+
+    def matches_payload(self) -> bool:
+        """Whether the stored payload still hashes to the stored fingerprint."""
+        return self.fingerprint == self.fingerprint_of(self.payload)
+
+    def __repr__(self) -> str:
+        return f"<ReportSnapshot {self.kind} {self.fingerprint[:12]}>"
