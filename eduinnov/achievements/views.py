@@ -1,12 +1,357 @@
-"""Pages of the achievements domain."""
+"""Pages of the achievements domain: list, pending queue, create/edit per kind, detail, verification,
+evidence upload and download."""
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from eduinnov.achievements import evidence, forms, queries, services
+from eduinnov.achievements.models import (
+    Achievement,
+    AchievementKind,
+    EvidenceFile,
+    Indexing,
+    Level,
+    PatentStatus,
+    PatentType,
+    PrizeRank,
+    ProjectStatus,
+    ProjectType,
+    VerificationStatus,
+)
+from eduinnov.auth.access import Action, can, get_or_404, program_ids
+from eduinnov.auth.models import MembershipRole, Role
+from eduinnov.core.errors import DomainError
+from eduinnov.core.i18n import enum_label
+from eduinnov.core.models import utcnow
+from eduinnov.core.pagination import paginate
+from eduinnov.programs.models import Program
 
 bp = Blueprint("achievements", __name__, url_prefix="/achievements")
 
+# Labels of the columns for the history table (fields not listed show their column name).
+FIELD_LABELS = {
+    "program_id": _l("Program"), "kind": _l("Kind"), "title": _l("Title"), "year": _l("Year"),
+    "description": _l("Description"), "supervisor_id": _l("Supervising teacher"),
+    "created_by_id": _l("Recorded by"), "level": _l("Level"), "project_type": _l("Project type"),
+    "project_status": _l("Project status"), "project_number": _l("Project number"),
+    "start_date": _l("Start date"), "end_date": _l("End date"), "funding": _l("Funding (CNY)"),
+    "venue": _l("Journal or conference"), "doi": _l("DOI"), "indexing": _l("Indexing"),
+    "patent_type": _l("Patent type"), "patent_status": _l("Patent status"),
+    "application_number": _l("Application number"), "application_date": _l("Application date"),
+    "grant_number": _l("Grant number"), "grant_date": _l("Grant date"), "competition": _l("Competition"),
+    "prize_rank": _l("Prize"), "award_date": _l("Award date"), "verification_status": _l("Status"),
+    "verified_by_id": _l("Decided by"), "verified_at": _l("Decided at"),
+    "verification_note": _l("Verification note"),
+}
+_ENUM_FIELDS = {
+    "kind": AchievementKind, "level": Level, "project_type": ProjectType, "project_status": ProjectStatus,
+    "indexing": Indexing, "patent_type": PatentType, "patent_status": PatentStatus, "prize_rank": PrizeRank,
+    "verification_status": VerificationStatus,
+}
+_USER_FIELDS = ("supervisor_id", "created_by_id", "verified_by_id")
+ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 
-@bp.route("/")
+
+def _is_director_somewhere() -> bool:
+    return current_user.role == Role.ADMIN or bool(program_ids(current_user, role=MembershipRole.DIRECTOR))
+
+
+def _kind_or_404(value: str) -> AchievementKind:
+    try:
+        return AchievementKind(value)
+    except ValueError:
+        abort(404)
+
+
+# --- lists ---
+
+@bp.route("/", endpoint="list")
 @login_required
-def list():
-    return render_template("core/home.html")
+def list_achievements():
+    form = forms.AchievementFilterForm(request.args)
+    form.program.choices = [(None, _("All programs"))] + [
+        (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
+    ]
+    form.cohort.choices = [(None, _("All cohorts"))] + [
+        (c.id, c.display_name) for c in queries.list_visible_cohorts(current_user)
+    ]
+    filters = form.filters()
+    page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"))
+    pending = queries.count_pending_verification(current_user) if _is_director_somewhere() else 0
+    return render_template(
+        "achievements/list.html", page=page, form=form, pending=pending,
+        is_student=current_user.role == Role.STUDENT,
+        can_log=bool(queries.list_programs_for_logging(current_user)),
+        filtered=any(v for v in vars(filters).values()),
+    )
+
+
+@bp.route("/pending")
+@login_required
+def pending():
+    if not _is_director_somewhere():
+        abort(403)
+    page = paginate(queries.pending_verification_stmt(current_user), request.args.get("page"))
+    return render_template("achievements/pending.html", page=page)
+
+
+# --- create and edit ---
+
+@bp.route("/new")
+@login_required
+def new():
+    programs = queries.list_programs_for_logging(current_user)
+    if not programs:
+        abort(403)
+    return render_template("achievements/new.html", programs=programs, kinds=list(AchievementKind))
+
+
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+@login_required
+def new_kind(kind: str):
+    kind = _kind_or_404(kind)
+    program_id = request.args.get("program")
+    if program_id is None:
+        programs = queries.list_programs_for_logging(current_user)
+        if len(programs) != 1:
+            if not programs:
+                abort(403)
+            return redirect(url_for(".new"))
+        program = programs[0]
+    else:
+        program = get_or_404(current_user, Program, program_id, Action.EDIT)
+    rows = min(max(request.args.get("rows", forms.DEFAULT_ROWS, type=int), 1), forms.MAX_ROWS)
+    data = None
+    if request.method == "GET":
+        data = forms.initial_data(kind=kind, rows=rows)
+        data["year"] = utcnow().year
+    form = forms.FORMS[kind](data=data, program_id=program.id)
+    if request.method == "POST" and "more_rows" in request.form:
+        form.add_rows()
+    elif form.is_submitted():
+        valid = form.validate()
+        participants = form.participant_rows()
+        if valid and participants is not None:
+            try:
+                achievement = services.record_achievement(
+                    current_user, program, kind, form.achievement_data(), participants
+                )
+            except services.FieldError as exc:
+                form.add_service_error(exc)
+            except services.NotAllowed:
+                abort(403)
+            else:
+                flash(_("The achievement was recorded. A program director will verify it."), "success")
+                return redirect(url_for(".detail", achievement_id=achievement.id))
+    return render_template("achievements/form.html", form=form, kind=kind, program=program, achievement=None,
+                           students=queries.list_program_students(program.id))
+
+
+@bp.route("/<int:achievement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    if not services.may_edit(current_user, achievement):
+        abort(403)
+    data = forms.initial_data(achievement) if request.method == "GET" else None
+    form = forms.FORMS[achievement.kind](data=data, program_id=achievement.program_id)
+    if request.method == "POST" and "more_rows" in request.form:
+        form.add_rows()
+    elif form.is_submitted():
+        valid = form.validate()
+        participants = form.participant_rows()
+        if valid and participants is not None:
+            try:
+                reset = services.update_achievement(current_user, achievement, form.achievement_data(),
+                                                    participants)
+            except services.FieldError as exc:
+                form.add_service_error(exc)
+            except services.NotAllowed:
+                abort(403)
+            else:
+                flash(_("The achievement was saved."), "success")
+                if reset:
+                    flash(_("Its earlier verification decision no longer applies: it is claimed again and "
+                            "needs a new verification."), "warning")
+                return redirect(url_for(".detail", achievement_id=achievement.id))
+    return render_template("achievements/form.html", form=form, kind=achievement.kind,
+                           program=achievement.program, achievement=achievement,
+                           students=queries.list_program_students(achievement.program_id))
+
+
+@bp.route("/<int:achievement_id>/delete", methods=["POST"])
+@login_required
+def delete(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    if not services.may_delete(current_user, achievement):
+        abort(403)
+    title = achievement.title
+    services.delete_achievement(current_user, achievement)
+    flash(_("“%(title)s” was deleted.", title=title), "success")
+    return redirect(url_for(".list"))
+
+
+# --- detail, verification ---
+
+def _history_value(field: str, value, users: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if field in _ENUM_FIELDS:
+        try:
+            return enum_label(_ENUM_FIELDS[field](value))
+        except ValueError:
+            return str(value)
+    if field in _USER_FIELDS:
+        return users.get(value, f"#{value}")
+    if field == "program_id":
+        return users.get(("program", value), f"#{value}")
+    return str(value)
+
+
+def _history(achievement: Achievement) -> list[dict]:
+    entries = queries.get_audit_history(achievement)
+    ids = {v for e in entries for f, old, new in e.changes if f in _USER_FIELDS for v in (old, new) if v}
+    users = queries.user_names(ids)
+    users[("program", achievement.program_id)] = achievement.program.code
+    return [
+        {
+            "at": e.at, "user": e.user_name, "action": ACTION_LABELS.get(e.action, e.action),
+            "is_create": e.action == "create",
+            "changes": [
+                (FIELD_LABELS.get(f, f), _history_value(f, old, users), _history_value(f, new, users))
+                for f, old, new in e.changes if f != "created_by_id" or e.action != "create"
+            ],
+        }
+        for e in entries
+    ]
+
+
+def _kind_values(achievement: Achievement) -> list[tuple]:
+    rows = []
+    for name in services.KIND_FIELDS[achievement.kind]:
+        value = getattr(achievement, name)
+        if name in _ENUM_FIELDS and value is not None:
+            value = enum_label(value)
+        rows.append((FIELD_LABELS.get(name, name), value, name.endswith("_date")))
+    return rows
+
+
+def _render_detail(achievement: Achievement, *, evidence_form=None, reject_form=None):
+    return render_template(
+        "achievements/detail.html", a=achievement, kind_values=_kind_values(achievement),
+        history=_history(achievement),
+        evidence_form=evidence_form or forms.EvidenceForm(),
+        reject_form=reject_form or forms.RejectForm(formdata=None),
+        may_edit=services.may_edit(current_user, achievement),
+        may_delete=services.may_delete(current_user, achievement),
+        may_verify=can(current_user, Action.VERIFY, achievement),
+        max_file_mb=evidence.max_file_bytes() / 1024 / 1024,
+        allowed_types=evidence.allowed_description(),
+    )
+
+
+@bp.route("/<int:achievement_id>")
+@login_required
+def detail(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id)
+    return _render_detail(achievement)
+
+
+@bp.route("/<int:achievement_id>/verify", methods=["POST"])
+@login_required
+def verify(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+    try:
+        services.verify_achievement(current_user, achievement)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("The achievement is verified."), "success")
+    return redirect(url_for(".detail", achievement_id=achievement.id))
+
+
+@bp.route("/<int:achievement_id>/reject", methods=["POST"])
+@login_required
+def reject(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+    form = forms.RejectForm()
+    if form.validate():
+        try:
+            services.reject_achievement(current_user, achievement, form.reason.data or "")
+        except services.FieldError as exc:
+            form.reason.errors = [str(exc)]
+        except DomainError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for(".detail", achievement_id=achievement.id))
+        else:
+            flash(_("The achievement was rejected; the teacher will see your reason."), "success")
+            return redirect(url_for(".detail", achievement_id=achievement.id))
+    return _render_detail(achievement, reject_form=form)
+
+
+@bp.route("/<int:achievement_id>/reopen", methods=["POST"])
+@login_required
+def reopen(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+    try:
+        services.reopen_achievement(current_user, achievement)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("The decision was taken back: the achievement is claimed again."), "success")
+    return redirect(url_for(".detail", achievement_id=achievement.id))
+
+
+# --- evidence ---
+
+@bp.route("/<int:achievement_id>/evidence", methods=["POST"])
+@login_required
+def evidence_upload(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    if not services.may_edit(current_user, achievement):
+        abort(403)
+    form = forms.EvidenceForm()
+    if form.validate():
+        try:
+            row = services.add_evidence(current_user, achievement, form.file.data)
+        except services.FieldError as exc:
+            form.file.errors = [str(exc)]
+        else:
+            flash(_("“%(name)s” was added as evidence.", name=row.original_name), "success")
+            return redirect(url_for(".detail", achievement_id=achievement.id, _anchor="evidence"))
+    return _render_detail(achievement, evidence_form=form)
+
+
+@bp.route("/evidence/<int:file_id>")
+@login_required
+def evidence_download(file_id: int):
+    file = get_or_404(current_user, EvidenceFile, file_id)
+    path = evidence.path_of(file.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=file.mime_type, as_attachment=not file.is_image,
+        download_name=evidence.download_name(file.original_name), conditional=True, max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/evidence/<int:file_id>/delete", methods=["POST"])
+@login_required
+def evidence_delete(file_id: int):
+    file = get_or_404(current_user, EvidenceFile, file_id, Action.EDIT)
+    achievement = file.achievement
+    if not services.may_edit(current_user, achievement):
+        abort(403)
+    name = file.original_name
+    services.remove_evidence(current_user, file)
+    flash(_("“%(name)s” was removed.", name=name), "success")
+    return redirect(url_for(".detail", achievement_id=achievement.id, _anchor="evidence"))
+

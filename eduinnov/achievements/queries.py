@@ -1,0 +1,246 @@
+"""Named reads of the achievements domain: filtered lists, the verification queue, audit history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from eduinnov.achievements.models import (
+    Achievement,
+    AchievementKind,
+    AchievementParticipant,
+    Level,
+    VerificationStatus,
+)
+from eduinnov.auth.access import program_ids, restrict_to_programs
+from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
+from eduinnov.core.audit import AuditLog
+from eduinnov.extensions import db
+from eduinnov.programs.models import Cohort, Program, Student
+
+# Columns that change on every save and say nothing to a reader of the history.
+_HIDDEN_HISTORY_FIELDS = {"updated_at", "created_at", "id"}
+
+
+@dataclass(frozen=True)
+class AchievementFilters:
+    """What the list page filters on; every field is optional."""
+
+    program_id: int | None = None
+    kind: AchievementKind | None = None
+    status: VerificationStatus | None = None
+    level: Level | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    cohort_id: int | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audit-log row of an achievement, ready for display."""
+
+    at: datetime
+    user_name: str | None
+    action: str
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _with_people(stmt: Select) -> Select:
+    return stmt.options(
+        selectinload(Achievement.participants).selectinload(AchievementParticipant.student),
+        selectinload(Achievement.supervisor),
+        selectinload(Achievement.program),
+    )
+
+
+def _visible(user: User, stmt: Select) -> Select:
+    """Limit to what ``user`` may see: students only achievements they are named on."""
+    if user.role == Role.STUDENT:
+        if user.student_id is None:
+            return stmt.where(false())
+        named = select(AchievementParticipant.id).where(
+            AchievementParticipant.achievement_id == Achievement.id,
+            AchievementParticipant.student_id == user.student_id,
+        )
+        return stmt.where(named.exists())
+    return restrict_to_programs(user, stmt, Achievement.program_id)
+
+
+def list_achievements_stmt(user: User, filters: AchievementFilters | None = None) -> Select:
+    """The achievements ``user`` may see, filtered, newest year first (a statement to paginate).
+
+    Parameters
+    ----------
+    user : User
+        Admins see all programs, directors and teachers their programs, students only achievements
+        they are named on.
+    filters : AchievementFilters, optional
+        Program, kind, verification status, level, year range, cohort of a named student, and a
+        search text matched against title, DOI, and the names and numbers of the students.
+
+    Returns
+    -------
+    Select
+        A ``select(Achievement)`` with participants, students and supervisor loaded eagerly.
+    """
+    f = filters or AchievementFilters()
+    stmt = _visible(user, select(Achievement))
+    if f.program_id:
+        stmt = stmt.where(Achievement.program_id == f.program_id)
+    if f.kind:
+        stmt = stmt.where(Achievement.kind == f.kind)
+    if f.status:
+        stmt = stmt.where(Achievement.verification_status == f.status)
+    if f.level:
+        stmt = stmt.where(Achievement.level == f.level)
+    if f.year_from:
+        stmt = stmt.where(Achievement.year >= f.year_from)
+    if f.year_to:
+        stmt = stmt.where(Achievement.year <= f.year_to)
+    if f.cohort_id:
+        in_cohort = (
+            select(AchievementParticipant.id)
+            .join(Student, Student.id == AchievementParticipant.student_id)
+            .where(AchievementParticipant.achievement_id == Achievement.id, Student.cohort_id == f.cohort_id)
+        )
+        stmt = stmt.where(in_cohort.exists())
+    text = (f.q or "").strip()
+    if text:
+        pattern = f"%{_escape_like(text.lower())}%"
+        by_student = (
+            select(AchievementParticipant.id)
+            .join(Student, Student.id == AchievementParticipant.student_id)
+            .where(
+                AchievementParticipant.achievement_id == Achievement.id,
+                or_(func.lower(Student.name).like(pattern, escape="\\"),
+                    func.lower(Student.student_no).like(pattern, escape="\\")),
+            )
+        )
+        stmt = stmt.where(or_(
+            func.lower(Achievement.title).like(pattern, escape="\\"),
+            func.lower(Achievement.doi).like(pattern, escape="\\"),
+            by_student.exists(),
+        ))
+    return _with_people(stmt.order_by(Achievement.year.desc(), Achievement.id.desc()))
+
+
+def pending_verification_stmt(user: User) -> Select:
+    """Claimed achievements in the programs ``user`` directs (all programs for admins), oldest first."""
+    stmt = select(Achievement).where(Achievement.verification_status == VerificationStatus.CLAIMED)
+    if user.role != Role.ADMIN:
+        stmt = stmt.where(Achievement.program_id.in_(program_ids(user, role=MembershipRole.DIRECTOR) or [-1]))
+    return _with_people(stmt.order_by(Achievement.created_at, Achievement.id))
+
+
+def list_pending_verification(user: User) -> list[Achievement]:
+    """Claimed achievements waiting for a decision by ``user`` (see :func:`pending_verification_stmt`)."""
+    return list(db.session.scalars(pending_verification_stmt(user)).unique())
+
+
+def count_pending_verification(user: User) -> int:
+    """How many achievements wait for a decision by ``user``."""
+    stmt = pending_verification_stmt(user).order_by(None).options()
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def get_audit_history(achievement: Achievement) -> list[HistoryEntry]:
+    """The audit log of one achievement, newest first, with the acting user's name and changed fields.
+
+    Parameters
+    ----------
+    achievement : Achievement
+
+    Returns
+    -------
+    list[HistoryEntry]
+        For updates, ``changes`` lists ``(field, old, new)``; for a creation, the fields that were set.
+    """
+    stmt = (
+        select(AuditLog, User.name)
+        .outerjoin(User, User.id == AuditLog.user_id)
+        .where(AuditLog.entity_type == Achievement.__tablename__, AuditLog.entity_id == achievement.id)
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    )
+    entries = []
+    for row, user_name in db.session.execute(stmt):
+        changes: list[tuple[str, Any, Any]] = []
+        for name, value in sorted((row.changes or {}).items()):
+            if name in _HIDDEN_HISTORY_FIELDS:
+                continue
+            if row.action == "update" and isinstance(value, list) and len(value) == 2:
+                changes.append((name, value[0], value[1]))
+            elif value not in (None, ""):
+                changes.append((name, None, value))
+        entries.append(HistoryEntry(at=row.created_at, user_name=user_name, action=row.action, changes=changes))
+    return entries
+
+
+# --- choices for forms and filters ---
+
+def list_programs_for_logging(user: User) -> list[Program]:
+    """Programs in which ``user`` may record achievements (memberships; every program for admins)."""
+    stmt = select(Program).order_by(Program.code)
+    if user.role != Role.ADMIN:
+        if user.role == Role.STUDENT:
+            return []
+        stmt = stmt.where(Program.id.in_(program_ids(user) or [-1]))
+    return list(db.session.scalars(stmt))
+
+
+def list_visible_programs(user: User) -> list[Program]:
+    """Programs whose achievements ``user`` may list (for the filter)."""
+    if user.role == Role.STUDENT:
+        return []
+    return list(db.session.scalars(restrict_to_programs(user, select(Program), Program.id).order_by(Program.code)))
+
+
+def list_visible_cohorts(user: User) -> list[Cohort]:
+    """Cohorts of the programs ``user`` may see (for the filter)."""
+    if user.role == Role.STUDENT:
+        return []
+    stmt = restrict_to_programs(user, select(Cohort).join(Program), Cohort.program_id)
+    return list(db.session.scalars(stmt.order_by(Program.code, Cohort.entry_year.desc())))
+
+
+def list_program_students(program_id: int) -> list[Student]:
+    """Students of a program, by student number (for the participant picker)."""
+    stmt = select(Student).join(Cohort).where(Cohort.program_id == program_id).order_by(Student.student_no)
+    return list(db.session.scalars(stmt))
+
+
+def list_program_teachers(program_id: int) -> list[User]:
+    """Members (teachers and directors) of a program, by name: the possible supervisors."""
+    stmt = (
+        select(User).join(ProgramMembership, ProgramMembership.user_id == User.id)
+        .where(ProgramMembership.program_id == program_id, User.is_active_account.is_(True))
+        .order_by(User.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def get_program_students_by_number(program_id: int, numbers: list[str]) -> dict[str, Student]:
+    """Students of a program with the given student numbers, keyed by number."""
+    if not numbers:
+        return {}
+    stmt = (
+        select(Student).join(Cohort)
+        .where(Cohort.program_id == program_id, Student.student_no.in_(numbers))
+    )
+    return {s.student_no: s for s in db.session.scalars(stmt)}
+
+
+
+def user_names(ids: set[int]) -> dict[int, str]:
+    """Names of the users with these ids (for showing who is meant in the history)."""
+    if not ids:
+        return {}
+    return {uid: name for uid, name in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
