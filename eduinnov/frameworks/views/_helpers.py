@@ -1,0 +1,29 @@
+"""Small helpers shared by the framework views."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+
+from eduinnov.frameworks.models import FrameworkVersion
+
+
+def locked_redirect(framework: FrameworkVersion, anchor: str | None = None):
+    """Redirect back to the framework page with the read-only message, or None if the version is editable."""
+    if not framework.is_archived:
+        return None
+    flash(_("This framework version is archived and read-only. Clone it to make changes."), "warning")
+    return redirect(url_for("frameworks.detail", framework_id=framework.id, _anchor=anchor))
+
+
+def back_to(framework: FrameworkVersion, anchor: str):
+    """Redirect to a tab of the framework page."""
+    return redirect(url_for("frameworks.detail", framework_id=framework.id, _anchor=anchor))
+
+
+def int_arg(value: str | None) -> int | None:
+    """A query-string id, or None when absent or not a number."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
