@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from eduinnov.config import ROOT, Config, config_from_env
+
+if TYPE_CHECKING:  # the numeric engine (eduinnov.evaluation) must import without Flask
+    from flask import Flask
 
 # Each domain's views module exposes ``bp``; CLI modules expose ``cli`` (a click group or command).
 BLUEPRINTS = (
@@ -25,6 +27,8 @@ CLI_MODULES = (
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the Flask application."""
+    from flask import Flask
+
     config = config or config_from_env()
     app = Flask(
         __name__,
