@@ -9,14 +9,20 @@ from eduinnov.extensions import db
 from eduinnov.frameworks.models import Supervision, SupervisorRole
 from eduinnov.programs import queries, services
 from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, StudentStatus
-from tests.factories import make_achievement, make_cohort, make_framework, make_student, make_user
+from tests.factories import (
+    make_achievement,
+    make_cohort,
+    make_framework,
+    make_program,
+    make_student,
+    make_user,
+)
 from tests.programs.conftest import (
     make_joint_supervisor,
     make_participation,
     make_partner,
     make_supervision,
 )
-
 
 
 @pytest.fixture(autouse=True)
@@ -53,12 +59,7 @@ def test_only_admins_manage_programs(program, role):
     with pytest.raises(DomainError):
         services.create_program(user, code="NEW", name_zh="新专业")
     with pytest.raises(DomainError):
-        services.delete_program(user, make_program_empty())
-
-
-def make_program_empty():
-    from tests.factories import make_program
-    return make_program()
+        services.delete_program(user, make_program())
 
 
 def test_delete_program_refused_while_it_has_students(admin, student, program):
@@ -231,7 +232,7 @@ def test_other_programs_teacher_cannot_change_the_team(other_teacher, teacher, s
 def test_supervisor_candidates(program, student, teacher, director, other_teacher, admin):
     inactive = make_user(Role.TEACHER, [program], is_active_account=False)
     js = make_joint_supervisor(make_partner(program))
-    make_joint_supervisor(make_partner(make_program_empty()), name="外人")
+    make_joint_supervisor(make_partner(make_program()), name="外人")
     teachers, joint = queries.list_supervisor_candidates(student)
     assert {t.id for t in teachers} == {teacher.id, director.id}
     assert inactive not in teachers
