@@ -36,14 +36,14 @@ REFERENCE = "Fan Yu, 高等工程教育研究 2023(2):80-86"
 TOLERANCE = 1e-9
 
 
-class Rule(str, enum.Enum):
+class Rule(enum.StrEnum):
     """How an indicator point aggregates its supporting courses."""
 
     WEIGHTED_SUM = "weighted_sum"
     MINIMUM = "minimum"
 
 
-class CourseValueRule(str, enum.Enum):
+class CourseValueRule(enum.StrEnum):
     """How a course's value for an indicator point combines several supporting objectives."""
 
     MEAN = "mean"

@@ -1,0 +1,196 @@
+"""Named reads of the OBE domain: offerings, scores, surveys, improvement records."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import Select, func, or_, select
+
+from eduinnov.auth.access import restrict_to_programs
+from eduinnov.auth.models import MembershipRole, ProgramMembership, User
+from eduinnov.extensions import db
+from eduinnov.frameworks.models import (
+    Course,
+    CourseObjective,
+    FrameworkStatus,
+    FrameworkVersion,
+    GraduationRequirement,
+    IndicatorPoint,
+)
+from eduinnov.obe.models import (
+    AssessmentItem,
+    CourseOffering,
+    ImprovementRecord,
+    Score,
+    SurveyResult,
+)
+from eduinnov.programs.models import Cohort, Student
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_offerings_stmt(user: User, *, q: str | None = None, cohort_id: int | None = None,
+                        term: str | None = None) -> Select:
+    """A select of the offerings the user may see, filtered by text, cohort and term, newest term first.
+
+    Parameters
+    ----------
+    user : User
+        Lists are limited to the user's programs.
+    q : str, optional
+        Matches course code or name (Chinese or English).
+    cohort_id, term : optional filters.
+
+    Returns
+    -------
+    Select
+    """
+    stmt = select(CourseOffering).join(CourseOffering.course).join(CourseOffering.cohort)
+    stmt = restrict_to_programs(user, stmt, Cohort.program_id)
+    if q:
+        like = f"%{_escape_like(q.strip())}%"
+        stmt = stmt.where(or_(Course.code.ilike(like, escape="\\"), Course.name_zh.ilike(like, escape="\\"),
+                              Course.name_en.ilike(like, escape="\\")))
+    if cohort_id:
+        stmt = stmt.where(CourseOffering.cohort_id == cohort_id)
+    if term:
+        stmt = stmt.where(CourseOffering.term == term)
+    return stmt.order_by(CourseOffering.term.desc(), Course.code, CourseOffering.class_name)
+
+
+def list_cohorts_for(user: User) -> list[Cohort]:
+    """Cohorts the user may see, by program and entry year."""
+    stmt = restrict_to_programs(user, select(Cohort), Cohort.program_id)
+    return list(db.session.scalars(stmt.order_by(Cohort.program_id, Cohort.entry_year.desc())))
+
+
+def list_terms_for(user: User) -> list[str]:
+    """Distinct terms of the offerings the user may see, newest first."""
+    stmt = select(CourseOffering.term).join(CourseOffering.cohort).distinct()
+    stmt = restrict_to_programs(user, stmt, Cohort.program_id)
+    return sorted(db.session.scalars(stmt), reverse=True)
+
+
+def list_offerings_of_cohort(cohort: Cohort) -> list[CourseOffering]:
+    """All offerings taught to a cohort, by course code and term."""
+    stmt = (select(CourseOffering).join(CourseOffering.course).where(CourseOffering.cohort_id == cohort.id)
+            .order_by(Course.code, CourseOffering.term, CourseOffering.class_name))
+    return list(db.session.scalars(stmt))
+
+
+def list_courses_for_offerings(program_id: int) -> list[Course]:
+    """Courses of a program's framework versions that are not archived (for a new offering)."""
+    stmt = (select(Course).join(Course.framework)
+            .where(FrameworkVersion.program_id == program_id, FrameworkVersion.status != FrameworkStatus.ARCHIVED)
+            .order_by(FrameworkVersion.version.desc(), Course.code))
+    return list(db.session.scalars(stmt))
+
+
+def list_teachers_of(program_id: int) -> list[User]:
+    """Teachers and directors who are members of a program, by name."""
+    stmt = (select(User).join(ProgramMembership)
+            .where(ProgramMembership.program_id == program_id,
+                   ProgramMembership.role.in_([MembershipRole.TEACHER, MembershipRole.DIRECTOR]))
+            .order_by(User.name))
+    return list(db.session.scalars(stmt))
+
+
+def get_framework_for_cohort(cohort: Cohort) -> FrameworkVersion | None:
+    """The framework version a cohort was taught under.
+
+    The version whose courses the cohort's offerings use (the most common one), else the program's
+    version for the cohort's entry year, else its active version, else its newest.
+    """
+    used = Counter(db.session.scalars(
+        select(Course.framework_id).join(CourseOffering, CourseOffering.course_id == Course.id)
+        .where(CourseOffering.cohort_id == cohort.id)
+    ))
+    if used:
+        return db.session.get(FrameworkVersion, used.most_common(1)[0][0])
+    versions = list(db.session.scalars(
+        select(FrameworkVersion).where(FrameworkVersion.program_id == cohort.program_id)
+        .order_by(FrameworkVersion.created_at.desc())
+    ))
+    for pick in (lambda v: v.entry_year == cohort.entry_year and v.status != FrameworkStatus.DRAFT,
+                 lambda v: v.status == FrameworkStatus.ACTIVE, lambda v: True):
+        for version in versions:
+            if pick(version):
+                return version
+    return None
+
+
+def list_scores_of_offering(offering: CourseOffering) -> list[tuple[int, int, float | None]]:
+    """(student id, item id, value) of every score of an offering."""
+    stmt = (select(Score.student_id, Score.item_id, Score.value).join(Score.item)
+            .where(AssessmentItem.offering_id == offering.id))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def count_scores_of_offering(offering: CourseOffering) -> int:
+    """How many score cells an offering has."""
+    stmt = select(func.count(Score.id)).join(Score.item).where(AssessmentItem.offering_id == offering.id)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def list_students_of_offering(offering: CourseOffering) -> list[Student]:
+    """Students with at least one score row in an offering, by student number."""
+    stmt = (select(Student).where(Student.id.in_(
+        select(Score.student_id).join(Score.item).where(AssessmentItem.offering_id == offering.id)
+    )).order_by(Student.student_no))
+    return list(db.session.scalars(stmt))
+
+
+def list_student_scores(offering: CourseOffering, student: Student) -> dict[int, float | None]:
+    """Item id → value for one student in one offering (items without a row are absent)."""
+    stmt = (select(Score.item_id, Score.value).join(Score.item)
+            .where(AssessmentItem.offering_id == offering.id, Score.student_id == student.id))
+    return dict(db.session.execute(stmt).all())
+
+
+def list_offerings_of_student(student: Student) -> list[CourseOffering]:
+    """Offerings in which a student has scores."""
+    stmt = (select(CourseOffering).where(CourseOffering.id.in_(
+        select(AssessmentItem.offering_id).join(Score, Score.item_id == AssessmentItem.id)
+        .where(Score.student_id == student.id)
+    )).join(CourseOffering.course).order_by(CourseOffering.term, Course.code))
+    return list(db.session.scalars(stmt))
+
+
+def list_surveys_of_cohort(cohort: Cohort) -> list[SurveyResult]:
+    """Survey results of a cohort, by indicator point and source."""
+    stmt = (select(SurveyResult).join(SurveyResult.indicator_point).where(SurveyResult.cohort_id == cohort.id)
+            .order_by(IndicatorPoint.requirement_id, IndicatorPoint.position, SurveyResult.source))
+    return list(db.session.scalars(stmt))
+
+
+def list_improvements_of_requirement(requirement: GraduationRequirement) -> list[ImprovementRecord]:
+    """The improvement history of a requirement (its own records, its points' and its objectives'), newest cycle first."""
+    point_ids = [p.id for p in requirement.indicator_points]
+    stmt = select(ImprovementRecord).where(or_(
+        ImprovementRecord.requirement_id == requirement.id,
+        ImprovementRecord.indicator_point_id.in_(point_ids or [-1]),
+    )).order_by(ImprovementRecord.cycle_year.desc(), ImprovementRecord.created_at.desc())
+    return list(db.session.scalars(stmt))
+
+
+def list_improvements_of_course(course: Course) -> list[ImprovementRecord]:
+    """Improvement records that target one of a course's objectives, newest cycle first."""
+    stmt = (select(ImprovementRecord).join(ImprovementRecord.objective)
+            .where(CourseObjective.course_id == course.id)
+            .order_by(ImprovementRecord.cycle_year.desc(), ImprovementRecord.created_at.desc()))
+    return list(db.session.scalars(stmt))
+
+
+def list_improvements_of_framework(framework: FrameworkVersion) -> list[ImprovementRecord]:
+    """Every improvement record of a framework version, newest cycle first."""
+    stmt = (select(ImprovementRecord).where(ImprovementRecord.framework_id == framework.id)
+            .order_by(ImprovementRecord.cycle_year.desc(), ImprovementRecord.created_at.desc()))
+    return list(db.session.scalars(stmt))
+
+
+def list_cohorts_of_program(program_id: int) -> list[Cohort]:
+    """A program's cohorts, oldest first."""
+    return list(db.session.scalars(select(Cohort).where(Cohort.program_id == program_id)
+                                   .order_by(Cohort.entry_year)))
