@@ -308,3 +308,11 @@ def test_student_user_sees_no_edit_controls(en, student):
     text = html(en(user).get(f"/programs/students/{student.id}"))
     assert student.student_no in text
     assert "/edit" not in text and "/delete" not in text and "Add a supervisor" not in text
+
+
+def test_optional_url_omits_links_to_endpoints_that_do_not_exist(app):
+    from eduinnov.programs.views import optional_url
+
+    with app.test_request_context():
+        assert optional_url("programs.list") == "/programs/"
+        assert optional_url("achievements.no_such_page", achievement_id=1) is None
