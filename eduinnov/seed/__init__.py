@@ -23,7 +23,7 @@ def cli():
 def demo(force: bool, seed_dir: Path | None):
     """Create or refresh the demo programs, accounts and data (safe to run again)."""
     from eduinnov.seed.context import SeedError
-    from eduinnov.seed.demo import DEFAULT_SEED_DIR, load_demo
+    from eduinnov.seed.loader import DEFAULT_SEED_DIR, load_demo
 
     in_production = (os.environ.get("EDUINNOV_ENV") == "production"
                      or current_app.config.get("ENV_NAME") == "production")

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from eduinnov.auth.models import User
-from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
+from eduinnov.programs.models import Cohort, Program, Student
 from eduinnov.seed.upsert import Upserter
 
 E = TypeVar("E", bound=enum.Enum)
@@ -28,7 +28,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise SeedError(f"missing data file {path}")
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict):
         raise SeedError(f"{path}: expected a mapping at the top level")
     return data
@@ -137,5 +137,3 @@ class DemoContext:
         """
         return sorted(y for (c, y) in self.active_students if c == code and y + 1 <= year <= y + 4)
 
-
-ACTIVE_STATUSES = (StudentStatus.ENROLLED, StudentStatus.SUSPENDED, StudentStatus.GRADUATED)

@@ -22,7 +22,15 @@ from eduinnov.frameworks.models import (
     SupportStrength,
 )
 from eduinnov.programs.models import Program
-from eduinnov.seed.context import DemoContext, SeedError, at_ten_beijing, read_csv, read_yaml, to_date, to_enum
+from eduinnov.seed.context import (
+    DemoContext,
+    SeedError,
+    at_ten_beijing,
+    read_csv,
+    read_yaml,
+    to_date,
+    to_enum,
+)
 
 
 def load_framework(ctx: DemoContext, code: str) -> FrameworkVersion | None:
