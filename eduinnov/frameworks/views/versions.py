@@ -74,7 +74,7 @@ def detail(framework_id: int):
         counts=queries.count_framework_contents(framework),
         tree=queries.get_obe_tree(framework),
         matrix=queries.get_support_matrix(framework),
-        module_tree=queries.get_module_tree(framework),
+        modules=queries.get_module_tree(framework),
         can_manage=can_manage,
         can_edit_content=can_manage and not framework.is_archived,
         active=queries.get_active_framework(framework.program_id),
