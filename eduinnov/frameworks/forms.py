@@ -14,12 +14,20 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from eduinnov.core.i18n import enum_choices
 from eduinnov.frameworks.models import (
-    AgreementStatus,
     AggregationRule,
+    AgreementStatus,
     ModuleKind,
     ModuleLine,
     ParticipationKind,

@@ -19,6 +19,7 @@ from eduinnov.frameworks.models import (
     JointSupervisor,
     Module,
     Participation,
+    PartnerKind,
     PartnerOrganisation,
     PracticeBase,
     SupportStrength,
@@ -350,8 +351,8 @@ def test_matrix_cell_of_another_framework_is_refused(login_as, director, program
 
 def test_partner_list_filters_and_search(login_as, admin, program, other_program):
     make_partner(program, "华为技术有限公司", city="深圳")
-    make_partner(program, "中科院软件所", kind=__import__("eduinnov.frameworks.models", fromlist=["PartnerKind"]).PartnerKind.RESEARCH_INSTITUTE)
-    make_partner(other_program, "人民医院", kind=__import__("eduinnov.frameworks.models", fromlist=["PartnerKind"]).PartnerKind.HOSPITAL)
+    make_partner(program, "中科院软件所", kind=PartnerKind.RESEARCH_INSTITUTE)
+    make_partner(other_program, "人民医院", kind=PartnerKind.HOSPITAL)
     b = login_as(admin)
     html = _html(b.get("/frameworks/partners?q=华为"))
     assert "华为技术有限公司" in html and "中科院软件所" not in html
