@@ -276,10 +276,12 @@ class AchievementFilterForm(Form):
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
                     description=_l("Title, student name or number, DOI"))
     program = SelectField(_l("Program"), coerce=_optional_int, validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=enum_choices(AchievementKind, blank=True), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=enum_choices(VerificationStatus, blank=True),
+    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), *enum_choices(AchievementKind)],
+                       validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("", _l("Any status")), *enum_choices(VerificationStatus)],
                          validators=[Optional()])
-    level = SelectField(_l("Level"), choices=enum_choices(Level, blank=True), validators=[Optional()])
+    level = SelectField(_l("Level"), choices=[("", _l("Any level")), *enum_choices(Level)],
+                        validators=[Optional()])
     year_from = IntegerField(_l("From year"), validators=[Optional(), NumberRange(min=1950, max=2100)])
     year_to = IntegerField(_l("To year"), validators=[Optional(), NumberRange(min=1950, max=2100)])
     cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False)

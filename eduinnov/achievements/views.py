@@ -3,7 +3,10 @@ evidence upload and download."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -52,6 +55,9 @@ _ENUM_FIELDS = {
     "indexing": Indexing, "patent_type": PatentType, "patent_status": PatentStatus, "prize_rank": PrizeRank,
     "verification_status": VerificationStatus,
 }
+_FIELD_ORDER = {name: i for i, name in enumerate(
+    ("verification_status", "verified_by_id", "verified_at", "verification_note", *FIELD_LABELS)
+)}
 _USER_FIELDS = ("supervisor_id", "created_by_id", "verified_by_id")
 ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 
@@ -129,6 +135,8 @@ def new_kind(kind: str):
     if request.method == "GET":
         data = forms.initial_data(kind=kind, rows=rows)
         data["year"] = utcnow().year
+        if any(m.program_id == program.id for m in current_user.memberships):
+            data["supervisor_id"] = current_user.id
     form = forms.FORMS[kind](data=data, program_id=program.id)
     if request.method == "POST" and "more_rows" in request.form:
         form.add_rows()
@@ -209,6 +217,11 @@ def _history_value(field: str, value, users: dict[int, str]) -> str:
         return users.get(value, f"#{value}")
     if field == "program_id":
         return users.get(("program", value), f"#{value}")
+    if field.endswith("_at") and isinstance(value, str):
+        try:
+            return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
+        except ValueError:
+            return value
     return str(value)
 
 
@@ -223,7 +236,7 @@ def _history(achievement: Achievement) -> list[dict]:
             "is_create": e.action == "create",
             "changes": [
                 (FIELD_LABELS.get(f, f), _history_value(f, old, users), _history_value(f, new, users))
-                for f, old, new in e.changes if f != "created_by_id" or e.action != "create"
+                for f, old, new in sorted(e.changes, key=lambda c: _FIELD_ORDER.get(c[0], len(_FIELD_ORDER)))
             ],
         }
         for e in entries
