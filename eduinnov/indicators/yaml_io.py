@@ -1,0 +1,125 @@
+"""Models as readable YAML files: export, parse (with clear messages), and the built-in templates.
+
+The file is the spec of :mod:`eduinnov.indicators.spec` with a header comment; judgments are written as
+``{row child: {column child: value}}`` for the upper triangle only (the reciprocal is implied).
+Built-in templates live in ``eduinnov/indicators/builtin/*.yaml``; each has a ``key``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask_babel import gettext as _
+
+from eduinnov.indicators.models import EvaluationModel
+from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec
+
+__all__ = ["BUILTIN_DIR", "Template", "dump_model", "dump_spec", "get_template", "list_templates", "parse_yaml"]
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+MAX_YAML_BYTES = 256 * 1024
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_spec(spec: dict[str, Any], *, header: str | None = None) -> str:
+    """A spec as YAML text, keys in a readable order, Chinese left as it is."""
+    order = ["key", "name", "description", "unit", "include_unverified", "grade_scale", "settings", "tree"]
+    ordered = {k: spec[k] for k in order if k in spec and spec[k] not in (None, {}, [])}
+    if "include_unverified" in spec:
+        ordered["include_unverified"] = bool(spec["include_unverified"])
+    text = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
+    if header:
+        text = "".join(f"# {line}\n" for line in header.splitlines()) + text
+    return text
+
+
+def dump_model(model: EvaluationModel) -> str:
+    """The model version as a YAML file (import it to make a new draft)."""
+    spec = model_to_spec(model)
+    header = (f"eduinnov evaluation model: {model.name} (version {model.version}, {model.status.value})\n"
+              "Judgments: upper triangle, row child vs column child on Saaty's 1-9 scale (1/3 = less important).")
+    return dump_spec(spec, header=header)
+
+
+def parse_yaml(text: str | bytes) -> dict[str, Any]:
+    """Parse and validate a model file; :class:`SpecError` names the line, or the node and the field."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_YAML_BYTES:
+            raise SpecError(_("The file is too large (at most 256 KB)."))
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SpecError(_("The file is not UTF-8 text.")) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = _(" at line %(line)d, column %(col)d", line=mark.line + 1, col=mark.column + 1) if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(_("The file is not valid YAML%(where)s: %(problem)s", where=where, problem=problem)) from None
+    return validate_spec(data)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A built-in model template: its key, its raw spec and where it came from."""
+
+    key: str
+    spec: dict[str, Any]
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.spec["name"]
+
+    @property
+    def description(self) -> str:
+        return self.spec.get("description") or ""
+
+    @property
+    def unit(self) -> str:
+        return self.spec["unit"]
+
+    def count_nodes(self) -> tuple[int, ...]:
+        """Number of indicators on each level below the goal (e.g. (5, 9))."""
+        counts: list[int] = []
+        level = self.spec["tree"].get("children", [])
+        while level:
+            counts.append(len(level))
+            level = [c for n in level for c in n.get("children", [])]
+        return tuple(counts)
+
+
+@lru_cache(maxsize=1)
+def _load_templates() -> tuple[Template, ...]:
+    out = []
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        key = data.pop("key", path.stem)
+        out.append(Template(key, data, path))
+    return tuple(out)
+
+
+def list_templates() -> list[Template]:
+    """The built-in templates, in file-name order."""
+    return list(_load_templates())
+
+
+def get_template(key: str) -> Template | None:
+    """One template by key, or None."""
+    return next((t for t in _load_templates() if t.key == key), None)
