@@ -22,6 +22,7 @@ BLUEPRINTS = (
 CLI_MODULES = (
     "eduinnov.seed",
     "eduinnov.auth.cli",
+    "eduinnov.indicators.cli",
     "eduinnov.obe.cli",
 )
 
