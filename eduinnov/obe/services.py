@@ -956,3 +956,20 @@ def candidate_objectives(requirement: GraduationRequirement) -> list[CourseObjec
             .where((CourseObjective.id.in_(linked or {-1})) | (CourseObjective.course_id.in_(course_ids or {-1})))
             .order_by(Course.code, CourseObjective.number))
     return list(db.session.scalars(stmt))
+
+
+def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[int, float | None]]]:
+    """Requirement values (program rule) of the program's cohorts, by requirement number, oldest first.
+
+    Cohorts without a framework or without any value are left out; at most ``limit`` cohorts.
+    """
+    out = []
+    for other in queries.list_cohorts_of_program(cohort.program_id)[-limit:]:
+        report = cohort_report(other)
+        if report.framework is None:
+            continue
+        attr = "weighted_sum" if report.rule == AggregationRule.WEIGHTED_SUM else "minimum"
+        values = {r.requirement.number: getattr(r, attr) for r in report.requirements}
+        if any(v is not None for v in values.values()):
+            out.append((other, values))
+    return out
