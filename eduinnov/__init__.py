@@ -24,6 +24,7 @@ CLI_MODULES = (
     "eduinnov.auth.cli",
     "eduinnov.indicators.cli",
     "eduinnov.obe.cli",
+    "eduinnov.reports.cli",
 )
 
 
