@@ -17,6 +17,7 @@ BLUEPRINTS = (
     "eduinnov.frameworks.views",
     "eduinnov.achievements.views",
     "eduinnov.obe.views",
+    "eduinnov.indicators.views",
     "eduinnov.core.views",
 )
 CLI_MODULES = (
