@@ -10,6 +10,7 @@ from eduinnov.indicators.services.editing import (
     delete_model,
     delete_node,
     import_model,
+    judgment_report,
     model_problems,
     move_node,
     new_version,
@@ -32,12 +33,13 @@ from eduinnov.indicators.services.runs import (
     load_leaf_values,
     run_evaluation,
     run_sensitivity,
+    run_view,
 )
 
 __all__ = [
     "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "add_manual_score", "add_node",
     "archive_model", "compare_runs", "copy_model", "create_model", "delete_manual_score", "delete_model",
-    "delete_node", "delete_swot", "fingerprint_of", "import_model", "list_objects", "load_leaf_values",
-    "model_problems", "move_node", "new_version", "run_evaluation", "run_sensitivity", "save_swot",
+    "delete_node", "delete_swot", "fingerprint_of", "import_model", "judgment_report", "list_objects", "load_leaf_values",
+    "model_problems", "move_node", "new_version", "run_evaluation", "run_sensitivity", "run_view", "save_swot",
     "set_judgments", "update_model", "update_node",
 ]

@@ -39,7 +39,7 @@ from eduinnov.programs.models import Program
 
 __all__ = [
     "DEFAULT_GRADE_SCALE", "activate_model", "add_node", "archive_model", "copy_model", "create_model",
-    "delete_model", "delete_node", "import_model", "model_problems", "move_node", "new_version",
+    "delete_model", "delete_node", "import_model", "judgment_report", "model_problems", "move_node", "new_version",
     "set_judgments", "update_model", "update_node",
 ]
 
@@ -482,3 +482,38 @@ def set_judgments(node: IndicatorNode, judgments: dict[tuple[str, str], Any], us
     node.judgments = clean
     db.session.flush()
     return node
+
+
+def judgment_report(node: IndicatorNode, judgments: dict[tuple[str, str], Any] | None = None) -> dict[str, Any]:
+    """Weights and consistency of a node's judgments (stored ones, or ``judgments`` given as in
+    :func:`set_judgments` for a live check that stores nothing).
+
+    Returns
+    -------
+    dict
+        ``codes``, ``matrix`` (full, reciprocal filled, as display text), ``weights`` by code, ``CR``, ``CI``,
+        ``lambda_max``, ``consistent`` and ``most_inconsistent`` (``{"row", "col", "value", "suggested"}``
+        when CR ≥ 0.10), or ``error`` with a message naming the pair.
+    """
+    from eduinnov.indicators.services.compute import consistency
+    from eduinnov.indicators.spec import judgment_text as text
+
+    codes = [c.code for c in node.children]
+    stored = node.judgments or {}
+    if judgments is not None:
+        stored = {}
+        for (a, b), value in judgments.items():
+            if a in codes and b in codes and a != b and value not in (None, ""):
+                try:
+                    v = parse_judgment(value)
+                except ValueError as exc:
+                    return {"codes": codes, "error": _("%(a)s vs %(b)s: %(error)s", a=a, b=b, error=str(exc))}
+                stored.setdefault(a, {})[b] = text(v)
+    mode = "geometric" if node.weighting == WeightingMethod.AHP_GEOMETRIC else "eigen"
+    try:
+        report = consistency(codes, stored, mode)
+    except ValueError as exc:
+        return {"codes": codes, "error": str(exc)}
+    report["codes"] = codes
+    report["matrix"] = [[text(v) for v in row] for row in report["matrix"]]
+    return report

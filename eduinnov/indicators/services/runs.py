@@ -31,7 +31,7 @@ from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
-__all__ = ["compare_runs", "fingerprint_of", "list_objects", "load_leaf_values", "run_evaluation",
+__all__ = ["compare_runs", "fingerprint_of", "list_objects", "load_leaf_values", "run_evaluation", "run_view",
            "run_sensitivity", "Target"]
 
 
@@ -355,3 +355,55 @@ def _children_codes(tree: dict[str, Any], code: str) -> list[str]:
         if node["code"] == code:
             return [c["code"] for c in node.get("children", [])]
     return []
+
+
+def run_view(run: EvaluationRun) -> dict[str, Any]:
+    """A stored run arranged for its page: tree rows, ranking rows, grade distribution, location quotients.
+
+    Everything comes from the run's snapshot, so the page shows the same numbers years later.
+
+    Returns
+    -------
+    dict
+        ``tree``: rows in tree order (code, names, depth, leaf metric, local and global weight, weighting
+        and aggregation, CR figures, mean score); ``first_level``: (code, names) of the first level;
+        ``ranking``: rows by rank with the first-level scores; ``grades``: the scale with counts;
+        ``lq``: location-quotient rows or None.
+    """
+    spec = run.model_snapshot
+    ids = [o["id"] for o in run.inputs["objects"]]
+    rows: list[dict[str, Any]] = []
+    global_w: dict[str, float] = {}
+    for node, depth, parent in walk(spec["tree"]):
+        code = node["code"]
+        local = _child_weight(run, parent, code)
+        global_w[code] = 1.0 if parent is None else global_w[parent] * (local if local is not None else 0.0)
+        entry = run.weights.get(code, {})
+        metric = run.inputs.get("metrics", {}).get(code)
+        raw = run.inputs["values"].get(code)
+        rows.append({
+            "code": code, "name_zh": node["name_zh"], "name_en": node.get("name_en"), "depth": depth,
+            "is_leaf": not node.get("children"), "local_weight": local, "global_weight": global_w[code],
+            "weighting": entry.get("weighting"), "aggregation": entry.get("aggregation"),
+            "CR": entry.get("CR"), "consistent": entry.get("consistent"),
+            "most_inconsistent": entry.get("most_inconsistent"),
+            "mean": float(np.mean(run.node_scores[code])) if run.node_scores.get(code) else None,
+            "metric": metric, "raw_mean": float(np.mean(raw)) if raw else None,
+            "direction": node.get("direction"), "scaling": node.get("scaling"),
+        })
+    first = [(c["code"], c["name_zh"], c.get("name_en")) for c in spec["tree"].get("children", [])]
+    ranking = []
+    for i, res in enumerate(run.results):
+        ranking.append({**res, "first_level": [run.node_scores[c][i] for c, _zh, _en in first]})
+    ranking.sort(key=lambda r: r["rank"])
+    scale = spec["grade_scale"]
+    grades = [{**g, "count": run.summary["grade_counts"][k]} for k, g in enumerate(scale)]
+    lq = run.summary.get("location_quotient")
+    lq_rows = None
+    if lq and lq.get("LQ"):
+        label_of = {o["id"]: o["label"] for o in run.inputs["objects"]}
+        lq_rows = [{"label": label_of.get(oid, oid), "counts": lq["counts"][i], "lq": lq["LQ"][i]}
+                   for i, oid in enumerate(lq["objects"])]
+    return {"tree": rows, "first_level": first, "ranking": ranking, "grades": grades,
+            "lq": lq_rows, "lq_labels": lq["labels"] if lq else None, "n": len(ids),
+            "mean_grade": scale[run.summary["mean_grade_index"] - 1]}
