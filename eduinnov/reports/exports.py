@@ -172,10 +172,10 @@ def to_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]] | Any, 
             cell = sheet.cell(row=i, column=j)
             if isinstance(value, datetime) and value.tzinfo is not None:
                 value = value.replace(tzinfo=None)  # Excel has no time zones
-            cell.value = value
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
-                cell.value = value
+            cell.value = value
+            if isinstance(value, str):
                 cell.data_type = TYPE_STRING
             elif columns[j - 1].number_format and isinstance(value, int | float | Decimal):
                 cell.number_format = columns[j - 1].number_format
