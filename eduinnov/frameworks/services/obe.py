@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from eduinnov.core.errors import ValidationError
@@ -518,8 +519,9 @@ def save_support_matrix(
         parsed[key] = (strength, weight)
     if errors:
         raise MatrixError(
-            _("The support matrix was not saved: %(count)d invalid cells. %(details)s",
-              count=len(errors), details="; ".join(errors.values())),
+            ngettext("The support matrix was not saved: %(num)d invalid cell. %(details)s",
+                     "The support matrix was not saved: %(num)d invalid cells. %(details)s",
+                     len(errors), details="; ".join(errors.values())),
             errors,
         )
 

@@ -4,8 +4,11 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!window.bootstrap) {
     return;
   }
-  const hash = window.location.hash;
-  if (hash) {
+  function showTabFromHash() {
+    const hash = window.location.hash;
+    if (!hash || !/^#[\w-]+$/.test(hash)) {
+      return;
+    }
     const trigger = document.querySelector('[data-bs-toggle="tab"][data-bs-target="' + hash + '-pane"]');
     if (trigger) {
       window.bootstrap.Tab.getOrCreateInstance(trigger).show();
@@ -17,4 +20,6 @@ document.addEventListener("DOMContentLoaded", function () {
       history.replaceState(null, "", target);
     });
   });
+  window.addEventListener("hashchange", showTabFromHash);
+  showTabFromHash();
 });
