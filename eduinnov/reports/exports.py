@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_COLUMN_WIDTH = 60
+_LEADING_JUNK = re.compile(r"^[\x00-\x20\x7f]+")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,9 @@ def neutralise(value: Any) -> Any:
     if _is_numpy_number(value):
         return neutralise(value.item())
     text = str(value)
-    if text.startswith(DANGEROUS_PREFIXES):
+    # Leading spaces and control characters may be dropped by the spreadsheet or by xlsx writing, so
+    # look past them too.
+    if text.startswith(DANGEROUS_PREFIXES) or _LEADING_JUNK.sub("", text).startswith(DANGEROUS_PREFIXES):
         return "'" + text
     return text
 
