@@ -7,7 +7,7 @@ import, so the sheets imitate what academic affairs systems export: GBK with tit
 BOM, two-row headers with merged (blank) cells, 缺考 for missed exams.
 
 Distributions: every student has an ability; every course objective a difficulty (mean score ratio,
-mostly 0.72-0.86). A few objectives are set below the 0.7 threshold for the 2021 cohort and improved
+mostly 0.76-0.88). A few objectives are set below the 0.7 threshold for the 2021 cohort and improved
 for the 2022 cohort — the improvement records in plan.yaml tell that story.
 """
 
@@ -25,7 +25,7 @@ SEED = HERE.parent
 AS_OF_TERM = {2021: 8, 2022: 6}  # semesters completed by the demo date (2025-09-30)
 PRACTICE = {"SE3009", "SE4001", "SE4002"}
 TEACHERS = ["teacher@demo.edu", "zhao.min@demo.edu", "sun.hao@demo.edu"]
-# (course, objective number) → difficulty per cohort; everything else is drawn in 0.72-0.86.
+# (course, objective number) → difficulty per cohort; everything else is drawn in 0.76-0.88.
 WEAK = {
     ("SE2001", 2): {2021: 0.62, 2022: 0.73},   # algorithm analysis: IP 2.1 → GR2 verdict depends on the rule
     ("SE3001", 2): {2021: 0.64, 2022: 0.71},   # requirement alternatives by literature: IP 2.3
@@ -65,10 +65,34 @@ def plan_for(code: str, n_objectives: int) -> dict:
     return {"items": items, "weights": weights, "groups": groups}
 
 
-def student_numbers(program: dict, cohort: dict) -> list[str]:
-    size, class_size, dept = cohort["size"], int(program.get("class_size", 30)), program["department_no"]
-    year = cohort["entry_year"]
-    return [f"{year}{dept}{i // class_size + 1}{i % class_size + 1:03d}" for i in range(size)]
+def seeded_students() -> dict[int, list[tuple[str, str, str]]]:
+    """(number, name, status) of the SE students per entry year, exactly as `flask seed demo` makes them.
+
+    Runs the seeder's own people step on a throw-away in-memory database, so the sheets carry the
+    seeded names and leave out students who withdrew.
+    """
+    import os
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(SEED.parent))
+    os.environ["EDUINNOV_INSTANCE_DIR"] = tempfile.mkdtemp(prefix="obe-demo-")
+    os.environ["EDUINNOV_DATABASE_URL"] = "sqlite://"
+    os.environ.setdefault("EDUINNOV_SECRET_KEY", "generate-obe-demo-sheets-only-" + "x" * 8)
+    from eduinnov import create_app
+    from eduinnov.extensions import db
+    from eduinnov.programs.models import Program
+    from eduinnov.seed.context import DemoContext, read_yaml
+    from eduinnov.seed.people import load_programs
+    from eduinnov.seed.upsert import Upserter
+
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        ctx = DemoContext(seed_dir=SEED, config=read_yaml(SEED / "demo.yaml"), up=Upserter(db.session))
+        load_programs(ctx)
+        program = db.session.query(Program).filter_by(code="SE").one()
+        return {c.entry_year: [(s.student_no, s.name, s.status.value) for s in c.students] for c in program.cohorts}
 
 
 def write_sheet(path: Path, course: dict, term: str, plan: dict, rows: list[list], style: str) -> None:
@@ -101,8 +125,7 @@ def main() -> None:
     framework = yaml.safe_load((SEED / "se" / "framework.yaml").read_text(encoding="utf-8"))
     program = next(p for p in demo["programs"] if p["code"] == "SE")
     rng = random.Random(20250930)
-    surnames = [r.strip() for r in (SEED / "names" / "surnames.csv").read_text(encoding="utf-8").splitlines()[1:] if r.strip()]
-    given = [r.strip() for r in (SEED / "names" / "given_names.csv").read_text(encoding="utf-8").splitlines()[1:] if r.strip()]
+    roster = seeded_students()
     sheets_dir = HERE / "sheets"
     sheets_dir.mkdir(exist_ok=True)
     for old in sheets_dir.glob("*.csv"):
@@ -113,9 +136,11 @@ def main() -> None:
         year = cohort["entry_year"]
         if year not in AS_OF_TERM:
             continue
-        numbers = student_numbers(program, cohort)
+        students = [(n, name, status) for n, name, status in roster[year] if status != "withdrawn"]
+        numbers = [n for n, _, _ in students]
+        names = {n: name for n, name, _ in students}
+        suspended = {n for n, _, status in students if status == "suspended"}
         ability = {n: rng.gauss(0, 1) for n in numbers}
-        names = {n: rng.choice(surnames).split(",")[0] + rng.choice(given).split(",")[0] for n in numbers}
         for k, course in enumerate(framework["courses"]):
             semester = int(course.get("term") or 1)
             if semester > AS_OF_TERM[year]:
@@ -124,7 +149,7 @@ def main() -> None:
             if n_obj == 0:
                 continue
             plan = plan_for(code, n_obj)
-            difficulty = {o: WEAK.get((code, o), {}).get(year, rng.uniform(0.72, 0.86)) for o in range(1, n_obj + 1)}
+            difficulty = {o: WEAK.get((code, o), {}).get(year, rng.uniform(0.76, 0.88)) for o in range(1, n_obj + 1)}
             term = term_label(year, semester)
             style = styles[(k + year) % len(styles)]
             filename = f"{year}-{code}.csv"
@@ -135,7 +160,9 @@ def main() -> None:
                     d = sum(difficulty[o] for o in item["objectives"]) / len(item["objectives"])
                     ratio = min(1.0, max(0.0, rng.gauss(d + 0.07 * ability[n], 0.09)))
                     score = round(ratio * item["full"] * 2) / 2
-                    if item["type"] == "homework" and rng.random() < 0.03:
+                    if n in suspended and semester >= 5:
+                        values.append("")  # suspended: no work in the later terms
+                    elif item["type"] == "homework" and rng.random() < 0.03:
                         values.append("")  # not handed in
                     elif item["type"] == "exam" and ability[n] < -2.0:
                         values.append("缺考")
