@@ -94,6 +94,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only; production uses scrypt
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -36,6 +36,10 @@ def nav_items() -> list[dict]:
     """Menu entries for the current user (entries whose endpoint does not exist yet are left out)."""
     if not current_user.is_authenticated:
         return []
+    endpoint = request.endpoint or ""
+    # The most specific matching prefix wins: student pages light up "Students", not also "Programs".
+    matching = [i.prefix for i in NAV if endpoint.startswith(i.prefix)]
+    active_prefix = max(matching, key=len, default=None)
     items = []
     for item in NAV:
         if current_user.role not in item.roles:
@@ -44,7 +48,8 @@ def nav_items() -> list[dict]:
             url = url_for(item.endpoint)
         except BuildError:
             continue
-        items.append({"label": item.label, "url": url, "prefix": item.prefix})
+        items.append({"label": item.label, "url": url, "prefix": item.prefix,
+                      "active": item.prefix == active_prefix})
     return items
 
 
