@@ -47,16 +47,16 @@ def _rows(rng: random.Random, n: int, start: int) -> str:
         kind = rng.choice(KINDS)
         title = f"基于{rng.choice(['深度学习', '知识图谱', '边缘计算', '区块链', '数字孪生'])}的{rng.choice(['智慧校园', '教学评价', '成果认证', '能力画像'])}系统研究"
         out.append(
-            f"<tr><td class='num'>{i}</td><td>{escape(name)}</td><td>2021{i:05d}</td><td>{escape(kind)}</td>"
-            f"<td>{escape(title)}</td><td>{rng.choice(LEVELS)}</td><td>{rng.choice(AWARDS)}</td>"
+            f"<tr><td class='num'>{i}</td><td class='nowrap'>{escape(name)}</td><td>2021{i:05d}</td><td>{escape(kind)}</td>"
+            f"<td>{escape(title)}</td><td class='nowrap'>{rng.choice(LEVELS)}</td><td class='nowrap'>{rng.choice(AWARDS)}</td>"
             f"<td class='num'>{rng.randint(55, 100)}</td><td>202{rng.randint(1, 5)}-{rng.randint(1, 12):02d}</td></tr>"
         )
     return "".join(out)
 
 
 HEAD = (
-    "<thead><tr><th>序号</th><th>姓名</th><th>学号</th><th>成果类型</th><th>题目</th><th>级别</th>"
-    "<th>等级</th><th>得分</th><th>时间</th></tr></thead>"
+    "<thead><tr><th class='nowrap'>序号</th><th>姓名</th><th>学号</th><th>成果类型</th><th>题目</th>"
+    "<th class='nowrap'>级别</th><th class='nowrap'>等级</th><th class='nowrap'>得分</th><th>时间</th></tr></thead>"
 )
 
 

@@ -157,8 +157,8 @@ def _start(cmd: list[str], redis_url: str) -> subprocess.Popen:
 
 
 def test_rq_job_runs_in_a_separate_worker_with_the_same_states(app, db, redis_url):
-    from rq import Queue
     from redis import Redis
+    from rq import Queue
 
     job_id = jobs.enqueue(f"{FUNCS}:write_text", "via Redis", 3, 0.4)
     db.session.commit()
