@@ -18,6 +18,7 @@ BLUEPRINTS = (
     "eduinnov.achievements.views",
     "eduinnov.obe.views",
     "eduinnov.indicators.views",
+    "eduinnov.reports.views",
     "eduinnov.core.views",
 )
 CLI_MODULES = (
