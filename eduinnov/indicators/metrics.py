@@ -68,7 +68,12 @@ class Metric:
         if unknown:
             known = ", ".join(sorted(self.params)) or "none"
             raise MetricParamError(f"metric {self.key}: unknown parameter {unknown[0]!r} (known: {known})")
-        return {**self.params, **params}
+        merged = {**self.params, **params}
+        for name, value in params.items():
+            check = _PARAM_CHECKS.get((self.key, name)) or _PARAM_CHECKS.get(name)
+            if check is not None:
+                check(value)
+        return merged
 
 
 #: Every metric by key, in registration order.
@@ -239,7 +244,49 @@ def _per_100(ctx: MetricContext, s: pd.Series, flag: Any) -> pd.Series:
     return ctx.per_100(s)
 
 
-_PER_100 = _l("per 100 students when per_100 is set")
+def _check_bool(name: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if not isinstance(value, bool):
+            raise MetricParamError(f"parameter {name} must be true or false, got {value!r}")
+    return check
+
+
+def _check_weights(enum_cls: type, default: dict[str, float]) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        _weight_case(literal(0), value, enum_cls, "weights", default)
+    return check
+
+
+def _check_default(value: Any) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise MetricParamError(f"parameter default must be a number or empty, got {value!r}")
+
+
+#: Checks of parameter values run when a model is saved or imported (not only when it runs).
+_PARAM_CHECKS: dict[Any, Callable[[Any], None]] = {
+    "levels": lambda v: _enum_list(v, Level, "levels"),
+    "kinds": lambda v: None,  # checked per metric below (achievement kinds or participation kinds)
+    "indexing": lambda v: _enum_list(v, Indexing, "indexing"),
+    "types": lambda v: _enum_list(v, PatentType, "types"),
+    "per_100": _check_bool("per_100"),
+    "default": _check_default,
+    ("publications_weighted", "weights"): _check_weights(Indexing, DEFAULT_INDEXING_WEIGHTS),
+    ("awards_weighted", "weights"): _check_weights(Level, DEFAULT_LEVEL_WEIGHTS),
+    ("achievements", "kinds"): lambda v: _enum_list(v, AchievementKind, "kinds"),
+    ("students_with_achievement_share", "kinds"): lambda v: _enum_list(v, AchievementKind, "kinds"),
+    ("patents", "status"): lambda v: _check_status(v),
+    ("manual_score", "key"): lambda v: _check_key(v),
+}
+
+
+def _check_status(value: Any) -> None:
+    if value not in ("applied", "granted"):
+        raise MetricParamError(f"parameter status must be 'applied' or 'granted', got {value!r}")
+
+
+def _check_key(value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise MetricParamError("parameter key must be a non-empty name such as 'expert_rating'")
 
 
 # ---------------------------------------------------------------------------------------------------------
