@@ -342,7 +342,7 @@ def _overlay_html(layout: PdfLayout, pages: int, cover_pages: int) -> str:
 
 def render_pdf_parallel(sections: Sequence[Section], *, layout: PdfLayout, base_url: Path | str | None,
                         allowed_roots: Sequence[Path | str], processes: int = 2,
-                        parts_per_process: int = 2) -> bytes:
+                        parts_per_process: int = 1) -> bytes:
     """Render a long document in ``processes`` worker processes and merge the parts with pypdf.
 
     Parameters
