@@ -42,7 +42,7 @@ def world(program):
 VIEW_URLS = ["/frameworks/{fw}", "/frameworks/courses/{course}", "/frameworks/partners/{partner}"]
 
 MANAGE_GET_URLS = [
-    "/frameworks/{fw}/settings", "/frameworks/{fw}/clone", "/frameworks/{fw}/matrix",
+    "/frameworks/{fw}/settings", "/frameworks/{fw}/new-version", "/frameworks/{fw}/matrix",
     "/frameworks/{fw}/requirements/new", "/frameworks/requirements/{req}/edit",
     "/frameworks/requirements/{req}/points/new", "/frameworks/points/{point}/edit",
     "/frameworks/{fw}/courses/new", "/frameworks/courses/{course}/edit",

@@ -85,7 +85,7 @@ def test_teacher_list_shows_only_own_programs(login_as, teacher, program, other_
 
 
 @pytest.mark.parametrize("url", [
-    "/frameworks/{fw}", "/frameworks/{fw}/settings", "/frameworks/{fw}/clone", "/frameworks/{fw}/matrix",
+    "/frameworks/{fw}", "/frameworks/{fw}/settings", "/frameworks/{fw}/new-version", "/frameworks/{fw}/matrix",
     "/frameworks/{fw}/requirements/new", "/frameworks/requirements/{req}/edit", "/frameworks/requirements/{req}/points/new",
     "/frameworks/points/{point}/edit", "/frameworks/{fw}/courses/new", "/frameworks/courses/{course}",
     "/frameworks/courses/{course}/edit", "/frameworks/courses/{course}/objectives/new",
@@ -119,10 +119,13 @@ def test_clone_activate_and_archive_through_the_pages(login_as, director, progra
     b = login_as(director)
     old_active = make_framework(program, "2019", status=FrameworkStatus.ACTIVE)
     response = b.post(f"/frameworks/{framework.id}/clone", {"version": "2025", "title": ""},
-                      token_from=f"/frameworks/{framework.id}/clone")
+                      token_from=f"/frameworks/{framework.id}/new-version")
     assert response.status_code == 302
     copy = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.version == "2025"))
     assert len(copy.courses) == 3 and copy.title == framework.title
+    taken = b.post(f"/frameworks/{framework.id}/clone", {"version": "2025"},
+                   token_from=f"/frameworks/{framework.id}/new-version")
+    assert taken.status_code == 200 and "already has a version 2025" in _html(taken)
 
     assert b.post(f"/frameworks/{copy.id}/activate").status_code == 302
     assert db.session.get(FrameworkVersion, copy.id).status == FrameworkStatus.ACTIVE
@@ -173,7 +176,7 @@ def test_archived_page_offers_no_edit_forms(login_as, director, archived):
     assert "archived and read-only" in html
     for url in ("/settings", "/matrix", "/requirements/new", "/courses/new", "/modules/new"):
         assert f"/frameworks/{archived.id}{url}" not in html
-    assert f"/frameworks/{archived.id}/clone" in html
+    assert f"/frameworks/{archived.id}/new-version" in html
 
 
 @pytest.mark.parametrize("url,data", [

@@ -106,7 +106,15 @@ def edit(framework_id: int):
     return render_template("frameworks/settings.html", form=form, framework=framework)
 
 
-@bp.route("/<int:framework_id>/clone", methods=["GET", "POST"])
+@bp.route("/<int:framework_id>/new-version")
+@login_required
+def new_from(framework_id: int):
+    """The form that copies a version into a new draft (it posts to ``frameworks.clone``)."""
+    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
+    return render_template("frameworks/clone.html", form=CloneForm(), framework=framework)
+
+
+@bp.route("/<int:framework_id>/clone", methods=["POST"])
 @login_required
 def clone(framework_id: int):
     framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
