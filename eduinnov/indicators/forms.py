@@ -129,34 +129,36 @@ class NodeForm(FlaskForm):
     metric_params = TextAreaField(_l("Metric parameters (JSON)"), validators=[Optional(), _json_mapping],
                                   description=_l("e.g. {\"levels\": [\"national\", \"provincial\"]}; empty for the "
                                                  "defaults listed beside the metric."))
-    direction = SelectField(_l("Direction"), choices=enum_choices(Direction))
+    direction = SelectField(_l("Direction"), choices=enum_choices(Direction), default="benefit")
     scaling_method = SelectField(_l("Scoring of the raw value"), choices=[
         ("minmax", _l("Relative: min-max over the evaluated objects")),
         ("target", _l("Against a target: value ÷ target, at most 1")),
         ("range", _l("Linear between a minimum and a maximum")),
         ("none", _l("Already a 0–1 value")),
-    ])
+    ], default="minmax")
     scaling_target = FloatField(_l("Target"), validators=[Optional(), NumberRange(min=0)])
     scaling_min = FloatField(_l("Minimum"), validators=[Optional()])
     scaling_max = FloatField(_l("Maximum"), validators=[Optional()])
     # inner nodes
-    weighting = SelectField(_l("Weighting"), choices=enum_choices(WeightingMethod))
+    weighting = SelectField(_l("Weighting"), choices=enum_choices(WeightingMethod), default="equal")
     beta = FloatField(_l("AHM β"), validators=[Optional(), NumberRange(min=1)], default=2,
                       description=_l("Conversion parameter of AHM (≥ 1, usually 2)."))
     objective = SelectField(_l("Objective method to combine with AHP"),
                             choices=[("entropy", _l("Entropy")), ("cv", _l("Coefficient of variation")),
-                                     ("critic", "CRITIC")])
+                                     ("critic", "CRITIC")], default="entropy")
     combine_method = SelectField(_l("Combination"), choices=[("linear", _l("Linear: α·AHP + (1−α)·objective")),
-                                                             ("multiplicative", _l("Multiplicative"))])
+                                                             ("multiplicative", _l("Multiplicative"))],
+                                 default="linear")
     alpha = FloatField(_l("α (share of AHP)"), validators=[Optional(), NumberRange(0, 1)], default=0.5)
-    aggregation = SelectField(_l("Aggregation"), choices=enum_choices(AggregationMethod))
-    operator = SelectField(_l("Fuzzy operator"), choices=[(o, o) for o in FUZZY_OPERATORS])
+    aggregation = SelectField(_l("Aggregation"), choices=enum_choices(AggregationMethod), default="weighted_sum")
+    operator = SelectField(_l("Fuzzy operator"), choices=[(o, o) for o in FUZZY_OPERATORS], default="M(*,+)")
     anchors = StringField(_l("Grade anchors"), validators=[Optional(), _number_list],
                           description=_l("One score per grade, best first, decreasing (default: the grade values)."))
     lam = FloatField(_l("Confidence λ"), validators=[Optional(), NumberRange(0.5, 1)], default=0.6)
     rho = FloatField(_l("Distinguishing coefficient ρ"), validators=[Optional(), NumberRange(0.01, 1)], default=0.5)
     retention = SelectField(_l("Components kept"), choices=[("kaiser", _l("Eigenvalue > 1 (Kaiser)")),
-                                                            ("cumulative", _l("Cumulative share ≥ threshold"))])
+                                                            ("cumulative", _l("Cumulative share ≥ threshold"))],
+                            default="kaiser")
     threshold = FloatField(_l("Cumulative share threshold"), validators=[Optional(), NumberRange(0.01, 1)], default=0.85)
     floor = FloatField(_l("Smallest subsystem score"), validators=[Optional(), NumberRange(0.001, 1)], default=0.01)
 

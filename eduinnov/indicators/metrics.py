@@ -32,7 +32,13 @@ from eduinnov.achievements.models import (
     VerificationStatus,
 )
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import JointSupervisor, Participation, PartnerOrganisation, PracticeBase
+from eduinnov.frameworks.models import (
+    JointSupervisor,
+    Participation,
+    ParticipationKind,
+    PartnerOrganisation,
+    PracticeBase,
+)
 from eduinnov.indicators.models import EvaluationUnit, ManualScore
 from eduinnov.programs.models import Cohort, Student, StudentStatus
 
@@ -274,6 +280,7 @@ _PARAM_CHECKS: dict[Any, Callable[[Any], None]] = {
     ("awards_weighted", "weights"): _check_weights(Level, DEFAULT_LEVEL_WEIGHTS),
     ("achievements", "kinds"): lambda v: _enum_list(v, AchievementKind, "kinds"),
     ("students_with_achievement_share", "kinds"): lambda v: _enum_list(v, AchievementKind, "kinds"),
+    ("iur_participations", "kinds"): lambda v: _enum_list(v, ParticipationKind, "kinds"),
     ("patents", "status"): lambda v: _check_status(v),
     ("manual_score", "key"): lambda v: _check_key(v),
 }
@@ -450,8 +457,6 @@ def iur_participation_rate(ctx: MetricContext) -> pd.Series:
                        "exchange)."), params={"kinds": []})
 def iur_participations(ctx: MetricContext, kinds: Any) -> pd.Series:
     """Number of IUR participations per object."""
-    from eduinnov.frameworks.models import ParticipationKind
-
     kinds = _enum_list(kinds, ParticipationKind, "kinds")
     pt = Participation
     if ctx.unit == S:

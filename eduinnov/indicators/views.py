@@ -83,9 +83,9 @@ def _locked(model: EvaluationModel):
 # ---------------------------------------------------------------------------------------------------------
 
 
-@bp.route("/")
+@bp.route("/", endpoint="list")
 @login_required
-def list():
+def list_models():
     require_role(current_user, *STAFF)
     program_id = _int(request.args.get("program"))
     try:

@@ -429,11 +429,10 @@ def delete_node(node: IndicatorNode, user: User) -> None:
                         for a, row in (parent.judgments or {}).items() if a != code}
     if parent.weights:
         parent.weights = {}
-    parent.children.remove(node)
-    if node in model.nodes:
-        model.nodes.remove(node)
-    db.session.delete(node)
+    db.session.delete(node)  # children go with it (ON DELETE CASCADE and the ORM cascade)
     db.session.flush()
+    db.session.expire(parent, ["children"])
+    db.session.expire(model, ["nodes"])
 
 
 def move_node(node: IndicatorNode, offset: int, user: User) -> None:
