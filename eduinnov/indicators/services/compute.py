@@ -177,17 +177,26 @@ class _Evaluator:
         self.values = np.array([g["value"] for g in self.scale])
         self.labels = [g.get("name_en") or g.get("name_zh") for g in self.scale]
         self.warnings: list[str] = []
+        self.constant_minmax: list[str] = []
         self.out: dict[str, NodeOutcome] = {}
 
     # -- tree walk -----------------------------------------------------------------------------------
 
     def run(self) -> NodeOutcome:
-        return self.node(self.spec["tree"])
+        root = self.node(self.spec["tree"])
+        if self.m > 1:
+            flat = [code for code in self.constant_minmax]
+            if flat:
+                self.warnings.insert(0, "the same raw value for every object in " + ", ".join(flat)
+                                     + ": relative (min-max) scoring gives them all 1, which says nothing")
+        return root
 
     def node(self, node: dict[str, Any]) -> NodeOutcome:
         children = node.get("children")
         if not children:
             x = self.raw[node["code"]].to_numpy(dtype=np.float64)
+            if node["scaling"].get("method", "minmax") == "minmax" and x.size and np.ptp(x) == 0:
+                self.constant_minmax.append(node["code"])
             res = NodeOutcome(node["code"], scale_leaf(x, node["direction"], node["scaling"]))
             self.out[node["code"]] = res
             return res
