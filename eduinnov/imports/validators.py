@@ -1,0 +1,379 @@
+"""Cell-level checks that know the domain: text normalisation, dates, years, patent numbers, DOIs, vocabularies.
+
+Every function takes one raw cell value (str, number, date or None) and either returns the clean value or
+raises :class:`CellError` with a user-facing reason; the caller adds the row and the column. Nothing here
+touches the database.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from flask_babel import gettext as _
+
+from eduinnov.achievements.models import (
+    Indexing,
+    Level,
+    ParticipantRole,
+    PatentStatus,
+    PatentType,
+    PrizeRank,
+    ProjectStatus,
+    ProjectType,
+)
+from eduinnov.frameworks.models import ParticipationKind, PartnerKind
+
+MIN_YEAR = 1950
+MAX_YEAR = 2100
+
+
+class CellError(ValueError):
+    """A cell's value is not acceptable; ``str(exc)`` is the reason shown to the user."""
+
+
+# --- text ---------------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalise_text(value: Any) -> str:
+    """A cell as clean text: NFKC (full-width digits, letters and the ideographic space become ASCII),
+    control characters removed, runs of white space collapsed, ends stripped; None and NaN become "".
+
+    Chinese punctuation such as 、 and 。 is kept (NFKC leaves it alone); full-width brackets and commas
+    become their ASCII forms, which the splitting of name lists relies on.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            value = int(value)  # Excel's 2021051001.0 is the student number 2021051001
+    text = unicodedata.normalize("NFKC", str(value))
+    text = _CONTROL.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalise_key(value: Any) -> str:
+    """A comparison key: normalised text, case-folded, without spaces, ``*``, ``_``, ``-`` or dots."""
+    return re.sub(r"[\s*_\-.·:：]", "", normalise_text(value).casefold())
+
+
+def normalise_title(value: Any) -> str:
+    """The duplicate-detection form of a title: only letters and digits (CJK included), case-folded.
+
+    "基于深度学习的 GPU 调度。" and "基于深度学习的GPU调度" have the same key.
+    """
+    return "".join(ch for ch in normalise_text(value).casefold() if ch.isalnum())
+
+
+# --- numbers, years and dates ---------------------------------------------------------------------------
+
+
+def parse_year(value: Any, *, lo: int = MIN_YEAR, hi: int = MAX_YEAR) -> int:
+    """A year such as ``2023``, ``2023.0``, ``"２０２３"``, ``"2023年"`` or ``"2023级"`` within ``lo``..``hi``."""
+    if isinstance(value, datetime | date):
+        year = value.year
+    else:
+        text = normalise_text(value)
+        match = re.fullmatch(r"(\d{4})(?:\.0+)?\s*(?:年|级|届)?", text)
+        if not match:
+            raise CellError(_("“%(value)s” is not a year such as 2023.", value=text))
+        year = int(match.group(1))
+    if not lo <= year <= hi:
+        raise CellError(_("The year %(year)d is outside %(lo)d–%(hi)d.", year=year, lo=lo, hi=hi))
+    return year
+
+
+_DATE_PATTERNS = (
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"),
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+
+
+def parse_date(value: Any) -> date:
+    """A date in ISO or a common Chinese form.
+
+    Accepted: ``2023-05-06``, ``2023/05/06``, ``2023/5/6``, ``2023.5.6``, ``2023年5月6日``, ``20230506``,
+    an ISO date-time (the time is dropped), full-width digits, and date cells of a spreadsheet.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime().date()
+    text = normalise_text(value)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            y, m, d = (int(g) for g in match.groups())
+            try:
+                result = date(y, m, d)
+            except ValueError:
+                break
+            if not MIN_YEAR <= result.year <= MAX_YEAR:
+                raise CellError(_("The date %(value)s is outside %(lo)d–%(hi)d.", value=text, lo=MIN_YEAR,
+                                  hi=MAX_YEAR))
+            return result
+    raise CellError(_("“%(value)s” is not a date: write 2023-05-06, 2023/5/6, 2023.5.6 or 2023年5月6日.",
+                      value=text))
+
+
+def parse_decimal_text(value: Any) -> str:
+    """A non-negative amount as text (``"1,500"`` → ``"1500"``, ``"2万"`` → ``"20000"``) for ``Decimal``."""
+    text = normalise_text(value).replace(",", "").replace("元", "").strip()
+    factor = 1
+    if text.endswith("万"):
+        text, factor = text[:-1].strip(), 10000
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise CellError(_("“%(value)s” is not an amount such as 5000 or 1.5万.", value=normalise_text(value)))
+    if factor == 1:
+        return text
+    whole, _dot, frac = text.partition(".")
+    scaled = int(whole) * factor + (int((frac + "0000")[:4]) if frac else 0)
+    return str(scaled)
+
+
+def parse_float(value: Any) -> float:
+    """A finite number (full-width digits and a trailing ``%`` are fine: ``85%`` is 0.85)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = normalise_text(value)
+        percent = text.endswith("%")
+        try:
+            number = float(text.rstrip("%").strip())
+        except ValueError:
+            raise CellError(_("“%(value)s” is not a number.", value=text)) from None
+        if percent:
+            number /= 100
+    if not math.isfinite(number):
+        raise CellError(_("The value must be a finite number."))
+    return number
+
+
+# --- Chinese patent application numbers -------------------------------------------------------------------
+
+_PATENT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+PATENT_TYPE_DIGITS: dict[str, PatentType] = {
+    "1": PatentType.INVENTION, "8": PatentType.INVENTION,          # 8: PCT invention entering China
+    "2": PatentType.UTILITY_MODEL, "9": PatentType.UTILITY_MODEL,  # 9: PCT utility model
+    "3": PatentType.DESIGN,
+}
+
+
+def patent_check_digit(digits: str) -> str:
+    """The check character of a Chinese patent application number (ZC 0006-2003 / CNIPA rule).
+
+    The digits of the application number are multiplied in turn by the weights 2, 3, 4, 5, 6, 7, 8, 9,
+    2, 3, 4, 5 (the 12-digit numbers used since 1 October 2003) or 2 … 9 (the older 8-digit numbers), the
+    products are summed, and the sum modulo 11 is the check character, written ``X`` when it is 10.
+
+    Worked examples: ``201710601862`` → (2·2+0·3+1·4+7·5+1·6+0·7+6·8+0·9+1·2+8·3+6·4+2·5) = 157,
+    157 mod 11 = 3, so ``201710601862.3``; ``95115608`` → 186 mod 11 = 10, so ``95115608.X``.
+
+    Parameters
+    ----------
+    digits : str
+        8 or 12 decimal digits, without the check character.
+
+    Returns
+    -------
+    str
+        ``"0"``–``"9"`` or ``"X"``.
+
+    References
+    ----------
+    China National Intellectual Property Administration, standard ZC 0006-2003 《专利申请号标准》
+    (patent application number standard), section on the check digit (校验位).
+    """
+    if len(digits) not in (8, 12) or not digits.isdigit():
+        raise ValueError("a patent application number has 8 or 12 digits")
+    total = sum(int(d) * w for d, w in zip(digits, _PATENT_WEIGHTS, strict=False))
+    remainder = total % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def parse_patent_application(value: Any, *, today: date | None = None) -> tuple[str, PatentType]:
+    """Check a Chinese patent application number and return its canonical form and the type it encodes.
+
+    Accepted spellings: ``201710601862.3``, ``CN 2017 1 0601862.3``, ``ZL201710601862.3`` (a granted
+    patent's number is "ZL" + the application number), ``2017106018623`` (check digit without the dot),
+    full-width digits; the older form ``97101765.4`` (2-digit year 1985–2003, type, 5-digit serial).
+    The check character is required and verified (see :func:`patent_check_digit`).
+
+    Returns
+    -------
+    (str, PatentType)
+        ``"201710601862.3"`` (no prefix, no spaces, capital X) and the type from the 5th (3rd) digit.
+
+    Raises
+    ------
+    CellError
+        Wrong length, unknown type digit, implausible year or a wrong check character.
+    """
+    raw = normalise_text(value)
+    text = re.sub(r"^(?:CN|ZL)\s*", "", raw.upper())
+    text = re.sub(r"\s+", "", text)
+    match = re.fullmatch(r"(\d{12}|\d{8})\.?([\dX])", text)
+    if not match:
+        raise CellError(_("“%(value)s” is not a Chinese patent application number such as 201710601862.3 "
+                          "(12 digits, a dot and the check digit).", value=raw))
+    digits, check = match.groups()
+    today = today or date.today()
+    if len(digits) == 12:
+        year, type_digit = int(digits[:4]), digits[4]
+        if not 2003 <= year <= today.year:
+            raise CellError(_("%(value)s: the year %(year)d in the number is not possible.", value=raw, year=year))
+    else:
+        yy, type_digit = int(digits[:2]), digits[2]
+        if not (85 <= yy <= 99 or yy <= 3):
+            raise CellError(_("%(value)s: the year in an old-style number must be 1985–2003.", value=raw))
+    if type_digit not in PATENT_TYPE_DIGITS:
+        raise CellError(_("%(value)s: the type digit %(digit)s is not 1, 2, 3, 8 or 9.", value=raw,
+                          digit=type_digit))
+    expected = patent_check_digit(digits)
+    if check != expected:
+        raise CellError(_("%(value)s: the check digit should be %(expected)s — the number has a typo.",
+                          value=raw, expected=expected))
+    return f"{digits}.{check}", PATENT_TYPE_DIGITS[type_digit]
+
+
+# --- DOI -----------------------------------------------------------------------------------------------------
+
+
+def parse_doi(value: Any) -> str | None:
+    """A DOI in the canonical form of the achievements domain (lowercase, no resolver prefix), or None.
+
+    Delegates to :func:`eduinnov.achievements.services.normalise_doi` so that imports and forms agree.
+    """
+    from eduinnov.achievements.services import FieldError, normalise_doi
+
+    text = normalise_text(value)
+    text = re.sub(r"^(?:doi\s*[:：]\s*|DOI\s+)", "", text, flags=re.IGNORECASE)
+    try:
+        return normalise_doi(text)
+    except FieldError:
+        raise CellError(_("“%(value)s” is not a DOI such as 10.1234/abcd.5678.", value=text)) from None
+
+
+def parse_email(value: Any) -> str | None:
+    """An e-mail address (loosely checked: one @, a dot in the domain, no spaces), or None when empty."""
+    text = normalise_text(value)
+    if not text:
+        return None
+    if len(text) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise CellError(_("“%(value)s” is not an e-mail address.", value=text))
+    return text
+
+
+# --- vocabularies -----------------------------------------------------------------------------------------
+
+
+class Vocabulary:
+    """A fixed list of terms for one enum, with Chinese and English names and common variants.
+
+    Lookup is on :func:`normalise_key`, so case, spaces, full-width letters and punctuation do not matter.
+    """
+
+    def __init__(self, enum_cls: type[Enum], names: dict[Enum, Iterable[str]]) -> None:
+        self.enum_cls = enum_cls
+        self.names = {member: tuple(words) for member, words in names.items()}
+        self._lookup: dict[str, Enum] = {}
+        for member in enum_cls:
+            for word in (member.value, member.name, *self.names.get(member, ())):
+                self._lookup[normalise_key(word)] = member
+
+    def parse(self, value: Any) -> Enum:
+        """The member named by ``value``, else :class:`CellError` listing the accepted names."""
+        if isinstance(value, self.enum_cls):
+            return value
+        text = normalise_text(value)
+        member = self._lookup.get(normalise_key(text))
+        if member is None:
+            raise CellError(_("“%(value)s” is not one of: %(names)s.", value=text, names=self.describe()))
+        return member
+
+    def find_in(self, text: str) -> Enum | None:
+        """The first member whose name occurs inside free text (e.g. an RIS note "北大核心; CSCD")."""
+        key = normalise_key(text)
+        for word, member in sorted(self._lookup.items(), key=lambda kv: -len(kv[0])):
+            if len(word) >= 2 and word in key:
+                return member
+        return None
+
+    def describe(self) -> str:
+        """The accepted names, Chinese / English, for messages and the template's help sheet."""
+        return "; ".join(" / ".join(self.names.get(m, ())[:2]) or m.value for m in self.enum_cls)
+
+
+LEVELS = Vocabulary(Level, {
+    Level.INTERNATIONAL: ("国际级", "international", "国际"),
+    Level.NATIONAL: ("国家级", "national", "国家", "国家级项目"),
+    Level.PROVINCIAL: ("省级", "provincial", "省部级", "省", "市级", "省级项目"),
+    Level.UNIVERSITY: ("校级", "university", "校", "院级", "学校级"),
+})
+INDEXING = Vocabulary(Indexing, {
+    Indexing.SCI: ("SCI", "SCIE", "SCI-E", "Science Citation Index", "Science Citation Index Expanded"),
+    Indexing.SSCI: ("SSCI", "Social Sciences Citation Index"),
+    Indexing.EI: ("EI", "EI Compendex", "Compendex", "Engineering Index", "EI检索"),
+    Indexing.CSSCI: ("CSSCI", "南大核心", "中文社会科学引文索引"),
+    Indexing.PKU_CORE: ("北大核心", "PKU core", "PKU core journal", "中文核心", "中文核心期刊", "核心期刊"),
+    Indexing.CSCD: ("CSCD", "中国科学引文数据库"),
+    Indexing.OTHER: ("其他", "other", "普通期刊", "一般期刊", "无"),
+})
+PROJECT_TYPES = Vocabulary(ProjectType, {
+    ProjectType.INNOVATION_TRAINING: ("创新训练项目", "innovation training", "创新训练", "创新"),
+    ProjectType.ENTREPRENEURSHIP_TRAINING: ("创业训练项目", "entrepreneurship training", "创业训练"),
+    ProjectType.ENTREPRENEURSHIP_PRACTICE: ("创业实践项目", "entrepreneurship practice", "创业实践"),
+})
+PROJECT_STATUSES = Vocabulary(ProjectStatus, {
+    ProjectStatus.APPROVED: ("立项", "approved", "已立项"),
+    ProjectStatus.IN_PROGRESS: ("在研", "in progress", "进行中", "中期", "中期检查"),
+    ProjectStatus.CONCLUDED: ("结题", "concluded", "已结题", "完成"),
+})
+PATENT_TYPES = Vocabulary(PatentType, {
+    PatentType.INVENTION: ("发明", "invention", "发明专利"),
+    PatentType.UTILITY_MODEL: ("实用新型", "utility model", "实用新型专利"),
+    PatentType.DESIGN: ("外观设计", "design", "外观设计专利", "外观"),
+})
+PATENT_STATUSES = Vocabulary(PatentStatus, {
+    PatentStatus.APPLIED: ("已受理", "applied", "申请", "受理", "申请中", "公开", "实审"),
+    PatentStatus.GRANTED: ("已授权", "granted", "授权"),
+})
+PRIZE_RANKS = Vocabulary(PrizeRank, {
+    PrizeRank.GRAND: ("特等奖", "grand prize", "grand", "金奖"),
+    PrizeRank.FIRST: ("一等奖", "first prize", "first", "1st"),
+    PrizeRank.SECOND: ("二等奖", "second prize", "second", "2nd", "银奖"),
+    PrizeRank.THIRD: ("三等奖", "third prize", "third", "3rd", "铜奖"),
+    PrizeRank.HONOURABLE: ("优秀奖", "honourable mention", "honorable mention", "鼓励奖", "成功参赛奖"),
+})
+PARTICIPANT_ROLES = Vocabulary(ParticipantRole, {
+    ParticipantRole.LEADER: ("负责人", "leader", "主持人", "队长"),
+    ParticipantRole.MEMBER: ("成员", "member", "参与人", "队员"),
+    ParticipantRole.AUTHOR: ("作者", "author"),
+    ParticipantRole.INVENTOR: ("发明人", "inventor", "设计人"),
+})
+PARTNER_KINDS = Vocabulary(PartnerKind, {
+    PartnerKind.ENTERPRISE: ("企业", "enterprise", "公司", "company"),
+    PartnerKind.RESEARCH_INSTITUTE: ("科研院所", "research institute", "研究院", "研究所"),
+    PartnerKind.HOSPITAL: ("医院", "hospital"),
+    PartnerKind.GOVERNMENT: ("政府机构", "government agency", "政府", "government"),
+    PartnerKind.FOREIGN_UNIVERSITY: ("境外高校", "foreign university", "国外高校", "海外高校"),
+    PartnerKind.OTHER: ("其他", "other"),
+})
+PARTICIPATION_KINDS = Vocabulary(ParticipationKind, {
+    ParticipationKind.PLACEMENT: ("实习", "placement", "internship", "顶岗实习", "实习实训"),
+    ParticipationKind.JOINT_PROJECT: ("联合项目", "joint project", "合作项目", "产学研项目"),
+    ParticipationKind.EXCHANGE: ("交流", "exchange", "国际交流", "交换"),
+})

@@ -1,0 +1,165 @@
+"""Import pages: choose program and kind → upload → preview (nothing saved) → confirm (one transaction)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.models import Role
+from eduinnov.core.errors import DomainError
+from eduinnov.core.web import track_new_file
+from eduinnov.extensions import db
+from eduinnov.imports import services, storage
+from eduinnov.imports.forms import ConfirmForm, UploadForm
+from eduinnov.imports.schemas import KIND_HELP, KIND_LABELS, ImportKind, schema_for
+from eduinnov.programs.models import Program
+from eduinnov.programs.queries import list_programs_for
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
+ACHIEVEMENT_KINDS = (ImportKind.ACHIEVEMENTS, ImportKind.PROJECTS, ImportKind.PUBLICATIONS, ImportKind.PATENTS,
+                     ImportKind.AWARDS)
+
+
+def _kind(value: str) -> ImportKind:
+    try:
+        return ImportKind(value)
+    except ValueError:
+        abort(404)
+
+
+def _program_for(program_id: int, kind: ImportKind) -> Program:
+    action = Action.MANAGE if kind == ImportKind.PARTNERS else Action.EDIT
+    return get_or_404(current_user, Program, program_id, action)
+
+
+def _context(program: Program, kind: ImportKind, **extra) -> dict:
+    return {"program": program, "kind": kind, "kind_label": KIND_LABELS[kind], "kind_help": KIND_HELP[kind],
+            "schema": schema_for(kind), "form": extra.pop("form", None) or UploadForm(), **extra}
+
+
+def _done_url(program: Program, kind: ImportKind) -> str:
+    try:
+        if kind == ImportKind.STUDENTS:
+            return url_for("programs.detail", program_id=program.id)
+        if kind in ACHIEVEMENT_KINDS:
+            return url_for("achievements.list", program=program.id)
+        if kind in (ImportKind.PARTNERS, ImportKind.PARTICIPATIONS):
+            return url_for("frameworks.partners", program=program.id)
+    except BuildError:
+        pass
+    return url_for("imports.index")
+
+
+@bp.route("/")
+@login_required
+def index():
+    require_role(current_user, *STAFF)
+    programs = [p for p in list_programs_for(current_user) if can(current_user, Action.EDIT, p)]
+    manage = {p.id for p in programs if can(current_user, Action.MANAGE, p)}
+    return render_template("imports/index.html", programs=programs, manage=manage, kinds=list(ImportKind),
+                           labels=KIND_LABELS, help=KIND_HELP)
+
+
+@bp.route("/<int:program_id>/<kind>")
+@login_required
+def upload(program_id: int, kind: str):
+    kind = _kind(kind)
+    program = _program_for(program_id, kind)
+    return render_template("imports/upload.html", **_context(program, kind))
+
+
+@bp.route("/<int:program_id>/<kind>/preview", methods=["POST"])
+@login_required
+def preview(program_id: int, kind: str):
+    kind = _kind(kind)
+    program = _program_for(program_id, kind)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("imports/upload.html", **_context(program, kind, form=form)), 422
+    upload_file = form.file.data
+    data = upload_file.read()
+    filename = (upload_file.filename or "upload")[:255]
+    try:
+        result = services.preview_import(kind, program, current_user, data, filename)
+    except DomainError as exc:
+        abort(403, str(exc))
+    confirm = None
+    if result.ok:
+        token, paths = storage.save_pending(data, filename=filename, kind=kind.value, program_id=program.id,
+                                            user_id=current_user.id, fingerprint=result.plan_digest)
+        for path in paths:
+            track_new_file(path)
+        confirm = ConfirmForm(token=token)
+    status = 200 if result.ok else 422
+    return render_template("imports/upload.html", **_context(program, kind, preview=result, confirm=confirm,
+                                                              students=_student_choices(program, result))), status
+
+
+def _student_choices(program: Program, result: services.Preview) -> list[tuple[int, str]]:
+    """All students of the program, for the unmatched-author selects (only when there are some)."""
+    if not result.unmatched:
+        return []
+    return sorted(((s.id, s.display) for s in services._program_students(program)), key=lambda s: s[1])[:3000]
+
+
+@bp.route("/<int:program_id>/<kind>/confirm", methods=["POST"])
+@login_required
+def confirm(program_id: int, kind: str):
+    kind = _kind(kind)
+    program = _program_for(program_id, kind)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    pending = storage.load_pending(form.token.data, kind=kind.value, program_id=program.id, user_id=current_user.id)
+    if pending is None:
+        flash(_("This preview has expired or belongs to another upload: upload the file again."), "warning")
+        return redirect(url_for("imports.upload", program_id=program.id, kind=kind.value))
+    resolutions = {k: val for k, val in request.form.items() if k.startswith("author-")}
+    try:
+        result = services.run_import(kind, program, current_user, pending.data, pending.filename,
+                                     resolutions=resolutions, expected_fingerprint=pending.fingerprint)
+    except services.ImportRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        new_confirm = None
+        if exc.retry:  # the file is fine: new choices, or a new look at a changed plan, may succeed
+            token, paths = storage.save_pending(pending.data, filename=pending.filename, kind=kind.value,
+                                                program_id=program.id, user_id=current_user.id,
+                                                fingerprint=exc.preview.plan_digest)
+            for path in paths:
+                track_new_file(path)
+            new_confirm = ConfirmForm(token=token)
+        storage.discard_pending(pending.token)
+        return render_template("imports/upload.html", **_context(
+            program, kind, preview=exc.preview, confirm=new_confirm,
+            students=_student_choices(program, exc.preview))), 422
+    except DomainError as exc:
+        abort(403, str(exc))
+    storage.discard_pending(pending.token)
+    counts = result.counts
+    flash(_("Imported %(file)s: %(c)d created, %(u)d updated, %(s)d skipped.", file=pending.filename,
+            c=counts[services.CREATE], u=counts[services.UPDATE], s=counts[services.SKIP]), "success")
+    return redirect(_done_url(program, kind))
+
+
+@bp.route("/templates/<kind>.<fmt>")
+@login_required
+def template(kind: str, fmt: str):
+    require_role(current_user, *STAFF)
+    kind = _kind(kind)
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    schema = schema_for(kind)
+    name = f"import-{kind.value}-{lang}.{fmt}"
+    if fmt == "csv":
+        return Response(schema.template_csv(lang), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    if fmt == "xlsx":
+        return Response(schema.template_xlsx(lang),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    abort(404)
