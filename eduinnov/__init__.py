@@ -18,6 +18,7 @@ BLUEPRINTS = (
     "eduinnov.achievements.views",
     "eduinnov.obe.views",
     "eduinnov.indicators.views",
+    "eduinnov.imports.views",
     "eduinnov.reports.views",
     "eduinnov.core.views",
 )
@@ -27,6 +28,7 @@ CLI_MODULES = (
     "eduinnov.indicators.cli",
     "eduinnov.obe.cli",
     "eduinnov.reports.cli",
+    "eduinnov.imports.cli",
 )
 
 
