@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from flask_babel import gettext as _
 
-from eduinnov.indicators.models import EvaluationModel
+from eduinnov.indicators.models import EvaluationModel, EvaluationUnit
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec
 
 __all__ = ["BUILTIN_DIR", "Template", "dump_model", "dump_spec", "get_template", "list_templates", "parse_yaml"]
@@ -94,6 +94,10 @@ class Template:
     @property
     def unit(self) -> str:
         return self.spec["unit"]
+
+    @property
+    def unit_enum(self) -> EvaluationUnit:
+        return EvaluationUnit(self.spec["unit"])
 
     def count_nodes(self) -> tuple[int, ...]:
         """Number of indicators on each level below the goal (e.g. (5, 9))."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from flask_babel import force_locale
 
 from eduinnov.achievements.models import (
     AchievementKind,
@@ -34,6 +35,13 @@ from eduinnov.frameworks.models import Participation, ParticipationKind, Partner
 from eduinnov.indicators.models import ManualScore
 from eduinnov.programs.models import StudentStatus
 from tests.factories import make_achievement, make_cohort, make_student, make_user
+
+
+@pytest.fixture(autouse=True)
+def _english(app):
+    """Messages asserted below are the English source texts (outside requests the default is Chinese)."""
+    with force_locale("en"):
+        yield
 
 
 @dataclass

@@ -115,7 +115,16 @@ def most_inconsistent(matrix: list[list[float]], codes: list[str], mode: str = "
     if j is None:
         return None
     return {"row": codes[j.row - 1], "col": codes[j.col - 1], "value": judgment_text(j.value),
-            "suggested": judgment_text(min(9.0, max(1 / 9, j.suggested))), "ratio": j.ratio}
+            "suggested": judgment_text(nearest_saaty(j.suggested)), "ratio": j.ratio}
+
+
+#: The values of Saaty's scale, 1/9 … 9.
+SAATY_VALUES = np.array([1 / k for k in range(9, 1, -1)] + list(range(1, 10)), dtype=np.float64)
+
+
+def nearest_saaty(value: float) -> float:
+    """The value of Saaty's 1/9 … 9 scale nearest to ``value`` on a logarithmic scale."""
+    return float(SAATY_VALUES[np.argmin(np.abs(np.log(SAATY_VALUES) - np.log(max(value, 1e-12))))])
 
 
 def consistency(codes: list[str], judgments: dict[str, Any], mode: str = "eigen") -> dict[str, Any]:

@@ -25,7 +25,14 @@ from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.metrics import METRICS, MetricContext, MetricParamError
-from eduinnov.indicators.models import EvaluationModel, EvaluationRun, EvaluationUnit
+from eduinnov.core.i18n import enum_label
+from eduinnov.indicators.models import (
+    AggregationMethod,
+    EvaluationModel,
+    EvaluationRun,
+    EvaluationUnit,
+    WeightingMethod,
+)
 from eduinnov.indicators.services._common import ensure_allowed
 from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, evaluate_spec, sensitivity
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
@@ -340,6 +347,16 @@ def compare_runs(run_a: EvaluationRun, run_b: EvaluationRun) -> dict[str, Any]:
     return {"nodes": nodes, "grades": grades, "a": side(run_a), "b": side(run_b)}
 
 
+def _label(enum_cls: type, value: str | None) -> str | None:
+    """The translated label of a stored method name (the name itself if it is no longer known)."""
+    if value is None:
+        return None
+    try:
+        return enum_label(enum_cls(value))
+    except ValueError:
+        return value
+
+
 def _child_weight(run: EvaluationRun, parent: str | None, code: str) -> float | None:
     if parent is None:
         return None
@@ -384,7 +401,8 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
         rows.append({
             "code": code, "name_zh": node["name_zh"], "name_en": node.get("name_en"), "depth": depth,
             "is_leaf": not node.get("children"), "local_weight": local, "global_weight": global_w[code],
-            "weighting": entry.get("weighting"), "aggregation": entry.get("aggregation"),
+            "weighting": _label(WeightingMethod, entry.get("weighting")),
+            "aggregation": _label(AggregationMethod, entry.get("aggregation")),
             "CR": entry.get("CR"), "consistent": entry.get("consistent"),
             "most_inconsistent": entry.get("most_inconsistent"),
             "mean": float(np.mean(run.node_scores[code])) if run.node_scores.get(code) else None,

@@ -74,3 +74,24 @@
     check();
   });
 })();
+
+// Node form: show only the parameters of the chosen weighting, aggregation and scoring method.
+(function () {
+  "use strict";
+  ["weighting", "aggregation", "scaling_method"].forEach(function (name) {
+    const select = document.getElementById(name);
+    if (!select) { return; }
+    const blocks = document.querySelectorAll("[data-when-" + name + "]");
+    function update() {
+      blocks.forEach(function (block) {
+        const wanted = block.getAttribute("data-when-" + name).split(" ");
+        const hide = wanted.indexOf(select.value) < 0;
+        block.classList.toggle("d-none", hide);
+        // a field that cannot apply must not block the form either
+        block.querySelectorAll("input, select").forEach(function (input) { input.disabled = hide; });
+      });
+    }
+    select.addEventListener("change", update);
+    update();
+  });
+})();
