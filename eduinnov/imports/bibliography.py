@@ -315,7 +315,8 @@ def read_ris(text: str) -> list[Reference]:
     for i, rec in enumerate(records):
         row = starts[i] if i < len(starts) else i + 1
         ref = Reference(row=row, source=_("record %(n)d", n=i + 1))
-        authors = list(rec.get("authors") or []) or list(rec.get("first_authors") or [])
+        listed = list(rec.get("authors") or []) or list(rec.get("first_authors") or [])
+        authors = [a for entry in listed for a in split_authors(entry)]  # CNKI: "张伟;李娜;" on one line
         title = rec.get("title") or rec.get("primary_title") or rec.get("translated_title")
         venue = (rec.get("secondary_title") or rec.get("journal_name") or rec.get("alternate_title3")
                  or rec.get("alternate_title1") or rec.get("alternate_title2") or rec.get("tertiary_title") or "")

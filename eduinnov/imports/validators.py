@@ -305,12 +305,27 @@ class Vocabulary:
         return member
 
     def find_in(self, text: str) -> Enum | None:
-        """The first member whose name occurs inside free text (e.g. an RIS note "北大核心; CSCD")."""
-        key = normalise_key(text)
-        for word, member in sorted(self._lookup.items(), key=lambda kv: -len(kv[0])):
-            if len(word) >= 2 and word in key:
-                return member
-        return None
+        """The member named first inside free text (e.g. an RIS note "北大核心; CSCD" → PKU core).
+
+        Latin names must be whole words ("EI" in "EI Compendex", never inside "Beijing"); Chinese names may
+        stand anywhere.
+        """
+        folded = normalise_text(text).casefold()
+        key = normalise_key(folded)
+        words = [(m.start(), m.group()) for m in re.finditer(r"[a-z0-9]+", folded)]
+        runs: dict[str, int] = {}
+        for i, (start, _w) in enumerate(words):  # single words and runs of up to three ("pku core journal")
+            for n in (1, 2, 3):
+                if i + n <= len(words):
+                    runs.setdefault("".join(w for _s, w in words[i:i + n]), start)
+        hits = []
+        for word, member in self._lookup.items():
+            if word.isascii():
+                if word in runs:
+                    hits.append((runs[word], -len(word), member))
+            elif word in key:
+                hits.append((folded.find(word[0]) if word[0] in folded else key.find(word), -len(word), member))
+        return min(hits, key=lambda h: h[:2])[2] if hits else None  # the first named; the longest at a place
 
     def describe(self) -> str:
         """The accepted names, Chinese / English, for messages and the template's help sheet."""
