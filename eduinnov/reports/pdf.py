@@ -23,6 +23,7 @@ import mimetypes
 import multiprocessing
 import os
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -378,6 +379,8 @@ def render_pdf_parallel(sections: Sequence[Section], *, layout: PdfLayout, base_
         front_placeholder = _shell(layout, _cover_html(layout) + (
             _contents_html(layout, sections, placeholder) if layout.contents else ""), footer=False)
 
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     with ProcessPoolExecutor(max_workers=processes, mp_context=_mp_context()) as pool:
         order = sorted(range(len(groups)), key=lambda g: -sum(len(sections[i].html) for i in groups[g]))
         futures: dict[int, Future] = {}
@@ -387,6 +390,7 @@ def render_pdf_parallel(sections: Sequence[Section], *, layout: PdfLayout, base_
             body = "".join(_section_html(i, sections[i]) for i in groups[g])
             futures[g] = pool.submit(_render_part, _shell(layout, body, footer=False), base, roots)
         results = {g: f.result() for g, f in futures.items()}
+        timings["parts"] = time.perf_counter() - clock
 
         front_pages, cover_pages = 0, 0
         if front_placeholder is not None:
@@ -411,6 +415,7 @@ def render_pdf_parallel(sections: Sequence[Section], *, layout: PdfLayout, base_
             if pages != front_pages:  # the numbers changed how the contents wrap: should never happen
                 raise RuntimeError(f"contents changed length ({front_pages} → {pages} pages)")
         overlay_pdf, overlay_pages, _ = overlay_future.result()
+        timings["contents+overlay"] = time.perf_counter() - clock - timings["parts"]
     if overlay_pages != total_pages:
         raise RuntimeError(f"page-number overlay has {overlay_pages} pages for {total_pages}")
 
@@ -425,6 +430,9 @@ def render_pdf_parallel(sections: Sequence[Section], *, layout: PdfLayout, base_
     writer.add_metadata({"/Title": layout.title, "/Producer": "eduinnov (WeasyPrint, pypdf)"})
     out = io.BytesIO()
     writer.write(out)
+    timings["merge"] = time.perf_counter() - clock - timings["parts"] - timings["contents+overlay"]
+    log.info("PDF: %d pages in %d parts: %s", total_pages, len(groups),
+             ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
     return out.getvalue()
 
 
