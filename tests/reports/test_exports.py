@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from eduinnov.achievements.models import Level
@@ -49,7 +50,8 @@ def test_neutralise_other_values():
     assert neutralise("普通文本") == "普通文本"
     assert neutralise("a=b") == "a=b"
     assert neutralise(True) is True
-    assert neutralise(Level.NATIONAL) == "National"  # the enum's label, not its value
+    with force_locale("en"):
+        assert neutralise(Level.NATIONAL) == "National"  # the enum's label, not its value
 
 
 def test_csv_has_bom_chinese_and_neutralised_cells():

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import update
 
 from eduinnov.config import ROOT
@@ -131,7 +132,8 @@ def test_a_job_whose_worker_vanished_is_reported_failed(app, db):
     old = datetime.now(UTC) - timedelta(hours=2)
     db.session.execute(update(ReportJob).where(ReportJob.id == job.id).values(updated_at=old))
     db.session.commit()
-    status = jobs.get_status(job.id)
+    with force_locale("en"):
+        status = jobs.get_status(job.id)
     assert status["state"] == "failed"
     assert "interrupted" in status["message"]
 
