@@ -95,6 +95,7 @@ def run_migrations_online():
         if connection.dialect.name == "sqlite":
             # Batch migrations rebuild tables; with foreign keys on, dropping the old copy would cascade.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the implicit transaction so Alembic's own one commits the migration
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
