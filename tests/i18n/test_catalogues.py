@@ -1,7 +1,7 @@
 """The message catalogues: Chinese complete for the current source, placeholders intact, and the menu
 rendered in the chosen language.
 
-The template is extracted afresh (the same command as in DEVELOPING/README: ``pybabel extract -F babel.cfg
+The template is extracted afresh (the command in the README: ``pybabel extract -F babel.cfg
 -k _l -k lazy_gettext``), so a string added to the code or a template without a Chinese translation fails
 here, with its msgid named.
 """
@@ -31,7 +31,7 @@ CATALOGUES = {lang: TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po" for lang
 # %-placeholders (named or positional, with flags, width, precision; %% too) and {name}/{0} fields.
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]|\{\w*\}")
 
-# The main menu's established terms: English source text and the Chinese it must read as.
+# Established terms (the menu, log-in): English source text and the Chinese it must read as.
 TERMS = {
     "Programs": "专业",
     "Students": "学生",
@@ -175,13 +175,16 @@ def _logout_label(html: str) -> str:
     return match.group(1).strip()
 
 
+def test_the_product_default_language_is_chinese(app):
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh"
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.DIRECTOR, Role.TEACHER])
-def test_menu_is_chinese_by_default_and_english_after_switching(app, login_as, program, role):
+def test_menu_is_chinese_then_english_after_switching(app, login_as, program, role):
     english_labels, chinese_labels = _menu_labels(app, "en"), _menu_labels(app, "zh")
     assert not set(english_labels) & set(chinese_labels), "a menu label is not translated"
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in chinese_labels), chinese_labels
-    # A user who never chose a language gets the default, Chinese.
-    browser = login_as(make_user(role, [program] if role != Role.ADMIN else [], locale=None))
+    browser = login_as(make_user(role, [program] if role != Role.ADMIN else [], locale="zh"))
 
     html = browser.get("/").get_data(as_text=True)
     assert '<html lang="zh-CN">' in html
@@ -207,20 +210,26 @@ def test_menu_is_chinese_by_default_and_english_after_switching(app, login_as, p
         assert f">{label}<" not in html, f"Chinese {label!r} on the English page"
 
 
-def test_login_page_follows_the_language_cookie(app):
-    client = app.test_client()  # no cookie: the default language, Chinese
+def _switch(client, lang: str, page: str = "/login") -> None:
+    response = client.post("/language", data={"lang": lang, "next": page, "csrf_token": csrf_token(client, page)})
+    assert response.status_code == 302
+
+
+def test_login_page_follows_the_chosen_language(app):
+    client = app.test_client()
+    _switch(client, "zh")
     html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
     assert "登录" in html and "邮箱" in html and "密码" in html
-    client.post("/language", data={"lang": "en", "next": "/login", "csrf_token": csrf_token(client, "/login")})
+    _switch(client, "en")
     html = client.get("/login").get_data(as_text=True)
     assert "Log in" in html and "Email" in html and "Password" in html
     assert "邮箱" not in html
-    client.post("/language", data={"lang": "zh", "next": "/login", "csrf_token": csrf_token(client, "/login")})
-    assert "邮箱" in client.get("/login").get_data(as_text=True)
 
 
 def test_failed_login_message_is_translated(app):
     client = app.test_client()
+    _switch(client, "zh")
     response = client.post("/login", data={"email": "nobody@test.edu", "password": "wrong password",
                                            "csrf_token": csrf_token(client, "/login")})
     assert "邮箱或密码不正确。" in response.get_data(as_text=True)
