@@ -137,31 +137,38 @@ class StudentIndex:
     """The program's students, indexed by number, Chinese name and pinyin keys (built once per import)."""
 
     def __init__(self, students: Iterable[StudentRef]) -> None:
-        from pypinyin import Style, lazy_pinyin, pinyin
-
         self.students = list(students)
         self.by_no: dict[str, StudentRef] = {}
         self.by_name: dict[str, list[StudentRef]] = defaultdict(list)
-        self.by_full: dict[str, list[StudentRef]] = defaultdict(list)      # familygiven, e.g. zhangwei
-        self.by_initials: dict[str, list[StudentRef]] = defaultdict(list)  # zhangw, wangxm, wangx
         for s in self.students:
             self.by_no[s.student_no.lower()] = s
-            name = re.sub(r"[\s·]", "", s.name)
-            self.by_name[name].append(s)
+            self.by_name[re.sub(r"[\s·]", "", s.name)].append(s)
+        self._pinyin: tuple[dict[str, list[StudentRef]], dict[str, list[StudentRef]]] | None = None
+
+    def _pinyin_keys(self) -> tuple[dict[str, list[StudentRef]], dict[str, list[StudentRef]]]:
+        """(familygiven → students, family + initials → students), built on the first Latin-script name."""
+        if self._pinyin is not None:
+            return self._pinyin
+        from pypinyin import Style, lazy_pinyin, pinyin
+
+        by_full: dict[str, list[StudentRef]] = defaultdict(list)      # zhangwei
+        by_initials: dict[str, list[StudentRef]] = defaultdict(list)  # zhangw, wangxm, wangx
+        for name, students in self.by_name.items():
             if not _CJK.search(name):
                 continue
             cut = 2 if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES else 1
-            surname_readings = pinyin(name[:cut], style=Style.NORMAL, heteronym=True)
             families = {""}
-            for readings in surname_readings:
+            for readings in pinyin(name[:cut], style=Style.NORMAL, heteronym=True):  # 曾: ceng / zeng
                 families = {f + _latin(r) for f in families for r in readings}
             given_syllables = [_latin(p) for p in lazy_pinyin(name[cut:], style=Style.NORMAL)]
             given = "".join(given_syllables)
             for family in families:
-                self.by_full[family + given].append(s)
+                by_full[family + given] += students
                 if given_syllables:
-                    self.by_initials[family + "".join(g[:1] for g in given_syllables)].append(s)
-                    self.by_initials[family + given_syllables[0][:1]].append(s)
+                    by_initials[family + "".join(g[:1] for g in given_syllables)] += students
+                    by_initials[family + given_syllables[0][:1]] += students
+        self._pinyin = (by_full, by_initials)
+        return self._pinyin
 
     def __len__(self) -> int:
         return len(self.students)
@@ -186,12 +193,15 @@ class StudentIndex:
             keys.append((author.family, author.given or ""))
         elif len(author.tokens) >= 2:
             keys += [(author.tokens[-1], "".join(author.tokens[:-1])), (author.tokens[0], "".join(author.tokens[1:]))]
+        if not keys:
+            return Match()
+        by_full, by_initials = self._pinyin_keys()
         full: list[StudentRef] = []
         initials: list[StudentRef] = []
         for family, given in keys:
-            full += self.by_full.get(family + given, [])
+            full += by_full.get(family + given, [])
             if given and len(given) <= 3:
-                initials += self.by_initials.get(family + given, [])
+                initials += by_initials.get(family + given, [])
         full = self._unique(full)
         if len(full) == 1:
             return Match(full[0], "pinyin")

@@ -12,7 +12,8 @@
   real bound: a "zip bomb" workbook is refused without inflating it. The workbook is then opened with
   ``read_only=True`` (streamed) and ``data_only=True``: formula cells give the value Excel last saved and
   are never evaluated; a formula with no saved value reads as empty.
-* Cell text is normalised column by column with pandas (NFKC: full-width digits, letters and spaces).
+* Cells are normalised (NFKC: full-width digits, letters and spaces become ASCII) and held in a pandas
+  frame indexed by the sheet's row numbers, so that every message can name the row Excel shows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,18 +198,28 @@ def _frame_from_rows(rows: list[list[Any]], header_index: int, first_row_number:
     return frame, header
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_cell(value: Any) -> Any:
+    """NFKC text (full-width digits, letters, spaces → ASCII), control characters dropped, spaces collapsed."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value  # numbers and dates from an xlsx keep their type
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    if not value.isprintable():
+        value = _CONTROL.sub("", value)
+    return " ".join(value.split())
+
+
 def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text of every cell, NFKC-normalised and stripped, "" for empty; dates and numbers keep their type."""
-    out = {}
-    for col in frame.columns:
-        series = frame[col]
-        is_text = series.map(lambda v: isinstance(v, str))
-        text = series.where(~is_text, series[is_text].astype(str).str.normalize("NFKC")
-                            .str.replace(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", regex=True)
-                            .str.replace(r"\s+", " ", regex=True).str.strip()) if is_text.any() else series
-        out[col] = text.where(text.notna(), "")
-    result = pd.DataFrame(out, index=frame.index)
-    empty = result.apply(lambda s: s.map(lambda v: v == "" or v is None)).all(axis=1)
+    """Every cell cleaned by :func:`_clean_cell`; rows with no value at all dropped (keeping sheet row numbers)."""
+    result = frame.map(_clean_cell) if len(frame) else frame
+    if not len(result.columns):
+        return result
+    empty = (result == "").all(axis=1)
     return result[~empty]
 
 
@@ -221,19 +233,16 @@ def read_csv_table(data: bytes, known_headers: set[str]) -> Table:
     """Read a CSV (comma, tab or semicolon separated) into a :class:`Table`."""
     text, encoding = decode_text(data)
     delimiter = _sniff_delimiter(text[:8192])
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])), delimiter=delimiter))
-    header_index = _find_header(head, known_headers) if head else 0
     try:
-        raw = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                          skip_blank_lines=False, engine="python", quotechar='"')
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise FileRefused(_("The CSV file cannot be read: %(error)s", error=str(exc).strip()[:200])) from None
-    except pd.errors.EmptyDataError:
-        raise FileRefused(_("The file is empty.")) from None
-    _check_rows(len(raw) - header_index - 1)
-    rows = raw.to_numpy(dtype=object).tolist()
-    if header_index >= len(rows):
-        raise FileRefused(_("The file has no header row."))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileRefused(_("The CSV file cannot be read: %(error)s", error=str(exc)[:200])) from None
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise FileRefused(_("The file is empty."))
+    header_index = _find_header(rows, known_headers)
+    _check_rows(len(rows) - header_index - 1)
     frame, headers = _frame_from_rows(rows, header_index, 1)
     return Table(_normalise_frame(frame), "csv", encoding, header_index + 1, 0, headers)
 

@@ -387,6 +387,7 @@ def _duplicate_reason(key: tuple) -> str:
     return _("An achievement with this title and year is already recorded")
 
 
+_PLAIN_NUMBER = re.compile(r"[A-Za-z]{0,2}\d{6,}")
 _SPLIT_STUDENTS = re.compile(r"[;、/|\n]|,(?![^()]*\))")
 
 
@@ -395,6 +396,15 @@ def _parse_participants(text: str, kind: AchievementKind, index: bib.StudentInde
     found: list[tuple[int, str]] = []
     problems: list[str] = []
     for position, part in enumerate((p.strip() for p in _SPLIT_STUDENTS.split(text) if p.strip()), start=1):
+        if _PLAIN_NUMBER.fullmatch(part):  # the common case in big sheets: no name parsing needed
+            student = index.by_no.get(part.lower())
+            if student is None:
+                problems.append(_("%(no)s is not a student of this program.", no=part))
+            elif any(sid == student.id for sid, _d in found):
+                problems.append(_("%(name)s is named twice.", name=part))
+            else:
+                found.append((student.id, student.display))
+            continue
         author = bib.parse_author(part, position)
         match = index.match(author)
         if match.student is None and author.student_no and not author.chinese and not author.family and not author.tokens:
@@ -518,10 +528,15 @@ def _apply_achievements(preview: Preview, program: Program, user: User) -> None:
                "created_by_id": user.id, "verification_status": VerificationStatus.CLAIMED,
                "created_at": now, "updated_at": now}
         records.append(rec)
-    ids: list[int] = []
+    # RETURNING in batches; rows are matched back by (kind, title, year), unique within a plan (duplicates
+    # by normalised title + year are skipped), which spares the one-statement-per-row fallback that
+    # sort_by_parameter_order needs on SQLite.
+    id_of: dict[tuple, int] = {}
     for chunk in _chunks(records, 5000):
-        result = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
-        ids += [r[0] for r in result]
+        result = db.session.execute(insert(table).returning(table.c.id, table.c.kind, table.c.title, table.c.year),
+                                    chunk)
+        id_of.update({(AchievementKind(r.kind), r.title, r.year): r.id for r in result})
+    ids = [id_of[(AchievementKind(rec["kind"]), rec["title"], rec["year"])] for rec in records]
     participants = []
     for plan, achievement_id in zip(planned, ids, strict=True):
         for student_id, role, rank in plan.data["participants"]:
