@@ -52,6 +52,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a tired teacher's open form stays valid
 
+    DEFAULT_LANGUAGE = "zh"  # users without a chosen language see Chinese
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
@@ -95,6 +96,8 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only; production uses scrypt
+    # Tests assert on the English source strings; tests/i18n checks the Chinese default and catalogue.
+    DEFAULT_LANGUAGE = "en"
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 

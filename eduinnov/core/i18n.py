@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -41,13 +41,20 @@ def enum_choices(enum_cls: type[enum.Enum], *, blank: bool = False) -> list[tupl
     return choices
 
 
+def default_language() -> str:
+    """The site's default language: ``DEFAULT_LANGUAGE`` in the config (Chinese unless set)."""
+    if has_app_context():
+        return current_app.config.get("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE)
+    return DEFAULT_LANGUAGE
+
+
 def select_locale() -> str:
-    """The user's chosen language, then the ?lang= / cookie choice, then Chinese."""
+    """The user's chosen language, then the language cookie, then the site default (Chinese)."""
     if not has_request_context():  # CLI commands, imports and service tests
-        return DEFAULT_LANGUAGE
+        return default_language()
     if getattr(current_user, "is_authenticated", False) and getattr(current_user, "locale", None):
         return current_user.locale
     lang = request.cookies.get("lang")
     if lang in LANGUAGES:
         return lang
-    return DEFAULT_LANGUAGE
+    return default_language()
