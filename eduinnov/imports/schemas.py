@@ -24,7 +24,7 @@ from eduinnov.imports.readers import Table, clean_header
 from eduinnov.programs.models import StudentStatus
 
 
-class ImportKind(str, enum.Enum):
+class ImportKind(enum.StrEnum):
     """What a file holds; the value is the CLI's KIND and the URL's ``<kind>``."""
 
     STUDENTS = "students"
@@ -36,9 +36,6 @@ class ImportKind(str, enum.Enum):
     PARTNERS = "partners"
     PARTICIPATIONS = "participations"
     SCORES = "scores"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 KIND_LABELS = {
@@ -260,7 +257,7 @@ class Schema:
         ws = wb.active
         ws.title = "导入 import"
         ws.append([c.zh if lang == "zh" else c.en for c in self.columns])
-        for i, column in enumerate(self.columns, start=1):
+        for i in range(1, len(self.columns) + 1):
             cell = ws.cell(row=1, column=i)
             cell.font = Font(bold=True)
             ws.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) * 2 + 2)
@@ -391,7 +388,9 @@ SCHEMAS: dict[ImportKind, Schema] = {
                _l("All authors in order, separated by ; — students are matched by name (Chinese or pinyin) or "
                   "by a student number in brackets; teachers and other authors are left out."),
                "张伟(2023051001); Li Na; 王老师"),
-        _YEAR, *_PUBLICATION_COLUMNS, _DESCRIPTION,
+        Column("year", "年份", "year", v.parse_year, True, ("发表年份", "年度", "出版年"),
+               _l("Year of publication (1950–2100)."), "2023"),
+        *_PUBLICATION_COLUMNS, _DESCRIPTION,
     )),
     ImportKind.PARTNERS: Schema(ImportKind.PARTNERS, (
         Column("name_zh", "单位名称", "name_zh", _text(200), True, ("名称", "合作单位", "中文名称", "name"),
