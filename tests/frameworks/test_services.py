@@ -349,7 +349,7 @@ def test_queries_build_tree_and_matrix(framework):
     assert [len(points) for _, points in matrix.groups] == [2, 2]
     assert matrix.column_counts[matrix.points[3].id] == 2
     modules = queries.get_module_tree(framework)
-    assert [m["name"] for m in modules] == ["阶段式课程学习", "系统化项目实践训练"]
+    assert [m["name"] for m in modules] == ["Stage-based course learning", "Systematic project practice"]  # test default: English
     assert [ch["courses"][0]["code"] for ch in modules[0]["children"]] == ["MATH101", "SE201"]
 
 
