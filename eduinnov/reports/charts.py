@@ -46,6 +46,9 @@ TEXT = "#212529"
 MUTED = "#6c757d"
 GRID = "#dee2e6"
 AXIS = "#495057"
+THRESHOLD = "#dc3545"
+BELOW = "#D55E00"  # below a threshold (vermilion: told apart from ABOVE also with colour-vision deficiencies)
+ABOVE = "#009E73"
 FONT_SIZE = 12
 MISSING = "—"
 
@@ -319,7 +322,8 @@ def _finish(parts: list[str]) -> Markup:
 def bar_chart(data: ChartData, *, title: str, x_label: str = "", y_label: str = "", horizontal: bool = False,
               width: int = 640, height: int | None = None, show_values: bool = True, show_title: bool = True,
               min_value: float | None = None, max_value: float | None = None, desc: str | None = None,
-              chart_id: str | None = None, _gap: float = 0.25, _kind: str | None = None) -> Markup:
+              chart_id: str | None = None, threshold: float | None = None, threshold_label: str | None = None,
+              colours: Sequence[str] | None = None, _gap: float = 0.25, _kind: str | None = None) -> Markup:
     """A bar chart: one bar per label, grouped side by side when there are several series.
 
     Parameters
@@ -339,11 +343,19 @@ def bar_chart(data: ChartData, *, title: str, x_label: str = "", y_label: str = 
         Print each value at the end of its bar.
     min_value, max_value
         Fix the value axis (e.g. 0..100 for percentages); by default it covers 0 and every value.
+    threshold, threshold_label
+        Draw a dashed red reference line at this value (e.g. an achievement threshold), labelled
+        ``threshold_label`` (default: the formatted value).
+    colours
+        One fill colour per label instead of the palette (single-series charts, e.g. red below a
+        threshold); the data table and ``<desc>`` carry the same information as text.
     """
     kind = _kind or _("Bar chart")
     chart_id = chart_id or _chart_id("bar", title, data)
     values = data.all_values()
-    lo, hi = _value_range(values, min_value, max_value)
+    if colours is not None and len(colours) != len(data.labels):
+        raise ValueError("colours needs one colour per label")
+    lo, hi = _value_range(values + ([threshold] if threshold is not None else []), min_value, max_value)
     ticks = nice_ticks(lo, hi)
     lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
     n_series = len(data.series)
@@ -374,13 +386,19 @@ def bar_chart(data: ChartData, *, title: str, x_label: str = "", y_label: str = 
                     continue
                 x0, x1 = sorted((plot.x(0.0 if lo <= 0 <= hi else lo), plot.x(v)))
                 yy = y0 + bar_h * j
-                parts.append(_bar(x0, yy, x1 - x0, bar_h, PALETTE[j % len(PALETTE)], f"{label} · {s.name}: {data.format(v)}"))
+                parts.append(_bar(x0, yy, x1 - x0, bar_h, colours[i] if colours else PALETTE[j % len(PALETTE)],
+                                  f"{label} · {s.name}: {data.format(v)}"))
                 if show_values:
                     parts.append(_text(x1 + 4 if v >= 0 else x0 - 4, yy + bar_h / 2, data.format(v),
                                        anchor="start" if v >= 0 else "end", baseline="middle", size=11))
         if x_label:
             parts.append(_text(18, plot.top + plot.height / 2, x_label, rotate=-90, fill=AXIS))
         parts.append(f"<line{_attrs(x1=plot.x(0.0 if lo <= 0 <= hi else lo), y1=plot.top, x2=plot.x(0.0 if lo <= 0 <= hi else lo), y2=plot.bottom, stroke=AXIS)}/>")
+        if threshold is not None:
+            tx = plot.x(threshold)
+            parts.append(f"<line{_attrs(x1=tx, y1=plot.top - 4, x2=tx, y2=plot.bottom, stroke=THRESHOLD, stroke_width=1.5, stroke_dasharray='5 3')}/>")
+            parts.append(_text(tx + 3, plot.top + 6, threshold_label or data.format(threshold), anchor="start",
+                               size=10, fill=THRESHOLD))
         return _finish(parts)
 
     plot, rotate = _category_plot(data.labels, width, height, top, lo, hi, x_label, y_label, ticks, data.unit)
@@ -397,10 +415,16 @@ def bar_chart(data: ChartData, *, title: str, x_label: str = "", y_label: str = 
                 continue
             y0, y1 = sorted((zero, plot.y(v)))
             xx = x0 + bar_w * j
-            parts.append(_bar(xx, y0, bar_w, y1 - y0, PALETTE[j % len(PALETTE)], f"{label} · {s.name}: {data.format(v)}"))
+            parts.append(_bar(xx, y0, bar_w, y1 - y0, colours[i] if colours else PALETTE[j % len(PALETTE)],
+                              f"{label} · {s.name}: {data.format(v)}"))
             if show_values and text_width(data.format(v), 11) <= bar_w + band * _gap:
                 parts.append(_text(xx + bar_w / 2, y0 - 4 if v >= 0 else y1 + 13, data.format(v), size=11))
     parts.append(f"<line{_attrs(x1=plot.left, y1=zero, x2=plot.right, y2=zero, stroke=AXIS)}/>")
+    if threshold is not None:
+        ty = plot.y(threshold)
+        parts.append(f"<line{_attrs(x1=plot.left, y1=ty, x2=plot.right, y2=ty, stroke=THRESHOLD, stroke_width=1.5, stroke_dasharray='5 3')}/>")
+        parts.append(_text(plot.right - 2, ty - 4, threshold_label or data.format(threshold), anchor="end", size=10,
+                           fill=THRESHOLD))
     if x_label:
         parts.append(_text(plot.left + plot.width / 2, height - 8, x_label, fill=AXIS))
     return _finish(parts)
@@ -563,11 +587,12 @@ def _marker(shape: str, x: float, y: float, colour: str, tip: str) -> str:
 
 def radar_chart(data: ChartData, *, title: str, max_value: float | None = None, width: int = 520,
                 height: int | None = None, show_values: bool = False, show_title: bool = True,
-                rings: int = 4, desc: str | None = None, chart_id: str | None = None) -> Markup:
+                rings: int = 4, desc: str | None = None, chart_id: str | None = None,
+                threshold: float | None = None) -> Markup:
     """A radar (spider) chart: one axis per label (e.g. first-level indicators), one polygon per series.
 
     Values run from 0 at the centre to ``max_value`` (default: a round number above the largest value)
-    at the rim. Needs at least three labels.
+    at the rim. Needs at least three labels. ``threshold`` draws a dashed red ring at that value.
     """
     if len(data.labels) < 3:
         raise ValueError("a radar chart needs at least three axes")
@@ -606,6 +631,9 @@ def radar_chart(data: ChartData, *, title: str, max_value: float | None = None, 
         anchor = "middle" if abs(lx - cx) < 1 else ("start" if lx > cx else "end")
         parts.append(_text(lx, ly + (4 if abs(lx - cx) >= 1 else (-4 if ly < cy else 14)),
                            _truncate(label, label_room), anchor=anchor, full_text=label))
+    if threshold is not None:
+        pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in (point(i, threshold) for i in range(n)))
+        parts.append(f"<polygon{_attrs(points=pts, fill='none', stroke=THRESHOLD, stroke_width=1.5, stroke_dasharray='5 3')}/>")
     for j, s in enumerate(data.series):
         colour = PALETTE[j % len(PALETTE)]
         pts_list = [point(i, v or 0.0) for i, v in enumerate(s.values)]
@@ -665,8 +693,8 @@ def bin_values(values: Iterable[float | None], *, bins: int | Sequence[float] = 
 
 def histogram(data: ChartData, *, title: str, x_label: str = "", y_label: str = "", width: int = 640,
               height: int = 320, show_values: bool = True, show_title: bool = True, desc: str | None = None,
-              chart_id: str | None = None) -> Markup:
-    """A histogram from :func:`bin_values`: adjacent bars, one per bin, counts on top."""
+              chart_id: str | None = None, colours: Sequence[str] | None = None) -> Markup:
+    """A histogram from :func:`bin_values`: adjacent bars, one per bin, counts on top (``colours``: one per bin)."""
     return bar_chart(data, title=title, x_label=x_label, y_label=y_label, width=width, height=height,
-                     show_values=show_values, show_title=show_title, desc=desc,
+                     show_values=show_values, show_title=show_title, desc=desc, colours=colours,
                      chart_id=chart_id or _chart_id("histogram", title, data), _gap=0.02, _kind=_("Histogram"))
