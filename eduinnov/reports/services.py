@@ -1,0 +1,253 @@
+"""Report services: fingerprinted data snapshots and the certification-evidence pack (a background job).
+
+- :func:`create_snapshot` stores the JSON of everything a report shows (canonical, SHA-256);
+  :func:`find_snapshot_by_fingerprint` finds it again for the verification page.
+- :func:`prepare_evidence_pack` collects the pack's data, stores its snapshot and lays out the PDF from the
+  stored data; :func:`render_evidence_pack` renders it (two processes for long packs);
+  :func:`generate_pack` does both as a :func:`~eduinnov.reports.jobs.report_job` and
+  :func:`start_pack_job` enqueues it from a web request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from eduinnov.auth.access import Action, can
+from eduinnov.auth.models import Role, User
+from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.i18n import LANGUAGES
+from eduinnov.core.models import utcnow
+from eduinnov.extensions import db
+from eduinnov.indicators.models import EvaluationRun
+from eduinnov.programs.models import Cohort, Program
+from eduinnov.reports import jobs, pack
+from eduinnov.reports.models import ReportJob, ReportSnapshot
+
+__all__ = [
+    "PACK_JOB",
+    "PreparedPack",
+    "create_snapshot",
+    "find_snapshot_by_fingerprint",
+    "generate_pack",
+    "list_pack_jobs",
+    "pack_filename",
+    "prepare_evidence_pack",
+    "render_evidence_pack",
+    "resolve_pack_run",
+    "start_pack_job",
+]
+
+if TYPE_CHECKING:  # the PDF module imports WeasyPrint: only where a PDF is made
+    from eduinnov.reports.pdf import PdfLayout, Section
+
+PACK_JOB = "eduinnov.reports.services:generate_pack"
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+# -- snapshots -------------------------------------------------------------------------------------------
+
+def create_snapshot(payload: dict[str, Any], *, kind: str, program: Program | None, cohort: Cohort | None,
+                    user: User | None, taken_at: datetime | None = None) -> ReportSnapshot:
+    """Store ``payload`` as a snapshot with the SHA-256 of its canonical JSON; flush, do not commit.
+
+    The payload is stored exactly as it will be read back (a JSON round trip), so the fingerprint of the
+    stored payload equals the recorded one. A snapshot with identical content is reused.
+
+    Raises
+    ------
+    ValueError
+        The payload is not JSON (e.g. NaN, a datetime object).
+    """
+    canonical = ReportSnapshot.canonical_json(payload)
+    stored = json.loads(canonical)
+    fingerprint = ReportSnapshot.fingerprint_of(stored)
+    existing = find_snapshot_by_fingerprint(fingerprint)
+    if existing is not None:
+        return existing
+    snapshot = ReportSnapshot(
+        fingerprint=fingerprint, kind=kind, payload=stored,
+        program_id=program.id if program is not None else None,
+        cohort_id=cohort.id if cohort is not None else None,
+        created_by_id=user.id if user is not None else None,
+        taken_at=taken_at or utcnow(),
+    )
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot
+
+
+def find_snapshot_by_fingerprint(fingerprint: str, user: User | None = None) -> ReportSnapshot | None:
+    """The snapshot with this fingerprint (64 hex digits, case and spaces ignored), or None.
+
+    With ``user``: None also when the snapshot's program is not one the user may see (admins see all,
+    students none), so a fingerprint reveals nothing to outsiders.
+    """
+    text = re.sub(r"\s+", "", fingerprint or "").lower()
+    if not _FINGERPRINT.fullmatch(text):
+        return None
+    snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.fingerprint == text))
+    if snapshot is None or user is None:
+        return snapshot
+    if user.role == Role.ADMIN:
+        return snapshot
+    if snapshot.program_id is None or user.role == Role.STUDENT or not can(user, Action.VIEW, snapshot):
+        return None
+    return snapshot
+
+
+# -- the evidence pack -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PreparedPack:
+    """A pack ready to render: its stored snapshot, sections, layout and the files it may embed."""
+
+    snapshot: ReportSnapshot
+    sections: list[Section]
+    layout: PdfLayout
+    allowed_roots: tuple[Path, ...]
+    lang: str
+
+
+def resolve_pack_run(cohort: Cohort, run_id: int | None, *, latest_if_none: bool = True) -> EvaluationRun | None:
+    """The evaluation run a pack reports: ``run_id`` (must concern ``cohort``), else the latest one, or None.
+
+    Raises
+    ------
+    ValidationError
+        ``run_id`` names a run that does not concern this cohort (or does not exist).
+    """
+    runs = pack.list_pack_runs(cohort)
+    if run_id is None:
+        return runs[0] if runs and latest_if_none else None
+    for run in runs:
+        if run.id == run_id:
+            return run
+    raise ValidationError(_("This evaluation run does not belong to the chosen cohort."))
+
+
+def _check_pack_request(program: Program, cohort: Cohort, lang: str, user: User | None) -> None:
+    if cohort.program_id != program.id:
+        raise ValidationError(_("The cohort belongs to another program."))
+    if lang not in LANGUAGES:
+        raise ValidationError(_("Choose Chinese or English."))
+    if user is not None and (user.role == Role.STUDENT or not can(user, Action.EDIT, cohort)):
+        raise DomainError(_("Only teachers and directors of the program can generate its evidence pack."))
+
+
+def prepare_evidence_pack(program: Program, cohort: Cohort, run: EvaluationRun | None, *, lang: str,
+                          user: User | None) -> PreparedPack:
+    """Collect the pack's data, store its snapshot (flush, no commit) and lay out the PDF from the stored data.
+
+    Commit before :func:`render_evidence_pack`: rendering takes a while and must not hold the
+    transaction (on SQLite, a write lock) open.
+
+    Parameters
+    ----------
+    program, cohort
+        The cohort must belong to the program.
+    run
+        The evaluation run to report (see :func:`resolve_pack_run`), or None.
+    lang
+        ``"zh"`` or ``"en"``: the language of the whole pack.
+    user
+        Who asks (a teacher or director of the program, or an admin); None from the command line.
+
+    Raises
+    ------
+    ValidationError, DomainError
+        Cohort of another program, an unknown language, a run of another cohort, a user who may not
+        generate the pack.
+    """
+    _check_pack_request(program, cohort, lang, user)
+    if run is not None and run.id not in {r.id for r in pack.list_pack_runs(cohort)}:
+        raise ValidationError(_("This evaluation run does not belong to the chosen cohort."))
+    taken_at = utcnow()
+    with force_locale(lang):
+        payload = pack.build_pack_payload(program, cohort, run, user=user, lang=lang, taken_at=taken_at)
+        snapshot = create_snapshot(payload, kind=pack.PACK_KIND, program=program, cohort=cohort, user=user,
+                                   taken_at=taken_at)
+        stored = snapshot.payload  # what the snapshot holds is what the PDF shows
+        evidence_ids = [f["id"] for a in stored["achievements"] for f in a["evidence"] if f["is_image"]]
+        images = pack.pack_image_files(program, evidence_ids)
+        sections, layout = pack.pack_sections(stored, fingerprint=snapshot.fingerprint, image_files=images)
+    static = Path(current_app.static_folder)
+    return PreparedPack(snapshot=snapshot, sections=sections, layout=layout,
+                        allowed_roots=(static, *images.values()), lang=lang)
+
+
+def render_evidence_pack(prepared: PreparedPack, *, processes: int | None = None) -> bytes:
+    """Render a prepared pack to PDF bytes in ``processes`` worker processes (default: 2 when there are 2 cores).
+
+    Only the static folder and the pack's own image evidence files can be read while rendering.
+    """
+    from eduinnov.reports.pdf import default_processes, render_pdf_parallel
+
+    return render_pdf_parallel(
+        prepared.sections, layout=prepared.layout, base_url=prepared.allowed_roots[0],
+        allowed_roots=list(prepared.allowed_roots),
+        processes=processes if processes is not None else default_processes(),
+    )
+
+
+def pack_filename(program: Program, cohort: Cohort, lang: str) -> str:
+    """A file name such as ``evidence-pack-SE-2022-zh.pdf``."""
+    code = re.sub(r"[^A-Za-z0-9_-]+", "_", program.code) or "program"
+    return f"evidence-pack-{code}-{cohort.entry_year}-{lang}.pdf"
+
+
+@jobs.report_job
+def generate_pack(program_id: int, cohort_id: int, run_id: int | None, lang: str, user_id: int | None) -> Path:
+    """Job: build the evidence pack of a cohort and write it to the job's folder (see :func:`start_pack_job`).
+
+    Commits the snapshot before rendering, as a CLI command would."""
+    program = db.session.get(Program, program_id)
+    cohort = db.session.get(Cohort, cohort_id)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if program is None or cohort is None or (user_id is not None and user is None):
+        raise DomainError(_("The program or cohort of this pack no longer exists."))
+    run = resolve_pack_run(cohort, run_id, latest_if_none=False) if run_id is not None else None
+    with force_locale(lang):
+        jobs.report_progress(0.05, _("Collecting the data"))
+    prepared = prepare_evidence_pack(program, cohort, run, lang=lang, user=user)
+    db.session.commit()  # the snapshot is stored before the PDF that prints its fingerprint is rendered
+    with force_locale(lang):
+        jobs.report_progress(0.25, _("Rendering the PDF (%(n)d sections)", n=len(prepared.sections)))
+    pdf = render_evidence_pack(prepared)
+    path = jobs.output_path(pack_filename(program, cohort, lang))
+    path.write_bytes(pdf)
+    jobs.report_progress(1.0, _("The evidence pack is ready."))
+    return path
+
+
+def start_pack_job(program: Program, cohort: Cohort, run: EvaluationRun | None, *, lang: str, user: User) -> str:
+    """Enqueue :func:`generate_pack` (it starts when the current transaction commits); return the job id.
+
+    Raises
+    ------
+    ValidationError, DomainError
+        As :func:`build_evidence_pack`, checked before anything is queued.
+    """
+    _check_pack_request(program, cohort, lang, user)
+    if run is not None and run.id not in {r.id for r in pack.list_pack_runs(cohort)}:
+        raise ValidationError(_("This evaluation run does not belong to the chosen cohort."))
+    with force_locale(lang):
+        title = _("Evidence pack %(program)s %(cohort)s", program=program.code, cohort=cohort.display_name)
+    return jobs.enqueue(PACK_JOB, program.id, cohort.id, run.id if run is not None else None, lang, user.id,
+                        title=title, owner=user, program_id=program.id)
+
+
+def list_pack_jobs(user: User, limit: int = 10) -> list[ReportJob]:
+    """The user's latest evidence-pack jobs, newest first."""
+    stmt = (select(ReportJob).where(ReportJob.owner_id == user.id, ReportJob.func_path == PACK_JOB)
+            .order_by(ReportJob.created_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
