@@ -94,7 +94,7 @@ def preview(program_id: int, kind: str):
                                             user_id=current_user.id, fingerprint=result.plan_digest)
         for path in paths:
             track_new_file(path)
-        confirm = ConfirmForm(token=token)
+        confirm = ConfirmForm(formdata=None, token=token)
     status = 200 if result.ok else 422
     return render_template("imports/upload.html", **_context(program, kind, preview=result, confirm=confirm,
                                                               students=_student_choices(program, result))), status
@@ -128,12 +128,12 @@ def confirm(program_id: int, kind: str):
         flash(str(exc), "danger")
         new_confirm = None
         if exc.retry:  # the file is fine: new choices, or a new look at a changed plan, may succeed
-            token, paths = storage.save_pending(pending.data, filename=pending.filename, kind=kind.value,
-                                                program_id=program.id, user_id=current_user.id,
-                                                fingerprint=exc.preview.plan_digest)
-            for path in paths:
-                track_new_file(path)
-            new_confirm = ConfirmForm(token=token)
+            # Not tracked with track_new_file: this answer is a 422 (the import was refused), and the stored
+            # upload must outlive it for the next confirm; it expires like any other.
+            token, _paths = storage.save_pending(pending.data, filename=pending.filename, kind=kind.value,
+                                                 program_id=program.id, user_id=current_user.id,
+                                                 fingerprint=exc.preview.plan_digest)
+            new_confirm = ConfirmForm(formdata=None, token=token)
         storage.discard_pending(pending.token)
         return render_template("imports/upload.html", **_context(
             program, kind, preview=exc.preview, confirm=new_confirm,
