@@ -54,7 +54,7 @@ def test_framework_page_shows_tree_matrix_and_modules(login_as, director, framew
     assert "工程知识" in html and "3.2" in html                     # OBE tree
     assert 'class="matrix-cell support-h"' in html                  # matrix cells with a class per strength
     assert "support-weight" in html and ">0.5<" in html
-    assert "阶段式课程学习" in html and "基础阶段" in html              # module tree
+    assert "Stage-based course learning" in html and "Foundation stage" in html  # module tree (English UI)
     assert f"/frameworks/{framework.id}/matrix" in html             # a director can edit
     assert "<script>" not in html and 'style="' not in html          # CSP: no inline scripts or styles
 
