@@ -1,4 +1,5 @@
-"""Report job endpoints: status as JSON (for a progress bar) and the download of the finished file.
+"""Report job endpoints (status as JSON for a progress bar, download of the finished file), the
+certification-evidence pack page and the fingerprint verification page.
 
 A job is visible only to the user who started it (and admins); staff must also still be members of
 the program the report is about. Everything else answers 404, so job ids reveal nothing.
@@ -6,14 +7,20 @@ the program the report is about. Everything else answers 404, so job ids reveal 
 
 import re
 
-from flask import Blueprint, abort, jsonify, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can
+from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
+from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.i18n import LANGUAGES, select_locale
 from eduinnov.extensions import db
-from eduinnov.reports import jobs
+from eduinnov.indicators import queries as indicator_queries
+from eduinnov.programs.models import Cohort
+from eduinnov.reports import jobs, pack, services
 from eduinnov.reports.models import ReportJob
+from eduinnov.reports.pack_forms import PackForm, VerifyForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -63,3 +70,97 @@ def job_download(job_id):
     if job.title:
         name = (_UNSAFE_NAME.sub("_", job.title).strip(" ._") or "report")[:120] + path.suffix
     return send_file(path, as_attachment=True, download_name=name, max_age=0)
+
+
+# -- certification-evidence pack ------------------------------------------------------------------------
+
+def _pack_form(cohort: Cohort | None, formdata=None) -> PackForm:
+    """The pack form with the user's cohorts, the chosen cohort's runs and the user's language."""
+    form = PackForm(formdata=formdata)
+    cohorts = indicator_queries.list_cohorts_for(current_user, action=Action.EDIT)
+    form.cohort.choices = [(c.id, f"{c.program.code} · {c.display_name}") for c in cohorts]
+    runs = pack.list_pack_runs(cohort) if cohort is not None else []
+    form.run.choices = [(r.id, _("#%(id)d %(model)s v%(version)d · %(target)s · %(when)s", id=r.id, model=r.model_name,
+                                 version=r.model_version, target=r.target_label,
+                                 when=r.created_at.strftime("%Y-%m-%d %H:%M")))
+                        for r in runs] + [(0, _("— no evaluation chapter —"))]
+    if formdata is None:
+        form.cohort.data = cohort.id if cohort is not None else None
+        form.run.data = runs[0].id if runs else 0
+        lang = select_locale()  # the user's language, then the cookie, then the site default
+        form.lang.data = lang if lang in LANGUAGES else "zh"
+    return form
+
+
+def _render_pack(cohort: Cohort | None, form: PackForm, status: int = 200):
+    return render_template("reports/pack.html", cohort=cohort, form=form,
+                           recent=services.list_pack_jobs(current_user), status_of=jobs.get_status), status
+
+
+@bp.get("/pack", endpoint="pack")
+@login_required
+def pack_page():
+    require_role(current_user, Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
+    cohort = None
+    if request.args.get("cohort"):
+        cohort = get_or_404(current_user, Cohort, request.args.get("cohort"), Action.EDIT)
+    elif request.args.get("program"):
+        from eduinnov.programs.models import Program
+
+        program = get_or_404(current_user, Program, request.args.get("program"), Action.EDIT)
+        cohort = program.cohorts[-1] if program.cohorts else None
+    return _render_pack(cohort, _pack_form(cohort))
+
+
+@bp.post("/pack")
+@login_required
+def pack_start():
+    require_role(current_user, Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
+    cohort_id = request.form.get("cohort")
+    cohort = get_or_404(current_user, Cohort, cohort_id, Action.EDIT)  # never trust the posted id
+    form = _pack_form(cohort, formdata=request.form)
+    if not form.validate():
+        return _render_pack(cohort, form, 400)
+    try:
+        run = services.resolve_pack_run(cohort, form.run.data) if form.run.data else None
+        job_id = services.start_pack_job(cohort.program, cohort, run, lang=form.lang.data, user=current_user)
+    except ValidationError as exc:
+        form.run.errors = [*form.run.errors, str(exc)]
+        return _render_pack(cohort, form, 400)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+        return _render_pack(cohort, form, 403)
+    flash(_("The evidence pack is being generated. You can leave this page; it stays in “Recent packs”."), "info")
+    return redirect(url_for(".pack_job", job_id=job_id))
+
+
+@bp.get("/pack/<job_id>")
+@login_required
+def pack_job(job_id):
+    job = _job_or_404(job_id)
+    if job.func_path != services.PACK_JOB:
+        abort(404)
+    status = jobs.get_status(job.id)
+    cohort_id = job.args[1] if job.args and len(job.args) > 1 else None
+    return render_template("reports/pack_job.html", job=job, status=status, cohort_id=cohort_id)
+
+
+# -- fingerprint verification ---------------------------------------------------------------------------
+
+@bp.get("/verify")
+@login_required
+def verify():
+    form = VerifyForm(request.args)
+    snapshot, code = None, 200
+    searched = "fingerprint" in request.args
+    if searched:
+        if not form.validate():
+            code = 400
+        else:
+            # Not found, or in a program the user is not a member of: the same answer.
+            snapshot = services.find_snapshot_by_fingerprint(form.fingerprint.data, current_user)
+            code = 200 if snapshot is not None else 404
+    summary = pack.snapshot_summary(snapshot.payload) if snapshot is not None else None
+    matches = snapshot.matches_payload() if snapshot is not None else None
+    return render_template("reports/verify.html", form=form, snapshot=snapshot, summary=summary,
+                           matches=matches, searched=searched), code
