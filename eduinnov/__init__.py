@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "eduinnov.indicators.views",
     "eduinnov.imports.views",
     "eduinnov.reports.views",
+    "eduinnov.reports.dashboard",
     "eduinnov.core.views",
 )
 CLI_MODULES = (
