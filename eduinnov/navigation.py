@@ -27,6 +27,7 @@ NAV = (
     NavItem(_l("Partnerships"), "frameworks.partners", "frameworks.partner", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("Achievements"), "achievements.list", "achievements.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER, Role.STUDENT)),
     NavItem(_l("Evaluation"), "indicators.list", "indicators.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
+    NavItem(_l("Dashboards"), "dashboards.index", "dashboards.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("Import"), "imports.index", "imports.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("OBE achievement"), "obe.index", "obe.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER, Role.STUDENT)),
     NavItem(_l("Users"), "auth.users", "auth.user", (Role.ADMIN,)),
