@@ -1,0 +1,169 @@
+"""Dashboards: a cohort's figures, trends across a program's cohorts, comparisons, and the exports.
+
+Only members of a program (teachers and directors) and administrators see its dashboards; students get
+403, and ids of other programs' cohorts, runs or programs answer 404. Every page and file is read
+afresh from the database: nothing is cached.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eduinnov.achievements import queries as achievement_queries
+from eduinnov.achievements.forms import AchievementFilterForm
+from eduinnov.achievements.models import Indexing
+from eduinnov.auth.access import Action, get_or_404, require_role
+from eduinnov.auth.models import Role
+from eduinnov.indicators.models import EvaluationRun
+from eduinnov.programs.models import Cohort, Program
+from eduinnov.reports import figures, queries, tables
+
+bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
+
+STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
+MAX_COMPARED = 8
+FORMATS = ("csv", "xlsx")
+
+
+def _staff() -> None:
+    require_role(current_user, *STAFF)
+
+
+def _format() -> str:
+    """The export format from ``?format=`` (CSV unless xlsx is asked for; anything else is 404)."""
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        abort(404)
+    return fmt
+
+
+def _choices() -> tuple[list[Program], dict[int, list[Cohort]]]:
+    programs = queries.list_dashboard_programs(current_user)
+    cohorts = queries.cohorts_by_program(queries.list_cohorts_of([p.id for p in programs]))
+    return programs, cohorts
+
+
+def _ids(name: str) -> list[int]:
+    out = []
+    for value in request.args.getlist(name):
+        try:
+            out.append(int(value))
+        except ValueError:
+            abort(404)
+    return list(dict.fromkeys(out))
+
+
+@bp.route("/")
+@login_required
+def index():
+    _staff()
+    wanted = request.args.get("cohort")
+    if wanted:
+        cohort = get_or_404(current_user, Cohort, wanted)
+        return redirect(url_for(".cohort", cohort_id=cohort.id))
+    programs, cohorts = _choices()
+    for program in programs:
+        if cohorts.get(program.id):
+            return redirect(url_for(".cohort", cohort_id=cohorts[program.id][-1].id))
+    return render_template("dashboards/empty.html", programs=programs)
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@login_required
+def cohort(cohort_id: int):
+    _staff()
+    cohort = get_or_404(current_user, Cohort, cohort_id)
+    programs, cohorts = _choices()
+    return render_template("dashboards/cohort.html", d=figures.cohort_dashboard(cohort), programs=programs,
+                           cohorts=cohorts, indexing=Indexing)
+
+
+@bp.route("/cohorts/<int:cohort_id>/obe")
+@login_required
+def cohort_obe(cohort_id: int):
+    """The OBE section of the cohort dashboard as an HTML fragment (loaded after the page)."""
+    _staff()
+    cohort = get_or_404(current_user, Cohort, cohort_id)
+    return render_template("dashboards/_obe.html", obe=figures.obe_section(cohort), cohort=cohort)
+
+
+@bp.route("/programs/<int:program_id>/trends")
+@login_required
+def trends(program_id: int):
+    _staff()
+    program = get_or_404(current_user, Program, program_id)
+    programs, _cohorts = _choices()
+    return render_template("dashboards/trends.html", t=figures.program_trends(program), programs=programs)
+
+
+@bp.route("/compare")
+@login_required
+def compare():
+    _staff()
+    cohort_ids, program_ids = _ids("cohort"), _ids("program")
+    programs, cohorts = _choices()
+    result, mode = None, "program" if program_ids and not cohort_ids else "cohort"
+    chosen = program_ids if mode == "program" else cohort_ids
+    if len(chosen) > MAX_COMPARED:
+        flash(_("Compare at most %(n)d at a time; the first %(n)d are shown.", n=MAX_COMPARED), "warning")
+        chosen = chosen[:MAX_COMPARED]
+    model = Program if mode == "program" else Cohort
+    items = [get_or_404(current_user, model, i) for i in chosen]
+    if len(items) == 1:
+        flash(_("Choose at least two to compare."), "info")
+    elif len(items) > 1:
+        result = figures.compare(items, group_by=mode)
+    return render_template("dashboards/compare.html", result=result, mode=mode, chosen=set(chosen),
+                           programs=programs, cohorts=cohorts)
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+def _send(table: tables.ExportTable, fmt: str):
+    data, mimetype, name = tables.render(table, fmt)
+    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/cohorts/<int:cohort_id>/students/export")
+@login_required
+def export_students(cohort_id: int):
+    _staff()
+    fmt = _format()
+    cohort = get_or_404(current_user, Cohort, cohort_id)
+    return _send(tables.students_table(cohort), fmt)
+
+
+@bp.route("/achievements/export")
+@login_required
+def export_achievements():
+    _staff()
+    fmt = _format()
+    form = AchievementFilterForm(request.args)
+    form.program.choices = [(None, "")] + [(p.id, p.code) for p in achievement_queries.list_visible_programs(current_user)]
+    form.cohort.choices = [(None, "")] + [(c.id, "") for c in achievement_queries.list_visible_cohorts(current_user)]
+    stmt = achievement_queries.list_achievements_stmt(current_user, form.filters())
+    return _send(tables.achievements_table(tables.load_achievements(stmt)), fmt)
+
+
+@bp.route("/runs/<int:run_id>/export")
+@login_required
+def export_run(run_id: int):
+    _staff()
+    fmt = _format()
+    run = get_or_404(current_user, EvaluationRun, run_id, Action.VIEW)
+    return _send(tables.run_results_table(run), fmt)
+
+
+@bp.route("/cohorts/<int:cohort_id>/obe/export")
+@login_required
+def export_obe(cohort_id: int):
+    _staff()
+    fmt = _format()
+    cohort = get_or_404(current_user, Cohort, cohort_id)
+    return _send(tables.obe_table(cohort), fmt)
