@@ -16,10 +16,12 @@ def test_login_switch_language_and_logout(page, live_server, teacher, shot):
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+    page.locator(".user-menu .dropdown-toggle").click()  # Log out sits in the user menu
     assert page.get_by_role("button", name="Log out").is_visible()
     shot("home-en")
     page.get_by_role("button", name="中文").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.locator(".user-menu .dropdown-toggle").click()
     page.locator("form[action$='/logout'] button").click()
     page.wait_for_url(f"{live_server}/login")

@@ -26,6 +26,7 @@ def _log_in(page, base, email):
 
 
 def _log_out(page):
+    page.locator(".user-menu .dropdown-toggle").click()
     page.locator("form[action$='/logout'] button").click()
     page.wait_for_url(re.compile(r".*/login$"))
 
