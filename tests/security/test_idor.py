@@ -36,7 +36,7 @@ OBJECT_ARGS = {
     "user_id": "director", "job_id": "job", "record_id": None,  # record_id: see _object_attr
 }
 # Arguments that are not object ids, with a value that makes the route match a real page.
-PLAIN_ARGS = {"kind": "students", "direction": "up", "key": "01_ahp_fuzzy", "fmt": "csv"}
+PLAIN_ARGS = {"kind": "students", "direction": "up", "key": "ahp_fuzzy", "fmt": "csv"}
 # Routes only administrators reach at all: 403 before any object is looked at.
 ADMIN_ONLY = {"auth.user_edit"}
 BLUEPRINTS = sorted({r.endpoint.split(".")[0] for r in RULES})
