@@ -26,8 +26,9 @@ from eduinnov.indicators.forms import (
     SensitivityForm,
     SwotForm,
 )
-from eduinnov.indicators.metrics import METRICS, metric_choices
+from eduinnov.indicators.metrics import METRICS, describe_params, metric_choices
 from eduinnov.indicators.models import (
+    AggregationMethod,
     EvaluationModel,
     EvaluationRun,
     EvaluationUnit,
@@ -45,6 +46,26 @@ from eduinnov.programs.queries import get_student_by_number
 bp = Blueprint("indicators", __name__, url_prefix="/evaluation")
 
 STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
+
+
+@bp.app_template_global("describe_params")
+def _describe_params(metric_key, params):
+    return describe_params(metric_key, params)
+
+
+@bp.app_template_filter("method_label")
+def _method_label(value) -> str:
+    """The label of a weighting or aggregation method given by its stored value ('ahp' → "AHP (eigenvector)")."""
+    from eduinnov.core.i18n import enum_label
+
+    for enum_cls in (WeightingMethod, AggregationMethod):
+        try:
+            return enum_label(enum_cls(getattr(value, "value", value)))
+        except ValueError:
+            continue
+    return str(value or "")
+
+
 SAATY = ["9", "8", "7", "6", "5", "4", "3", "2", "1", "1/2", "1/3", "1/4", "1/5", "1/6", "1/7", "1/8", "1/9"]
 
 
