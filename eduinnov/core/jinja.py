@@ -19,14 +19,19 @@ def _fmt_datetime(value: datetime | None) -> str:
 
 
 def _url_with(**changes) -> str:
-    """The current URL with some query arguments replaced (for pagination and filters)."""
-    args = request.args.to_dict()
+    """The current URL with some query arguments replaced (for pagination and filters).
+
+    Query arguments that ``url_for`` would read as its own options (``_external``, ``_scheme``,
+    ``_anchor`` …) or that repeat a route argument are dropped: a link must never be steered by them.
+    """
+    view_args = request.view_args or {}
+    args = {k: v for k, v in request.args.items() if not k.startswith("_") and k not in view_args}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **view_args, **args)
 
 
 def init_app(app: Flask) -> None:
