@@ -368,6 +368,13 @@ def bar_chart(data: ChartData, *, title: str, x_label: str = "", y_label: str = 
     parts = _open_svg(chart_id, width, height, title, desc or data.describe(kind))
     top = _title_block(parts, title, width, show_title)
     top += _legend(parts, names, 16, top + 10, width - 32)
+    if threshold is not None:
+        # A legend entry for the reference line, above the plot where no bar or value label can hide it.
+        text = threshold_label or data.format(threshold)
+        x1 = width - 16 - text_width(text, 11)
+        parts.append(f"<line{_attrs(x1=x1 - 26, y1=top + 8.0, x2=x1 - 6, y2=top + 8.0, stroke=THRESHOLD, stroke_width=1.5, stroke_dasharray='5 3')}/>")
+        parts.append(_text(width - 16, top + 12, text, anchor="end", size=11, fill=THRESHOLD))
+        top += 18
 
     if horizontal:
         label_w = min(width * 0.35, max((text_width(lb) for lb in data.labels), default=0) + 12)
@@ -397,8 +404,6 @@ def bar_chart(data: ChartData, *, title: str, x_label: str = "", y_label: str = 
         if threshold is not None:
             tx = plot.x(threshold)
             parts.append(f"<line{_attrs(x1=tx, y1=plot.top - 4, x2=tx, y2=plot.bottom, stroke=THRESHOLD, stroke_width=1.5, stroke_dasharray='5 3')}/>")
-            parts.append(_text(tx + 3, plot.top + 6, threshold_label or data.format(threshold), anchor="start",
-                               size=10, fill=THRESHOLD))
         return _finish(parts)
 
     plot, rotate = _category_plot(data.labels, width, height, top, lo, hi, x_label, y_label, ticks, data.unit)
@@ -423,8 +428,6 @@ def bar_chart(data: ChartData, *, title: str, x_label: str = "", y_label: str = 
     if threshold is not None:
         ty = plot.y(threshold)
         parts.append(f"<line{_attrs(x1=plot.left, y1=ty, x2=plot.right, y2=ty, stroke=THRESHOLD, stroke_width=1.5, stroke_dasharray='5 3')}/>")
-        parts.append(_text(plot.right - 2, ty - 4, threshold_label or data.format(threshold), anchor="end", size=10,
-                           fill=THRESHOLD))
     if x_label:
         parts.append(_text(plot.left + plot.width / 2, height - 8, x_label, fill=AXIS))
     return _finish(parts)
