@@ -27,11 +27,12 @@ from werkzeug.utils import secure_filename
 from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
+from eduinnov.core.i18n import enum_label
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import track_new_file
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
-from eduinnov.obe import charts, queries, services
+from eduinnov.obe import queries, services
 from eduinnov.obe.forms import (
     ConfirmForm,
     ImprovementForm,
@@ -50,6 +51,7 @@ from eduinnov.obe.models import (
     SurveyResult,
 )
 from eduinnov.programs.models import Cohort, Student
+from eduinnov.reports import figures
 
 bp = Blueprint("obe", __name__, url_prefix="/obe")
 
@@ -178,9 +180,13 @@ def offering_delete(offering_id: int):
 def offering(offering_id: int):
     offering = get_or_404(current_user, CourseOffering, offering_id)
     report = services.offering_report(offering)
-    hists = {oid: charts.histogram(counts, report.threshold) for oid, counts in report.histograms.items()}
-    bars = charts.value_bars([(f"CO{o.number}", report.class_values.get(o.id)) for o in report.objectives],
-                             report.threshold, width=max(240, 90 * len(report.objectives)), height=180)
+    numbers = {o.id: o.number for o in report.objectives}
+    hists = {oid: figures.achievement_histogram(counts, report.threshold,
+                                                title=_("Students by achievement of CO%(n)d", n=numbers.get(oid, 0)))
+             for oid, counts in report.histograms.items()}
+    bars = figures.achievement_bars([(f"CO{o.number}", report.class_values.get(o.id)) for o in report.objectives],
+                                    report.threshold, title=_("Class achievement per objective"),
+                                    label_header=_("Course objective"), height=240)
     return render_template("obe/offering.html", offering=offering, report=report, hists=hists, bars=bars,
                            improvements=queries.list_improvements_of_course(offering.course),
                            n_scores=queries.count_scores_of_offering(offering))
@@ -410,8 +416,10 @@ def cohort(cohort_id: int):
     require_role(current_user, *STAFF)
     report = services.cohort_report(cohort, direct_weight=_direct_weight())
     rule_attr = "weighted_sum" if report.rule.value == "weighted_sum" else "minimum"
-    bars = charts.value_bars([(f"GR{r.requirement.number}", getattr(r, rule_attr)) for r in report.requirements],
-                             report.threshold, width=max(320, 52 * len(report.requirements)))
+    bars = figures.achievement_bars([(f"GR{r.requirement.number}", getattr(r, rule_attr)) for r in report.requirements],
+                                    report.threshold, title=_("Requirement achievement"),
+                                    series_name=enum_label(report.rule), label_header=_("Requirement"),
+                                    width=460, height=300)
     trend = services.cohort_trend(cohort)
     return render_template("obe/cohort.html", cohort=cohort, report=report, bars=bars, trend=trend,
                            direct_weight=_direct_weight())
@@ -445,7 +453,10 @@ def student(student_id: int):
     rule_index = 1 if report.rule.value == "weighted_sum" else 2
     items = [(f"GR{r[0].number}", r[rule_index]) for r in report.requirements]
     return render_template("obe/student.html", student=student, report=report,
-                           radar=charts.radar(items, report.threshold), bars=charts.value_bars(items, report.threshold))
+                           radar=figures.achievement_radar(items, report.threshold,
+                                                           title=_("Radar of requirement achievement")),
+                           bars=figures.achievement_bars(items, report.threshold, title=_("Requirement achievement"),
+                                                         label_header=_("Requirement")))
 
 
 # --- surveys ----------------------------------------------------------------------------------------------
