@@ -189,7 +189,7 @@ def _kinds_figure(h: Headline) -> Figure:
     title = _("Verified achievements by kind")
     data = ChartData([kind_label(k) for k in KINDS], {_("Verified achievements"): [h.by_kind.get(k, 0) for k in KINDS]},
                      label_header=_("Kind"))
-    return _figure(title, bar_chart(data, title=title, show_title=False, height=300, y_label=_("Count")), data)
+    return _figure(title, bar_chart(data, title=title, show_title=False, width=480, height=300, y_label=_("Count")), data)
 
 
 def _levels_figure(h: Headline) -> Figure:
@@ -198,7 +198,7 @@ def _levels_figure(h: Headline) -> Figure:
                      {kind_label(k): [h.level_count(k, lv) for lv in LEVELS]
                       for k in (AchievementKind.PROJECT, AchievementKind.AWARD)},
                      label_header=_("Level"))
-    return _figure(title, bar_chart(data, title=title, show_title=False, height=300, y_label=_("Count")), data)
+    return _figure(title, bar_chart(data, title=title, show_title=False, width=480, height=300, y_label=_("Count")), data)
 
 
 def _indexing_figure(h: Headline) -> Figure:
@@ -206,7 +206,7 @@ def _indexing_figure(h: Headline) -> Figure:
     data = ChartData([indexing_label(i) for i in INDEXINGS],
                      {_("Publications"): [h.papers_by_indexing.get(i, 0) for i in INDEXINGS]},
                      label_header=_("Indexing"))
-    return _figure(title, bar_chart(data, title=title, horizontal=True, show_title=False), data)
+    return _figure(title, bar_chart(data, title=title, horizontal=True, show_title=False, width=480), data)
 
 
 def _participation_figure(h: Headline) -> Figure | None:
@@ -243,14 +243,14 @@ def _run_section(run: EvaluationRun) -> RunSection:
         title = _("First-level indicators: mean scores")
         data = ChartData([n for n, _v in means], {_("Mean score"): [v for _n, v in means]},
                          label_header=_("Indicator"), decimals=3)
-        first_level = _figure(title, bar_chart(data, title=title, show_title=False, height=260), data)
+        first_level = _figure(title, bar_chart(data, title=title, show_title=False, width=480, height=300), data)
     title = _("Grade distribution")
     gdata = ChartData([_name(g) for g in scale], {_("Students"): summary["grade_counts"]}, label_header=_("Grade"))
-    grades = _figure(title, bar_chart(gdata, title=title, show_title=False, height=260, y_label=_("Students")), gdata)
+    grades = _figure(title, bar_chart(gdata, title=title, show_title=False, width=480, height=300, y_label=_("Students")), gdata)
     title = _("Distribution of total scores")
     sdata = bin_values([r["score"] for r in run.results], bins=10, series_name=_("Students"),
                        label_header=_("Score"), decimals=2)
-    scores = _figure(title, histogram(sdata, title=title, show_title=False, height=260, y_label=_("Students")), sdata)
+    scores = _figure(title, histogram(sdata, title=title, show_title=False, width=480, height=300, y_label=_("Students")), sdata)
     return RunSection(run=run, n=summary["n"], mean=summary["mean"], grade=_name(scale[summary["mean_grade_index"] - 1]),
                       radar=radar, first_level=first_level, grades=grades, scores=scores)
 
@@ -371,7 +371,7 @@ def program_trends(program: Program) -> Trends:
         figures.append(_figure(title, line_chart(data, title=title, show_title=False, y_label=_("Count")), data))
         title = _("Shares of students by entry year")
         data = ChartData(labels, {
-            _("With at least one verified achievement"): [None if h.share_with_achievement is None
+            _("With a verified achievement"): [None if h.share_with_achievement is None
                                                           else 100 * h.share_with_achievement for h in hs],
             _("In IUR cooperation"): [None if h.share_with_participation is None
                                       else 100 * h.share_with_participation for h in hs],
@@ -423,7 +423,7 @@ def compare(items: Sequence[Cohort] | Sequence[Program], *, group_by: queries.Gr
                      label_header=_("Kind"))
     figures = [_figure(title, bar_chart(data, title=title, show_title=False, y_label=_("Count")), data)]
     title = _("Students with achievements and in IUR cooperation (%)")
-    data = ChartData([_("With at least one verified achievement"), _("In IUR cooperation")],
+    data = ChartData([_("With a verified achievement"), _("In IUR cooperation")],
                      {n: [None if h.share_with_achievement is None else 100 * h.share_with_achievement,
                           None if h.share_with_participation is None else 100 * h.share_with_participation]
                       for n, h in pairs}, label_header=_("Share of students"), unit="%", decimals=1)
