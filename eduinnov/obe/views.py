@@ -49,6 +49,7 @@ from eduinnov.obe.models import (
     ImprovementRecord,
     ImprovementStatus,
     SurveyResult,
+    SurveySource,
 )
 from eduinnov.programs.models import Cohort, Student
 from eduinnov.reports import figures
@@ -188,6 +189,7 @@ def offering(offering_id: int):
                                     report.threshold, title=_("Class achievement per objective"),
                                     label_header=_("Course objective"), height=240)
     return render_template("obe/offering.html", offering=offering, report=report, hists=hists, bars=bars,
+                           types=list(AssessmentType),
                            improvements=queries.list_improvements_of_course(offering.course),
                            n_scores=queries.count_scores_of_offering(offering))
 
@@ -442,7 +444,7 @@ def requirement(cohort_id: int, requirement_id: int):
         if row.weighted_sum is not None and row.achieved_weighted_sum is False:
             form.achievement_value.data = round(row.weighted_sum, 4)
     return render_template("obe/requirement.html", cohort=cohort, report=report, row=row, form=form,
-                           history=queries.list_improvements_of_requirement(requirement))
+                           history=queries.list_improvements_of_requirement(requirement), sources=list(SurveySource))
 
 
 @bp.route("/students/<int:student_id>")
