@@ -55,3 +55,13 @@ def shot(page):
         return path
 
     return _shot
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console messages of type "error" (CSP violations, failed loads, script errors) and uncaught page errors,
+    as a list of (url, text) the test empties or inspects."""
+    errors: list[tuple[str, str]] = []
+    page.on("console", lambda m: errors.append((page.url, m.text)) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append((page.url, f"uncaught: {e}")))
+    return errors
