@@ -22,6 +22,9 @@ __all__ = ["BUILTIN_DIR", "Template", "dump_model", "dump_spec", "get_template",
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 MAX_YAML_BYTES = 256 * 1024
+# Values counted with every alias expanded: a real model has a few thousand; "*a" nested in "*b" …
+# (a "billion laughs" file) has billions and would hang validation.
+MAX_YAML_NODES = 200_000
 
 
 class _Dumper(yaml.SafeDumper):
@@ -67,12 +70,42 @@ def parse_yaml(text: str | bytes) -> dict[str, Any]:
             raise SpecError(_("The file is not UTF-8 text.")) from None
     try:
         data = yaml.safe_load(text)
+        _check_expanded_size(data)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = _(" at line %(line)d, column %(col)d", line=mark.line + 1, col=mark.column + 1) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpecError(_("The file is not valid YAML%(where)s: %(problem)s", where=where, problem=problem)) from None
+    except RecursionError:
+        raise SpecError(_("The file is nested too deeply to be a model.")) from None
     return validate_spec(data)
+
+
+def _check_expanded_size(data: Any) -> None:
+    """Refuse data that is huge once its aliases are expanded, or that contains itself (memoised walk)."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(obj: Any) -> int:
+        if not isinstance(obj, dict | list):
+            return 1
+        key = id(obj)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise SpecError(_("The file refers to itself through an alias."))
+        open_.add(key)
+        total = 1
+        for item in (*obj.keys(), *obj.values()) if isinstance(obj, dict) else obj:
+            total += size(item)
+            if total > MAX_YAML_NODES:
+                raise SpecError(_("The file expands to more than %(n)d values through its aliases; a model "
+                                  "never needs that many.", n=MAX_YAML_NODES))
+        open_.discard(key)
+        sizes[key] = total
+        return total
+
+    size(data)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from eduinnov.obe.models import (
     SurveyResult,
     SurveySource,
 )
-from eduinnov.obe.sheets import ParsedSheet, SheetError, decode_text, parse_score_sheet
+from eduinnov.obe.sheets import MAX_BYTES, MAX_ROWS, ParsedSheet, SheetError, decode_text, parse_score_sheet
 from eduinnov.programs.models import Cohort, Student
 
 
@@ -330,11 +330,14 @@ def score_template_csv(offering: CourseOffering) -> bytes:
     import csv
     import io
 
+    from eduinnov.reports.exports import neutralise
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["学号", "姓名", *[i.name for i in offering.items]])
     for student in offering.cohort.students:
-        writer.writerow([student.student_no, student.name, *[""] * len(offering.items)])
+        # A name such as =HYPERLINK(…) must stay text when Excel opens the sheet.
+        writer.writerow([student.student_no, neutralise(student.name), *[""] * len(offering.items)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -780,6 +783,8 @@ def parse_survey_sheet(data: bytes, cohort: Cohort, framework: FrameworkVersion
     import unicodedata
 
     errors: list[SheetError] = []
+    if len(data) > MAX_BYTES:
+        return [], [SheetError(None, None, _("The file is larger than %(mb)d MB.", mb=MAX_BYTES // (1024 * 1024)))]
     try:
         text, _enc = decode_text(data)
     except Exception as exc:  # noqa: BLE001 - decode_text raises SheetFormatError with the reason
@@ -787,6 +792,8 @@ def parse_survey_sheet(data: bytes, cohort: Cohort, framework: FrameworkVersion
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return [], [SheetError(None, None, _("The file is empty."))]
+    if len(rows) > MAX_ROWS + 1:
+        return [], [SheetError(None, None, _("The sheet has more than %(n)d rows.", n=MAX_ROWS))]
     header = [unicodedata.normalize("NFKC", h).strip().casefold().replace(" ", "_") for h in rows[0]]
     col: dict[str, int] = {}
     for key, names in _SURVEY_HEADERS.items():

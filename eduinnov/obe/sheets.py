@@ -33,6 +33,10 @@ from flask_babel import gettext as _
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# An xlsx is a zip: its declared uncompressed size is checked before openpyxl inflates it (zip bombs).
+MAX_XLSX_UNCOMPRESSED = 60 * 1024 * 1024
+MAX_XLSX_MEMBERS = 500
+MAX_XLSX_RATIO = 200
 HEADER_SEARCH_ROWS = 30
 
 STUDENT_NO_HEADERS = {"学号", "学生学号", "学籍号", "学生编号", "studentnumber", "studentno", "studentno.",
@@ -136,9 +140,26 @@ def _read_csv(data: bytes) -> tuple[list[list[Any]], str]:
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)], encoding
 
 
+def _check_xlsx_archive(data: bytes) -> None:
+    """Refuse a workbook that would inflate far beyond a score sheet, without inflating it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SheetFormatError(_("The Excel file could not be read (%(error)s).", error=type(exc).__name__)) from exc
+    total = sum(i.file_size for i in infos)
+    ratio = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 2**20), default=0)
+    if len(infos) > MAX_XLSX_MEMBERS or total > MAX_XLSX_UNCOMPRESSED or ratio > MAX_XLSX_RATIO:
+        raise SheetFormatError(_("The Excel file expands to far more data than a score sheet holds; it was not "
+                                 "opened. Save the sheet again, or as CSV."))
+
+
 def _read_xlsx(data: bytes) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    _check_xlsx_archive(data)
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
