@@ -173,7 +173,7 @@ def test_charts_follow_the_users_language(login_as, data, run, program, lang, pr
 
 def test_run_and_achievement_list_pages_link_to_their_exports(login_as, data, run, teacher):
     b = login_as(teacher)
-    html = b.get(f"/indicators/runs/{run.id}").get_data(as_text=True)
+    html = b.get(f"/evaluation/runs/{run.id}").get_data(as_text=True)
     assert f'href="/dashboards/runs/{run.id}/export?format=xlsx"' in html
     html = b.get("/achievements/?kind=patent&page=2").get_data(as_text=True)
     link = re.search(r'href="(/dashboards/achievements/export\?[^"]*format=csv[^"]*)"', html).group(1)
