@@ -94,6 +94,8 @@ def create_user(
     check_password_strength(password)
     if role == Role.STUDENT and student_id is None:
         raise ValidationError(_l("A student account must be linked to a student record."))
+    student_id = student_id if role == Role.STUDENT else None
+    _check_student_link(student_id, None)
     user = User(email=email, name=name.strip(), role=role, locale=locale, student_id=student_id)
     user.set_password(password)
     db.session.add(user)
@@ -106,6 +108,7 @@ def update_user(user: User, *, name: str, role: Role, is_active: bool, locale: s
     """Change an account's details; deactivating it logs it out everywhere."""
     if role == Role.STUDENT and student_id is None:
         raise ValidationError(_l("A student account must be linked to a student record."))
+    _check_student_link(student_id if role == Role.STUDENT else None, user)
     if user.is_active_account and not is_active:
         user.rotate_session_token()
     user.name = name.strip()
@@ -115,6 +118,20 @@ def update_user(user: User, *, name: str, role: Role, is_active: bool, locale: s
     user.student_id = student_id if role == Role.STUDENT else None
     db.session.flush()
     return user
+
+
+def _check_student_link(student_id: int | None, user: User | None) -> None:
+    """Refuse a student record that does not exist or already belongs to another account."""
+    if student_id is None:
+        return
+    from eduinnov.programs.models import Student
+
+    if not 0 < student_id < 2**31 or db.session.get(Student, student_id) is None:
+        raise ValidationError(_l("Choose an existing student record."))
+    holder = db.session.scalar(select(User).where(User.student_id == student_id))
+    if holder is not None and holder is not user:
+        raise ValidationError(_l("This student record is already linked to the account %(email)s.",
+                                 email=holder.email))
 
 
 def set_memberships(user: User, memberships: dict[int, MembershipRole]) -> None:
@@ -139,7 +156,8 @@ def get_user_by_email(email: str) -> User | None:
 def list_users(search: str | None = None):
     """A select() of users, optionally filtered by name or email."""
     stmt = select(User).order_by(User.email)
-    if search:
-        like = f"%{search.strip()}%"
-        stmt = stmt.where(or_(User.email.ilike(like), User.name.ilike(like)))
+    if search and search.strip():
+        text = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        stmt = stmt.where(or_(User.email.ilike(like, escape="\\"), User.name.ilike(like, escape="\\")))
     return stmt

@@ -46,7 +46,8 @@ def list_models_stmt(user: User, *, program_id: int | None = None, status: Model
     if status is not None:
         stmt = stmt.where(EvaluationModel.status == status)
     if q:
-        stmt = stmt.where(EvaluationModel.name.ilike(f"%{q.strip()}%"))
+        text = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(EvaluationModel.name.ilike(f"%{text}%", escape="\\"))
     return stmt.order_by(EvaluationModel.name, EvaluationModel.version.desc())
 
 
