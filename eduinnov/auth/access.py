@@ -11,9 +11,11 @@ import enum
 from typing import Any, TypeVar
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
+from eduinnov.core.errors import DomainError
 from eduinnov.extensions import db
 
 T = TypeVar("T")
@@ -49,6 +51,8 @@ def can(user: User, action: Action, obj: Any) -> bool:
     if user.role == Role.STUDENT:
         return action == Action.VIEW and _student_owns(user, obj)
     program_id = obj.program_id
+    if program_id is None:  # institution-wide objects (e.g. evaluation model templates): admins only
+        return False
     membership = next((m for m in user.memberships if m.program_id == program_id), None)
     if membership is None:
         return False
@@ -103,6 +107,16 @@ def restrict_to_programs(user: User, stmt: Select, program_id_column: Any) -> Se
     if ids is None:
         return stmt
     return stmt.where(program_id_column.in_(ids or [-1]))
+
+
+def ensure_allowed(user: User, action: Action, obj: Any) -> None:
+    """Raise ``DomainError`` unless ``user`` may perform ``action`` on ``obj``.
+
+    Views already check access with :func:`get_or_404`; services check again so that a CLI command or
+    an import cannot act for a user outside their programs.
+    """
+    if not can(user, action, obj):
+        raise DomainError(_("You are not allowed to do this."))
 
 
 def require_role(user: User, *roles: Role) -> None:
