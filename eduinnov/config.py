@@ -60,6 +60,9 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    # Behind one proxy set it to 1, or every visitor has the proxy's address and shares one login throttle.
+    PROXY_HOPS = int(os.environ.get("EDUINNOV_PROXY_HOPS", "0"))
     PAGE_SIZE = 25
 
     def __init__(self) -> None:
