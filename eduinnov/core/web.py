@@ -46,6 +46,13 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        # Client address and scheme from the trusted proxies only (login throttling, secure redirects).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     @app.after_request
     def commit_or_roll_back(response):
         # Success commits once; any error status rolls back so a half-done change never lands.
