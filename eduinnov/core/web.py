@@ -31,6 +31,8 @@ def is_safe_redirect(target: str | None) -> bool:
     """True for a relative path on this site (``next=`` must never lead elsewhere)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return False  # browsers drop tabs and newlines ("/\t/evil" is "//evil"); no control character is needed
     ref = urlsplit(request.host_url)
     test = urlsplit(urljoin(request.host_url, target))
     return test.scheme in ("http", "https") and ref.netloc == test.netloc

@@ -30,7 +30,7 @@ def test_a_query_argument_repeating_a_route_argument_does_not_break_the_link(app
 
 @pytest.mark.parametrize("target", [
     "//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "javascript:alert(1)",
-    "http:/evil.example", "\\\\evil.example",
+    "http:/evil.example", "\\\\evil.example", "/\x00/evil.example", "/\x0b/evil.example", "/\r\n/evil.example",
 ])
 def test_login_never_redirects_off_site(browser, teacher, target):
     from tests.conftest import csrf_token
