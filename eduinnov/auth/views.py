@@ -107,13 +107,29 @@ def users():
     return render_template("auth/users.html", page=page, q=request.args.get("q", ""))
 
 
+def _check_account_fields(form: UserForm, *, new: bool) -> bool:
+    """Checks the form cannot make by itself, each reported under its own field; True when all pass."""
+    ok = True
+    if new or form.password.data:
+        try:
+            services.check_password_strength(form.password.data or "")
+        except DomainError as exc:
+            form.password.errors.append(str(exc))
+            ok = False
+    if form.role.data == Role.STUDENT.value and not form.student_id.data:
+        form.student_id.errors.append(_("A student account must be linked to a student record."))
+        ok = False
+    return ok
+
+
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @login_required
 def user_new():
     require_role(current_user, Role.ADMIN)
     form = _user_form()
     form.password.flags.required = True
-    if form.validate_on_submit():
+    form.password.description = _("At least 10 characters.")
+    if form.validate_on_submit() and _check_account_fields(form, new=True):
         try:
             user = services.create_user(
                 email=form.email.data, name=form.name.data, role=Role(form.role.data),
@@ -121,11 +137,14 @@ def user_new():
                 student_id=form.student_id.data,
             )
         except DomainError as exc:
-            form.email.errors.append(str(exc))
+            # Left to the service: a taken email, or a student record missing or linked to another account.
+            taken = services.get_user_by_email(form.email.data.strip().lower()) is not None
+            (form.email if taken else form.student_id).errors.append(str(exc))
         else:
             flash(_("Account created."), "success")
             return redirect(url_for("auth.user_edit", user_id=user.id))
-    return render_template("auth/user_form.html", form=form, user=None)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/user_form.html", form=form, user=None), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -135,26 +154,35 @@ def user_edit(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = _user_form(user)
     programs = list(db.session.scalars(select(Program).order_by(Program.code)))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _check_account_fields(form, new=False):
         try:
-            services.update_user(
-                user, name=form.name.data, role=Role(form.role.data), is_active=form.is_active.data,
-                locale=form.locale.data or None, student_id=form.student_id.data,
-            )
-            if form.password.data:
-                services.check_password_strength(form.password.data)
-                user.set_password(form.password.data)
             memberships = {}
             for program in programs:
                 value = request.form.get(f"membership-{program.id}", "")
                 if value:
                     memberships[program.id] = MembershipRole(value)
-            services.set_memberships(user, memberships)
-        except (DomainError, ValueError) as exc:
-            form.name.errors.append(str(exc))
+        except ValueError:
+            flash(_("Choose a membership from the list."), "danger")
         else:
-            flash(_("Account saved."), "success")
-            return redirect(url_for("auth.user_edit", user_id=user.id))
-    current = {m.program_id: m.role.value for m in user.memberships}
+            try:
+                services.update_user(
+                    user, name=form.name.data, role=Role(form.role.data), is_active=form.is_active.data,
+                    locale=form.locale.data or None, student_id=form.student_id.data,
+                )
+                if form.password.data:
+                    user.set_password(form.password.data)
+                services.set_memberships(user, memberships)
+            except DomainError as exc:
+                form.student_id.errors.append(str(exc))  # update_user refuses only student links
+            else:
+                flash(_("Account saved."), "success")
+                return redirect(url_for("auth.user_edit", user_id=user.id))
+    if request.method == "POST":
+        # Refused: the 422 rolls the request back; the form shows what the admin chose, not the stored values.
+        current = {p.id: request.form.get(f"membership-{p.id}", "") for p in programs}
+        status = 422
+    else:
+        current = {m.program_id: m.role.value for m in user.memberships}
+        status = 200
     return render_template("auth/user_form.html", form=form, user=user, programs=programs,
-                           memberships=current, MembershipRole=MembershipRole)
+                           memberships=current, MembershipRole=MembershipRole), status
