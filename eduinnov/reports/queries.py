@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer
 
 from eduinnov.achievements.models import (
     Achievement,
@@ -135,29 +135,31 @@ def count_headlines(keys: Sequence[int], *, group_by: GroupBy = "cohort",
     statuses = _counted_statuses(include_claimed)
     present = Student.status != StudentStatus.WITHDRAWN
 
-    # 1. Students, those named on a counted achievement, those with an IUR participation.
+    # 1. Students, those named on a counted achievement, those with an IUR participation (EXISTS per
+    #    student: index lookups from the cohort's students, whatever the size of the rest of the database).
     achieved = (
-        select(AchievementParticipant.student_id.label("student_id"), Achievement.program_id.label("program_id"))
+        select(AchievementParticipant.id)
         .join(Achievement, Achievement.id == AchievementParticipant.achievement_id)
-        .where(Achievement.verification_status.in_(statuses))
-        .distinct().subquery()
+        .where(AchievementParticipant.student_id == Student.id, Achievement.program_id + 0 == Cohort.program_id,
+               Achievement.verification_status.in_(statuses))
+        .exists()
     )
     placed = (
-        select(Participation.student_id.label("student_id"), PartnerOrganisation.program_id.label("program_id"))
+        select(Participation.id)
         .join(PartnerOrganisation, PartnerOrganisation.id == Participation.partner_id)
-        .distinct().subquery()
+        .where(Participation.student_id == Student.id, PartnerOrganisation.program_id == Cohort.program_id)
+        .exists()
     )
     stmt = (
-        select(key, func.count(Student.id), func.count(achieved.c.student_id), func.count(placed.c.student_id))
+        select(key, func.count(Student.id), func.sum(case((achieved, 1), else_=0)),
+               func.sum(case((placed, 1), else_=0)))
         .select_from(Student).join(Cohort, Cohort.id == Student.cohort_id)
-        .outerjoin(achieved, and_(achieved.c.student_id == Student.id, achieved.c.program_id == Cohort.program_id))
-        .outerjoin(placed, and_(placed.c.student_id == Student.id, placed.c.program_id == Cohort.program_id))
         .where(key.in_(keys), present)
         .group_by(key)
     )
     for k, students, with_achievement, with_participation in db.session.execute(stmt):
         h = out[k]
-        h.students, h.with_achievement, h.with_participation = students, with_achievement, with_participation
+        h.students, h.with_achievement, h.with_participation = students, with_achievement or 0, with_participation or 0
 
     # 2. Counted achievements by kind, level, indexing and patent status.
     stmt = (
@@ -166,7 +168,9 @@ def count_headlines(keys: Sequence[int], *, group_by: GroupBy = "cohort",
         .select_from(Achievement)
         .join(AchievementParticipant, AchievementParticipant.achievement_id == Achievement.id)
         .join(Student, Student.id == AchievementParticipant.student_id)
-        .join(Cohort, and_(Cohort.id == Student.cohort_id, Cohort.program_id == Achievement.program_id))
+        # "+ 0": reach achievements from the cohort's students (index on the participants' student id), not
+        # by scanning the whole program's achievements for each student, which SQLite would otherwise pick.
+        .join(Cohort, and_(Cohort.id == Student.cohort_id, Cohort.program_id == Achievement.program_id + 0))
         .where(key.in_(keys), present, Achievement.verification_status.in_(statuses))
         .group_by(key, Achievement.kind, Achievement.level, Achievement.indexing, Achievement.patent_status)
     )
@@ -203,12 +207,12 @@ def list_dashboard_programs(user: User) -> list[Program]:
 
 
 def list_cohorts_of(program_ids: Sequence[int]) -> list[Cohort]:
-    """Cohorts of these programs, by program code then entry year (programs loaded with them)."""
+    """Cohorts of these programs, by program code then entry year (programs usually already loaded)."""
     if not program_ids:
         return []
     stmt = (
         select(Cohort).join(Program).where(Cohort.program_id.in_(list(program_ids)))
-        .options(selectinload(Cohort.program)).order_by(Program.code, Cohort.entry_year)
+        .order_by(Program.code, Cohort.entry_year)
     )
     return list(db.session.scalars(stmt))
 
