@@ -611,6 +611,7 @@ def run_detail(run_id: int):
         "indicators/run.html", run=run, view=services.run_view(run), sform=sform, sensitivity=sensitivity,
         others=queries.runs_to_compare(current_user, run), swot=queries.get_swot(swot_program),
         can_delete=False, verified=services.fingerprint_of(run) == run.fingerprint,
+        can_write_swot=bool(run.program_id) and can(current_user, Action.MANAGE, run),
     )
 
 
