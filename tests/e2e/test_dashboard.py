@@ -6,7 +6,7 @@ import pytest
 
 from eduinnov.achievements.models import AchievementKind, Indexing, Level, PatentStatus
 from eduinnov.frameworks.models import PartnerKind
-from tests.dashboards.conftest import make_run, partner, participate, verified
+from tests.dashboards.conftest import make_run, participate, partner, verified
 from tests.factories import PASSWORD, make_achievement, make_cohort, make_student
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,7 @@ def test_dashboard_in_both_languages_and_a_comparison(page, live_server, program
     page.goto(f"{base}/dashboards/compare")
     page.locator(f"#c{cohort.id}").check()
     page.locator(f"#c{earlier.id}").check()
-    page.locator("form:has(#c%d) button[type=submit]" % cohort.id).click()
+    page.locator(f"form:has(#c{cohort.id}) button[type=submit]").click()
     page.wait_for_load_state()
     assert "cohort=" in page.url
     table = page.locator("table.figure-table").inner_text()
