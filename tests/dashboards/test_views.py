@@ -180,3 +180,9 @@ def test_run_and_achievement_list_pages_link_to_their_exports(login_as, data, ru
     assert "kind=patent" in link and "page=" not in link
     rows = b.get(link.replace("&amp;", "&")).get_data(as_text=True).splitlines()
     assert len(rows) == 1 + 2  # a4 and a5
+
+
+def test_obe_cohort_page_links_to_the_obe_export(login_as, program, teacher):
+    plan = make_obe_plan(program, teacher)
+    html = login_as(teacher).get(f"/obe/cohorts/{plan.cohort.id}").get_data(as_text=True)
+    assert f'href="/dashboards/cohorts/{plan.cohort.id}/obe/export?format=xlsx"' in html
