@@ -143,7 +143,7 @@ def demo_like_payload(students: int = 240, achievements: int = 760, seed: int = 
                                  for _ in range(rng.randint(1, 3))],
                     "verified_at": "2025-06-30 10:00", "verified_by": "周建国",
                     "evidence": [{"id": i + 1, "ref": f"E{i + 1}", "name": f"证明材料{i + 1}.pdf", "mime": "application/pdf",
-                                  "size": 120000, "sha256": "%064x" % rng.getrandbits(256), "is_image": False}]})
+                                  "size": 120000, "sha256": f"{rng.getrandbits(256):064x}", "is_image": False}]})
     obe_reqs = []
     for r in requirements:
         ws, mn = rng.uniform(0.62, 0.85), None
@@ -174,7 +174,7 @@ def demo_like_payload(students: int = 240, achievements: int = 760, seed: int = 
                       "bases": 1, "supervisors": 3, "participations": rng.randint(0, 12)} for i in range(12)],
         "evaluation": {"run_id": 7, "model_name": "AHP–模糊综合评价", "model_version": 1, "unit": "student",
                        "unit_label": "学生", "target": "SE · 软件工程2022级", "created_at": "2026-11-26T07:00:00+00:00",
-                       "created_at_display": "2026-11-26 15:00", "created_by": "周建国", "fingerprint": "%064x" % 7,
+                       "created_at_display": "2026-11-26 15:00", "created_by": "周建国", "fingerprint": f"{7:064x}",
                        "weighting_methods": ["AHP（特征向量法）", "熵权法"], "aggregation_methods": ["加权求和"],
                        "grade_rule": "band", "warnings": [], "tree": tree, "first_level": first,
                        "grades": [{"name": g, "min": 0.0, "count": sum(1 for r in results if r["grade"] == g)}
@@ -208,7 +208,7 @@ def build_pack(students: int, achievements: int) -> tuple[list[Section], PdfLayo
 
     app = create_app()
     with app.app_context(), force_locale("zh"):
-        return pack_sections(demo_like_payload(students, achievements), fingerprint="%064x" % 12345)
+        return pack_sections(demo_like_payload(students, achievements), fingerprint=f"{12345:064x}")
 
 
 def main() -> None:

@@ -147,7 +147,7 @@ def pack_job(job_id):
 
 # -- fingerprint verification ---------------------------------------------------------------------------
 
-@bp.get("/verify")
+@bp.get("/verify", endpoint="fingerprint")
 @login_required
 def verify():
     form = VerifyForm(request.args)

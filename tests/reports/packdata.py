@@ -14,7 +14,14 @@ from eduinnov.achievements.evidence import evidence_dir
 from eduinnov.achievements.models import AchievementKind, EvidenceFile, Level, VerificationStatus
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import Module, ModuleKind, PartnerKind, PartnerOrganisation, Participation, ParticipationKind
+from eduinnov.frameworks.models import (
+    Module,
+    ModuleKind,
+    Participation,
+    ParticipationKind,
+    PartnerKind,
+    PartnerOrganisation,
+)
 from eduinnov.indicators import services as indicator_services
 from eduinnov.obe.models import ImprovementRecord, Score
 from tests.factories import make_achievement, make_cohort, make_student, make_user

@@ -6,7 +6,6 @@ import hashlib
 import http.server
 import io
 import re
-import socket
 import subprocess
 import threading
 from datetime import UTC, datetime
