@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 
 from eduinnov.auth.models import LoginAttempt, MembershipRole, ProgramMembership, Role, User
 from eduinnov.core.errors import DomainError, ValidationError
@@ -30,6 +30,12 @@ def count_recent_failures(email: str, address: str, since: datetime) -> tuple[in
     return int(per_email or 0), int(per_address or 0)
 
 
+def _record_failure(email: str, address: str, when: datetime) -> None:
+    """Store a failed login in its own transaction: it must persist although the request is refused."""
+    with db.engine.begin() as conn:
+        conn.execute(insert(LoginAttempt).values(email=email, address=address, created_at=when))
+
+
 def authenticate(
     email: str,
     password: str,
@@ -51,8 +57,7 @@ def authenticate(
         raise LoginRefused(_l("Too many failed attempts. Please wait 15 minutes and try again."))
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or not user.check_password(password) or not user.is_active:
-        db.session.add(LoginAttempt(email=email, address=address, created_at=now))
-        db.session.flush()
+        _record_failure(email, address, now)
         raise LoginRefused(_l("Invalid email or password."))
     user.last_login_at = now
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))

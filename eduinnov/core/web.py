@@ -57,8 +57,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def commit_or_roll_back(response):
-        # Success commits once; any error status rolls back so a half-done change never lands.
-        if response.status_code < 400:
+        # Success commits once; an error status, or a service that refused (DomainError), rolls back
+        # so a half-done change never lands.
+        if response.status_code < 400 and not g.get("domain_error_raised"):
             try:
                 db.session.commit()
             except Exception:

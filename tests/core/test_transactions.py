@@ -1,0 +1,66 @@
+"""One transaction per request: commit on success, roll back on errors and on refused services."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint, abort
+
+from eduinnov import create_app
+from eduinnov.config import TestConfig
+from eduinnov.core.errors import DomainError
+from eduinnov.extensions import db
+from eduinnov.programs.models import Program
+from tests.conftest import IsolatedClient
+
+
+@pytest.fixture
+def probe_app(tmp_path):
+    """An app with extra routes that change data and then succeed, fail or refuse."""
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'tx.sqlite3'}"
+    config.WTF_CSRF_ENABLED = False
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    bp = Blueprint("probe", __name__)
+
+    def _add(code):
+        db.session.add(Program(code=code, name_zh=code))
+        db.session.flush()
+
+    @bp.post("/probe/ok")
+    def ok():
+        _add("OK")
+        return "done"
+
+    @bp.post("/probe/crash")
+    def crash():
+        _add("CRASH")
+        raise RuntimeError("boom")
+
+    @bp.post("/probe/forbidden")
+    def forbidden():
+        _add("FORBIDDEN")
+        abort(403)
+
+    @bp.post("/probe/refused")
+    def refused():
+        _add("REFUSED")
+        try:
+            raise DomainError("no")  # a service that changed something, then refused
+        except DomainError:
+            return "form shown again with the error", 200
+
+    app.register_blueprint(bp)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("route,kept", [("ok", True), ("crash", False), ("forbidden", False), ("refused", False)])
+def test_request_commits_only_clean_success(probe_app, route, kept):
+    probe_app.config["PROPAGATE_EXCEPTIONS"] = False
+    probe_app.test_client().post(f"/probe/{route}")
+    codes = set(db.session.scalars(db.select(Program.code)))
+    assert (route.upper() in codes) is kept
