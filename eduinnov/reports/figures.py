@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from markupsafe import Markup
 
 from eduinnov.achievements.models import AchievementKind, Indexing, Level
 from eduinnov.core.i18n import enum_label
+from eduinnov.extensions import db
 from eduinnov.frameworks.models import AggregationRule, PartnerKind
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.obe import services as obe_services
@@ -226,6 +228,15 @@ def _participation_figure(h: Headline) -> Figure | None:
 
 
 def _run_section(run: EvaluationRun) -> RunSection:
+    """The run's figures, memoised per run, fingerprint and language: a stored run is immutable (the
+    indicators flush guard refuses any update), so its charts can be drawn once per worker process."""
+    parts = _run_figures(run.id, run.fingerprint, str(get_locale() or "zh"))
+    return RunSection(run=run, **parts)
+
+
+@lru_cache(maxsize=128)
+def _run_figures(run_id: int, fingerprint: str, lang: str) -> dict[str, Any]:
+    run = db.session.get(EvaluationRun, run_id)
     spec = run.model_snapshot
     scale = spec["grade_scale"]
     summary = run.summary
@@ -251,8 +262,8 @@ def _run_section(run: EvaluationRun) -> RunSection:
     sdata = bin_values([r["score"] for r in run.results], bins=10, series_name=_("Students"),
                        label_header=_("Score"), decimals=2)
     scores = _figure(title, histogram(sdata, title=title, show_title=False, width=480, height=300, y_label=_("Students")), sdata)
-    return RunSection(run=run, n=summary["n"], mean=summary["mean"], grade=_name(scale[summary["mean_grade_index"] - 1]),
-                      radar=radar, first_level=first_level, grades=grades, scores=scores)
+    return dict(n=summary["n"], mean=summary["mean"], grade=_name(scale[summary["mean_grade_index"] - 1]),
+                radar=radar, first_level=first_level, grades=grades, scores=scores)
 
 
 def obe_section(cohort: Cohort) -> ObeSection | None:

@@ -223,7 +223,9 @@ def get_latest_student_run(cohort: Cohort) -> EvaluationRun | None:
         select(EvaluationRun)
         .where(EvaluationRun.target_cohort_id == cohort.id, EvaluationRun.unit == EvaluationUnit.STUDENT,
                EvaluationRun.program_id == cohort.program_id)
-        .options(defer(EvaluationRun.inputs), defer(EvaluationRun.weights))
+        # Only the small columns: the dashboard's figures of a run are memoised (runs never change).
+        .options(defer(EvaluationRun.inputs), defer(EvaluationRun.weights), defer(EvaluationRun.results),
+                 defer(EvaluationRun.node_scores), defer(EvaluationRun.model_snapshot))
         .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
         .limit(1)
     )
