@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from eduinnov.auth.access import Action, can
 from eduinnov.auth.models import Role
 
 
@@ -55,5 +56,13 @@ def nav_items() -> list[dict]:
     return items
 
 
+def optional_url(endpoint: str, **values) -> str | None:
+    """``url_for`` that gives None for an endpoint the app does not have (the link is then left out)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals.update(nav_items=nav_items, optional_url=optional_url, can=can, Action=Action)

@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 from werkzeug.utils import secure_filename
 
 from eduinnov.auth.access import Action, can, get_or_404, require_role
@@ -58,19 +57,6 @@ bp = Blueprint("obe", __name__, url_prefix="/obe")
 
 STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
 PENDING_MAX_AGE = 24 * 3600
-
-
-def optional_url(endpoint: str, **values) -> str | None:
-    """``url_for`` that gives None for endpoints another domain has not built (yet)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
-@bp.context_processor
-def _helpers():
-    return {"optional_url": optional_url, "can": can, "Action": Action}
 
 
 def _fail(form, exc: DomainError, field: str | None = None) -> None:

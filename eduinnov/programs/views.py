@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
@@ -17,19 +16,6 @@ from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, Stud
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 
 STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
-
-
-def optional_url(endpoint: str, **values) -> str | None:
-    """``url_for`` that gives None for endpoints another domain has not built (yet)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
-@bp.context_processor
-def _helpers():
-    return {"optional_url": optional_url, "can": can, "Action": Action}
 
 
 def _show_error(form, exc: DomainError) -> None:

@@ -311,7 +311,7 @@ def test_student_user_sees_no_edit_controls(en, student):
 
 
 def test_optional_url_omits_links_to_endpoints_that_do_not_exist(app):
-    from eduinnov.programs.views import optional_url
+    from eduinnov.navigation import optional_url
 
     with app.test_request_context():
         assert optional_url("programs.list") == "/programs/"
