@@ -368,6 +368,19 @@ def read_endnote(text: str) -> list[Reference]:
     return refs
 
 
+_RECORD_START = {
+    "bibtex": re.compile(r"^\s*@", re.M),
+    "ris": re.compile(r"^TY  -", re.M),
+    "endnote": re.compile(r"^%0 ", re.M),
+}
+
+
+def count_records(text: str, fmt: str) -> int:
+    """How many records the text holds, counted cheaply (before any parsing or LaTeX decoding)."""
+    pattern = _RECORD_START.get(fmt)
+    return len(pattern.findall(text)) if pattern else 0
+
+
 def read_references(text: str, fmt: str) -> list[Reference]:
     """Parse bibliographic text of a known format (see :func:`detect_format`)."""
     if fmt == "bibtex":

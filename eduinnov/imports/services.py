@@ -589,6 +589,9 @@ def _plan_publications(preview: Preview, program: Program, user: User, data: byt
     else:
         preview.fmt = {"bibtex": "BibTeX", "ris": "RIS", "endnote": "EndNote"}.get(fmt, fmt)
         preview.encoding = encoding
+        # Count first: a huge file is refused before the (CPU-heavy) parsing and LaTeX decoding.
+        if bib.count_records(text, fmt) > _max_rows():
+            raise FileRefused(_("The file has more than %(n)d records; split it.", n=_max_rows()))
         try:
             refs = bib.read_references(text, fmt)
         except v.CellError as exc:

@@ -245,8 +245,8 @@ def _chart_id(kind: str, title: str, data: ChartData) -> str:
 def _open_svg(chart_id: str, width: int, height: int, title: str, desc: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg"{_attrs(id=chart_id, class_="chart-svg", width=width, height=height, viewBox=f"0 0 {width} {height}", role="img", aria_labelledby=f"{chart_id}-title {chart_id}-desc", font_family=FONT_FAMILY, font_size=FONT_SIZE)}>',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
         f'<rect{_attrs(x=0, y=0, width=width, height=height, fill="#ffffff")}/>',
     ]
 

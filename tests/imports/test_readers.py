@@ -151,3 +151,21 @@ def test_row_limit(app, maker):
 def test_empty_file():
     with pytest.raises(FileRefused, match="empty"):
         read_table(b"", "r.csv", KNOWN)
+
+
+def test_bibliography_over_the_record_limit_is_refused_before_parsing(app, monkeypatch, program, teacher):
+    """A huge BibTeX file is refused on a cheap count; the costly parser never runs."""
+    from eduinnov.imports import bibliography, services
+
+    def parser_must_not_run(*args, **kwargs):
+        raise AssertionError("parsed before the record limit was checked")
+
+    monkeypatch.setattr(bibliography, "read_references", parser_must_not_run)
+    entry = "@article{k%d, title={T%d}, author={Zhang, Wei}, journal={J}, year={2023}}\n"
+    data = "".join(entry % (i, i) for i in range(30)).encode()
+    app.config["IMPORT_MAX_ROWS"] = 20
+    try:
+        preview = services.preview_import("publications", program, teacher, data, "refs.bib")
+        assert [e.reason for e in preview.errors] == ["The file has more than 20 records; split it."]
+    finally:
+        app.config.pop("IMPORT_MAX_ROWS")
