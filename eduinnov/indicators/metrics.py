@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 import pandas as pd
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, distinct, func, literal, select
 
@@ -73,7 +74,7 @@ class Metric:
         unknown = sorted(set(params) - set(self.params))
         if unknown:
             known = ", ".join(sorted(self.params)) or "none"
-            raise MetricParamError(f"metric {self.key}: unknown parameter {unknown[0]!r} (known: {known})")
+            raise MetricParamError(_("metric %(key)s: unknown parameter %(name)r (known: %(known)s)", key=self.key, name=unknown[0], known=known))
         merged = {**self.params, **params}
         for name, value in params.items():
             check = _PARAM_CHECKS.get((self.key, name)) or _PARAM_CHECKS.get(name)
@@ -219,25 +220,25 @@ def _enum_list(values: Any, enum_cls: type, name: str) -> list:
             out.append(enum_cls(v))
         except ValueError:
             valid = ", ".join(m.value for m in enum_cls)
-            raise MetricParamError(f"parameter {name}: {v!r} is not one of {valid}") from None
+            raise MetricParamError(_("parameter %(name)s: %(value)r is not one of %(valid)s", name=name, value=v, valid=valid)) from None
     return out
 
 
 def _weight_case(column: Any, weights: Any, enum_cls: type, name: str, default: dict[str, float]) -> Any:
     weights = weights if weights not in (None, "", {}) else default
     if not isinstance(weights, dict):
-        raise MetricParamError(f"parameter {name} must be a mapping such as {default}")
+        raise MetricParamError(_("parameter %(name)s must be a mapping such as %(default)s", name=name, default=default))
     whens = []
     for k, w in weights.items():
         try:
             member = enum_cls(k)
         except ValueError:
             valid = ", ".join(m.value for m in enum_cls)
-            raise MetricParamError(f"parameter {name}: {k!r} is not one of {valid}") from None
+            raise MetricParamError(_("parameter %(name)s: %(value)r is not one of %(valid)s", name=name, value=k, valid=valid)) from None
         try:
             w = float(w)
         except (TypeError, ValueError):
-            raise MetricParamError(f"parameter {name}: the weight of {k} must be a number, got {w!r}") from None
+            raise MetricParamError(_("parameter %(name)s: the weight of %(key)s must be a number, got %(value)r", name=name, key=k, value=w)) from None
         whens.append((column == member, literal(w)))
     return case(*whens, else_=literal(0.0)) if whens else literal(0.0)
 
@@ -253,7 +254,7 @@ def _per_100(ctx: MetricContext, s: pd.Series, flag: Any) -> pd.Series:
 def _check_bool(name: str) -> Callable[[Any], None]:
     def check(value: Any) -> None:
         if not isinstance(value, bool):
-            raise MetricParamError(f"parameter {name} must be true or false, got {value!r}")
+            raise MetricParamError(_("parameter %(name)s must be true or false, got %(value)r", name=name, value=value))
     return check
 
 
@@ -265,7 +266,7 @@ def _check_weights(enum_cls: type, default: dict[str, float]) -> Callable[[Any],
 
 def _check_default(value: Any) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise MetricParamError(f"parameter default must be a number or empty, got {value!r}")
+        raise MetricParamError(_("parameter default must be a number or empty, got %(value)r", value=value))
 
 
 #: Checks of parameter values run when a model is saved or imported (not only when it runs).
@@ -288,7 +289,7 @@ _PARAM_CHECKS: dict[Any, Callable[[Any], None]] = {
 
 def _check_status(value: Any) -> None:
     if value not in ("applied", "granted"):
-        raise MetricParamError(f"parameter status must be 'applied' or 'granted', got {value!r}")
+        raise MetricParamError(_("parameter status must be 'applied' or 'granted', got %(value)r", value=value))
 
 
 def _check_key(value: Any) -> None:
@@ -373,7 +374,7 @@ def publications_weighted(ctx: MetricContext, weights: Any, per_100: Any) -> pd.
 def patents(ctx: MetricContext, status: Any, types: Any, per_100: Any) -> pd.Series:
     """Distinct patents per object: all filings (``applied``) or granted ones, of ``types``."""
     if status not in ("applied", "granted"):
-        raise MetricParamError(f"parameter status must be 'applied' or 'granted', got {status!r}")
+        raise MetricParamError(_("parameter status must be 'applied' or 'granted', got %(value)r", value=status))
     where = [Achievement.kind == AchievementKind.PATENT,
              Achievement.patent_type.in_(_enum_list(types, PatentType, "types"))]
     if status == "granted":
@@ -543,7 +544,7 @@ def manual_score(ctx: MetricContext, key: Any, default: Any) -> pd.Series:
         try:
             s = s.fillna(float(default))
         except (TypeError, ValueError):
-            raise MetricParamError(f"parameter default must be a number or empty, got {default!r}") from None
+            raise MetricParamError(_("parameter default must be a number or empty, got %(value)r", value=default)) from None
     return s
 
 
@@ -554,12 +555,12 @@ def manual_score(ctx: MetricContext, key: Any, default: Any) -> pd.Series:
 
 def _check_rule(value: Any) -> None:
     if value not in ("program", "weighted_sum", "minimum"):
-        raise MetricParamError(f"parameter rule must be 'program', 'weighted_sum' or 'minimum', got {value!r}")
+        raise MetricParamError(_("parameter rule must be 'program', 'weighted_sum' or 'minimum', got %(value)r", value=value))
 
 
 def _check_requirement(value: Any) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise MetricParamError(f"parameter requirement must be a graduation requirement number or empty, got {value!r}")
+        raise MetricParamError(_("parameter requirement must be a graduation requirement number or empty, got %(value)r", value=value))
 
 
 _PARAM_CHECKS[("obe_achievement", "rule")] = _check_rule
