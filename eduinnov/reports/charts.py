@@ -134,7 +134,8 @@ class ChartData:
             f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
         )
         if collapsible:
-            table = f'<details class="chart-data-details"><summary>{escape(_("Data table"))}</summary>{table}</details>'
+            summary = escape(_("Data table"))  # outside the f-string, where pybabel can extract it
+            table = f'<details class="chart-data-details"><summary>{summary}</summary>{table}</details>'
         return Markup(table)
 
     def describe(self, kind: str) -> str:
