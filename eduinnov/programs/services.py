@@ -11,9 +11,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
-from eduinnov.auth.access import Action, can
+from eduinnov.auth.access import Action, can, ensure_allowed
 from eduinnov.auth.models import Role, User
 from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.text import clean_text
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import JointSupervisor, Supervision, SupervisorRole
 from eduinnov.programs import queries
@@ -35,16 +36,6 @@ class FieldError(ValidationError):
         return str(self.message)
 
 
-def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
-def _require(user: User, action: Action, obj) -> None:
-    if not can(user, action, obj):
-        raise DomainError(_l("You are not allowed to do this."))
-
-
 def _require_admin(user: User) -> None:
     if not (user.is_authenticated and user.is_active and user.role == Role.ADMIN):
         raise DomainError(_l("Only administrators can manage programs."))
@@ -53,10 +44,10 @@ def _require_admin(user: User) -> None:
 # --- programs ---
 
 def _check_program_values(code: str | None, name_zh: str | None, program: Program | None = None) -> str:
-    code = _clean(code)
+    code = clean_text(code)
     if not code:
         raise FieldError("code", _l("Enter the program code."))
-    if not _clean(name_zh):
+    if not clean_text(name_zh):
         raise FieldError("name_zh", _l("Enter the program's Chinese name."))
     existing = queries.get_program_by_code(code)
     if existing is not None and existing is not program:
@@ -101,8 +92,8 @@ def create_program(
     """
     _require_admin(user)
     code = _check_program_values(code, name_zh)
-    program = Program(code=code, name_zh=name_zh.strip(), name_en=_clean(name_en),
-                      discipline=_clean(discipline), degree_level=degree_level)
+    program = Program(code=code, name_zh=name_zh.strip(), name_en=clean_text(name_en),
+                      discipline=clean_text(discipline), degree_level=degree_level)
     db.session.add(program)
     db.session.flush()
     return program
@@ -130,8 +121,8 @@ def update_program(
     _require_admin(user)
     program.code = _check_program_values(code, name_zh, program)
     program.name_zh = name_zh.strip()
-    program.name_en = _clean(name_en)
-    program.discipline = _clean(discipline)
+    program.name_en = clean_text(name_en)
+    program.discipline = clean_text(discipline)
     program.degree_level = degree_level
     db.session.flush()
     return program
@@ -202,9 +193,9 @@ def create_cohort(user: User, program: Program, *, entry_year: int, label: str |
     ValidationError
         Year out of range or already used in this program.
     """
-    _require(user, Action.MANAGE, program)
+    ensure_allowed(user, Action.MANAGE, program)
     entry_year = _check_cohort_values(program, entry_year)
-    cohort = Cohort(program=program, entry_year=entry_year, label=_clean(label))
+    cohort = Cohort(program=program, entry_year=entry_year, label=clean_text(label))
     db.session.add(cohort)
     db.session.flush()
     return cohort
@@ -220,9 +211,9 @@ def update_cohort(user: User, cohort: Cohort, *, entry_year: int, label: str | N
     ValidationError
         Year out of range or used by another cohort of the program.
     """
-    _require(user, Action.MANAGE, cohort)
+    ensure_allowed(user, Action.MANAGE, cohort)
     cohort.entry_year = _check_cohort_values(cohort.program, entry_year, cohort)
-    cohort.label = _clean(label)
+    cohort.label = clean_text(label)
     db.session.flush()
     return cohort
 
@@ -235,7 +226,7 @@ def delete_cohort(user: User, cohort: Cohort) -> None:
     DomainError
         The user may not manage the program, or the cohort still has students.
     """
-    _require(user, Action.MANAGE, cohort)
+    ensure_allowed(user, Action.MANAGE, cohort)
     n = queries.count_students(cohort_id=cohort.id)
     if n:
         raise DomainError(_l("The cohort %(name)s still has %(n)d students: move or delete them first.",
@@ -250,10 +241,10 @@ def _check_student_values(user: User, cohort: Cohort, student_no: str | None, na
                           student: Student | None = None) -> str:
     if not can(user, Action.EDIT, cohort):
         raise FieldError("cohort_id", _l("Choose a cohort of a program you teach in."))
-    student_no = _clean(student_no)
+    student_no = clean_text(student_no)
     if not student_no:
         raise FieldError("student_no", _l("Enter the student number."))
-    if not _clean(name):
+    if not clean_text(name):
         raise FieldError("name", _l("Enter the student's name."))
     existing = queries.get_student_by_number(student_no)
     if existing is not None and existing is not student:
@@ -294,7 +285,7 @@ def create_student(
         The user may not edit the cohort's program, a required value is missing, or the number is taken.
     """
     student_no = _check_student_values(user, cohort, student_no, name)
-    student = Student(cohort=cohort, student_no=student_no, name=name.strip(), email=_clean(email), status=status)
+    student = Student(cohort=cohort, student_no=student_no, name=name.strip(), email=clean_text(email), status=status)
     db.session.add(student)
     db.session.flush()
     return student
@@ -320,12 +311,12 @@ def update_student(
         The user may not edit the new cohort's program, a required value is missing, or the number
         belongs to another student.
     """
-    _require(user, Action.EDIT, student)
+    ensure_allowed(user, Action.EDIT, student)
     student_no = _check_student_values(user, cohort, student_no, name, student)
     student.cohort = cohort
     student.student_no = student_no
     student.name = name.strip()
-    student.email = _clean(email)
+    student.email = clean_text(email)
     student.status = status
     db.session.flush()
     return student
@@ -342,7 +333,7 @@ def delete_student(user: User, student: Student) -> None:
     DomainError
         The user may not manage the program, or the student has achievements or IUR participations.
     """
-    _require(user, Action.MANAGE, student)
+    ensure_allowed(user, Action.MANAGE, student)
     if queries.count_achievements_of(student):
         raise DomainError(_l("%(name)s is named on achievements: remove them from those achievements first, "
                              "or set the status to Withdrawn instead.", name=student.display_name))
@@ -395,7 +386,7 @@ def add_supervisor(
     ValidationError
         Neither or both supervisors given, a supervisor outside the program, or already in the team.
     """
-    _require(user, Action.EDIT, student)
+    ensure_allowed(user, Action.EDIT, student)
     if (teacher is None) == (joint_supervisor is None):
         raise FieldError("supervisor", _l("Choose one teacher or one joint supervisor."))
     program_id = student.program_id
@@ -414,7 +405,7 @@ def add_supervisor(
     if existing is not None:
         raise FieldError("supervisor", _l("%(name)s is already in this student's team.", name=name))
     supervision = Supervision(student=student, teacher=teacher, joint_supervisor=joint_supervisor,
-                              role=role, discipline=_clean(discipline))
+                              role=role, discipline=clean_text(discipline))
     db.session.add(supervision)
     db.session.flush()
     return supervision
@@ -428,6 +419,6 @@ def remove_supervisor(user: User, supervision: Supervision) -> None:
     DomainError
         The user may not edit the student.
     """
-    _require(user, Action.EDIT, supervision.student)
+    ensure_allowed(user, Action.EDIT, supervision.student)
     db.session.delete(supervision)
     db.session.flush()
