@@ -50,7 +50,7 @@ class BilingualMixin:
         return self.name_zh or (self.name_en or "")
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(str, enum.Enum):  # noqa: UP042 (values are stored and compared as plain str)
     """A str enum whose members carry a translatable label (see ``core.i18n.enum_label``)."""
 
     def __str__(self) -> str:

@@ -31,7 +31,7 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import Participation, ParticipationKind, PartnerOrganisation, PartnerKind
+from eduinnov.frameworks.models import Participation, ParticipationKind, PartnerKind, PartnerOrganisation
 from eduinnov.indicators.models import ManualScore
 from eduinnov.programs.models import StudentStatus
 from tests.factories import make_achievement, make_cohort, make_student, make_user

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from eduinnov.achievements.models import AchievementKind, Indexing, Level, PatentStatus, PatentType, VerificationStatus
+from eduinnov.achievements.models import (
+    AchievementKind,
+    Indexing,
+    Level,
+    PatentStatus,
+    PatentType,
+    VerificationStatus,
+)
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import ValidationError
 from eduinnov.extensions import db

@@ -17,8 +17,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from eduinnov import create_app
-from eduinnov import config
+from eduinnov import config, create_app
 from eduinnov.extensions import db
 from tests.conftest import csrf_token
 

@@ -12,8 +12,8 @@ import io
 
 import pytest
 
-from eduinnov import create_app
 from eduinnov import config as config_module
+from eduinnov import create_app
 from eduinnov.auth.models import Role
 from tests.conftest import _CSRF_RE, IsolatedClient
 from tests.factories import make_user

@@ -22,10 +22,10 @@ from eduinnov import evaluation as ev
 from eduinnov.auth.access import Action
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
+from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.metrics import METRICS, MetricContext, MetricParamError
-from eduinnov.core.i18n import enum_label
 from eduinnov.indicators.models import (
     AggregationMethod,
     EvaluationModel,
