@@ -7,7 +7,7 @@ PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := app.py
 
-.PHONY: run test install system-deps translations serve lint bench clean
+.PHONY: run test install system-deps translations lint clean
 
 install: $(VENV)/.installed translations
 
