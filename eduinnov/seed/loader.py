@@ -35,7 +35,7 @@ DEFAULT_SEED_DIR = ROOT / "seed"
 
 # Optional steps run after the core data, in the same transaction: each module, if it exists, exposes
 # ``load(seed_dir: pathlib.Path) -> None``.
-EXTRA_STEPS = ["eduinnov.obe.demo"]
+EXTRA_STEPS = ["eduinnov.obe.demo", "eduinnov.indicators.demo"]
 
 SUMMARY_MODELS = (
     ("programs", Program), ("cohorts", Cohort), ("students", Student), ("accounts", User),
