@@ -6,9 +6,10 @@ import secrets
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from werkzeug.routing import IntegerConverter
 
+from eduinnov.core.errors import DomainError
 from eduinnov.extensions import db
 
 CSP = (
@@ -91,8 +92,26 @@ def init_app(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, _error_page(code))
+    app.register_error_handler(DomainError, _refused)
 
     app.jinja_env.globals["new_nonce"] = lambda: secrets.token_urlsafe(8)
+
+
+def _refused(error: DomainError):
+    """A service refusal that no view caught: show its message where the user came from, never a 500.
+
+    The request is rolled back (raising a DomainError marks it), so nothing of the refused action stays.
+    """
+    db.session.rollback()
+    _remove_new_files()
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return {"error": str(error)}, 409
+    flash(str(error), "danger")
+    back = urlsplit(request.referrer or "")
+    target = back.path + (f"?{back.query}" if back.query else "")
+    if back.netloc != request.host or not is_safe_redirect(target):
+        target = url_for("core.home")
+    return redirect(target, 303)
 
 
 def _error_page(code: int):

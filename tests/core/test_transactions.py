@@ -50,6 +50,11 @@ def probe_app(tmp_path):
         except DomainError:
             return "form shown again with the error", 200
 
+    @bp.post("/probe/uncaught")
+    def uncaught():
+        _add("UNCAUGHT")
+        raise DomainError("This version is archived.")  # a refusal no view caught
+
     app.register_blueprint(bp)
     with app.app_context():
         db.create_all()
@@ -64,3 +69,15 @@ def test_request_commits_only_clean_success(probe_app, route, kept):
     probe_app.test_client().post(f"/probe/{route}")
     codes = set(db.session.scalars(db.select(Program.code)))
     assert (route.upper() in codes) is kept
+
+
+def test_an_uncaught_refusal_is_shown_where_the_user_came_from_and_kept_nothing(probe_app):
+    client = probe_app.test_client()
+    response = client.post("/probe/uncaught", headers={"Referer": "http://localhost/programs/?page=2"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/programs/?page=2"
+    assert "UNCAUGHT" not in set(db.session.scalars(db.select(Program.code)))
+    foreign = client.post("/probe/uncaught", headers={"Referer": "https://evil.example/x"})
+    assert foreign.headers["Location"] == "/"
+    api = client.post("/probe/uncaught", json={})
+    assert api.status_code == 409 and api.get_json() == {"error": "This version is archived."}
