@@ -23,6 +23,15 @@ def track_new_file(path: Path) -> None:
     g.setdefault("new_files", []).append(Path(path))
 
 
+def fail_request() -> None:
+    """The view answers with a refusal: roll this request's changes back although the status is < 400.
+
+    Views call it in their ``except DomainError`` handlers, so a service that changed something and then
+    refused never leaves half its work behind.
+    """
+    g.request_failed = True
+
+
 def _remove_new_files() -> None:
     for path in g.pop("new_files", []):
         path.unlink(missing_ok=True)
@@ -58,9 +67,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def commit_or_roll_back(response):
-        # Success commits once; an error status, or a service that refused (DomainError), rolls back
-        # so a half-done change never lands.
-        if response.status_code < 400 and not g.get("domain_error_raised"):
+        # Success commits once; an error status, or a view that answered with a refusal (fail_request),
+        # rolls back so a half-done change never lands.
+        if response.status_code < 400 and not g.get("request_failed"):
             try:
                 db.session.commit()
             except Exception:

@@ -28,7 +28,7 @@ from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import track_new_file
+from eduinnov.core.web import fail_request, track_new_file
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
 from eduinnov.obe import queries, services
@@ -119,6 +119,7 @@ def offering_new():
             offering = services.create_offering(course, cohort, form.term.data, user=current_user, teacher=teacher,
                                                 class_name=form.class_name.data or "", notes=form.notes.data or None)
         except DomainError as exc:
+            fail_request()
             _fail(form, exc, "term")
         else:
             flash(_("Offering created. Now add its assessment items."), "success")
@@ -146,6 +147,7 @@ def offering_edit(offering_id: int):
                                      teacher=_teacher(form.teacher_id.data, offering.program_id),
                                      class_name=form.class_name.data or "", notes=form.notes.data or None)
         except DomainError as exc:
+            fail_request()
             _fail(form, exc, "term")
         else:
             flash(_("Offering saved."), "success")
@@ -229,6 +231,7 @@ def item_add(offering_id: int):
                               full_marks=form.full_marks.data, objective_ids=form.objective_ids.data,
                               shares=_shares_from_request(offering), position=form.position.data, user=current_user)
         except DomainError as exc:
+            fail_request()
             _fail(form, exc, "name")
         else:
             flash(_("Item “%(name)s” added.", name=form.name.data.strip()), "success")
@@ -249,6 +252,7 @@ def item_edit(item_id: int):
                                  shares=_shares_from_request(offering), position=form.position.data,
                                  user=current_user)
         except DomainError as exc:
+            fail_request()
             _fail(form, exc, "full_marks" if "marks" in str(exc) else "name")
         else:
             flash(_("Item saved."), "success")
@@ -291,6 +295,7 @@ def weights_save(offering_id: int):
             weights.setdefault(int(match.group(1)), {})[kind] = value
         services.set_type_weights(offering, weights, user=current_user)
     except DomainError as exc:
+        fail_request()
         db.session.rollback()
         flash(str(exc), "danger")
         return _render_plan(offering, status=422)
@@ -359,6 +364,7 @@ def scores_confirm(offering_id: int):
     try:
         record = services.import_score_sheet(offering, path.read_bytes(), filename, user=current_user)
     except services.ImportRefused as exc:
+        fail_request()
         db.session.rollback()
         return render_template("obe/upload.html", offering=offering, form=UploadForm(), parsed=exc.parsed,
                                confirm=None, filename=filename), 422
@@ -469,6 +475,7 @@ def surveys_import(cohort_id: int):
         try:
             n = services.import_surveys(cohort, form.sheet.data.read(), user=current_user)
         except DomainError as exc:
+            fail_request()
             db.session.rollback()
             errors = str(exc).split("\n")
         else:
@@ -536,6 +543,7 @@ def improvement_add(requirement_id: int):
         try:
             services.create_improvement(requirement, user=current_user, **_improvement_values(form))
         except DomainError as exc:
+            fail_request()
             _fail(form, exc, "target")
         else:
             flash(_("Improvement record saved."), "success")
@@ -568,6 +576,7 @@ def improvement_edit(record_id: int):
         try:
             services.update_improvement(record, user=current_user, **_improvement_values(form))
         except DomainError as exc:
+            fail_request()
             _fail(form, exc, "target")
         else:
             flash(_("Improvement record saved."), "success")

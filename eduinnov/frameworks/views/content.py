@@ -10,6 +10,7 @@ from wtforms import Field
 
 from eduinnov.auth.access import Action, can, get_or_404
 from eduinnov.core.errors import DomainError
+from eduinnov.core.web import fail_request
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     CourseForm,
@@ -43,6 +44,7 @@ def _form_page(form, framework: FrameworkVersion, heading: str, anchor: str, sav
         try:
             message = save()
         except DomainError as exc:
+            fail_request()
             error_field.errors = [*error_field.errors, str(exc)]
         else:
             flash(message, "success")
@@ -59,6 +61,7 @@ def _delete(framework: FrameworkVersion, anchor: str, action: Callable[[], None]
     try:
         action()
     except DomainError as exc:
+        fail_request()
         flash(str(exc), "danger")
     else:
         flash(message, "success")
@@ -413,9 +416,11 @@ def matrix(framework_id: int):
         try:
             counts = services.save_support_matrix(framework, cells)
         except services.MatrixError as exc:
+            fail_request()
             cell_errors, posted = exc.cell_errors, cells
             flash(str(exc), "danger")
         except DomainError as exc:
+            fail_request()
             posted = cells
             flash(str(exc), "danger")
         else:

@@ -9,6 +9,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
+from eduinnov.core.web import fail_request
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     AgreementForm,
@@ -93,6 +94,7 @@ def partner_new():
         try:
             partner = services.create_partner(program, user=current_user, **_partner_values(form))
         except DomainError as exc:
+            fail_request()
             form.name_zh.errors.append(str(exc))
         else:
             flash(_("Partner %(name)s added.", name=partner.display_name), "success")
@@ -120,6 +122,7 @@ def partner_edit(partner_id: int):
         try:
             services.update_partner(partner, user=current_user, **_partner_values(form))
         except DomainError as exc:
+            fail_request()
             form.name_zh.errors.append(str(exc))
         else:
             flash(_("Partner %(name)s saved.", name=partner.display_name), "success")
@@ -135,6 +138,7 @@ def partner_delete(partner_id: int):
     try:
         services.delete_partner(partner, user=current_user)
     except DomainError as exc:
+        fail_request()
         flash(str(exc), "danger")
         return _to_partner(partner)
     flash(_("Partner %(name)s deleted.", name=name), "success")
@@ -149,6 +153,7 @@ def _item_page(partner: PartnerOrganisation, form, heading: str, anchor: str, sa
         try:
             message = save()
         except DomainError as exc:
+            fail_request()
             error_field.errors = [*error_field.errors, str(exc)]
         else:
             flash(message, "success")
@@ -163,6 +168,7 @@ def _delete_item(item, anchor: str, message: str):
     try:
         services.delete_partner_item(item, user=current_user)
     except DomainError as exc:
+        fail_request()
         flash(str(exc), "danger")
     else:
         flash(message, "success")
