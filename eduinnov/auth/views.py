@@ -1,6 +1,6 @@
 """Login, logout, password, language; account administration for admins."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -37,8 +37,10 @@ def login():
             fail_request()
             flash(str(exc), "danger")
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
         target = form.next.data
+        # A new session at login (session fixation): nothing planted before it, CSRF token included, survives.
+        session.clear()
+        login_user(user, remember=form.remember.data)
         return redirect(target if is_safe_redirect(target) else url_for("core.home"))
     return render_template("auth/login.html", form=form)
 
