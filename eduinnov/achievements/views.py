@@ -31,7 +31,7 @@ from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import clean_query_ids, fail_request
 from eduinnov.programs.models import Program
 
 bp = Blueprint("achievements", __name__, url_prefix="/achievements")
@@ -79,7 +79,7 @@ def _kind_or_404(value: str) -> AchievementKind:
 @bp.route("/", endpoint="list")
 @login_required
 def list_achievements():
-    form = forms.AchievementFilterForm(request.args)
+    form = forms.AchievementFilterForm(clean_query_ids("program", "cohort"))
     form.program.choices = [(None, _("All programs"))] + [
         (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
     ]

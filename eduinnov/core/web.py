@@ -7,6 +7,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from eduinnov.core.errors import DomainError
@@ -48,12 +50,65 @@ def is_safe_redirect(target: str | None) -> bool:
     return test.scheme in ("http", "https") and ref.netloc == test.netloc
 
 
+MAX_ID = 2**31 - 1  # a database INTEGER; path ids are bounded the same way (IdConverter)
+
+
+def parse_id(value) -> int | None:
+    """A database id written in plain ASCII digits and within 1..2**31-1, else None (never an exception)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value if value is not None else "").strip()
+        if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def query_id(name: str, args=None) -> int | None:
+    """The id in query-string parameter ``name``, bounded like path ids.
+
+    Absent: None. Present but not a valid id (too large, negative, not a number): None, and the page says
+    that this filter was ignored. Every list page reads its id filters through this (or ``clean_query_ids``).
+    """
+    args = request.args if args is None else args
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return None
+    ident = parse_id(raw)
+    if ident is None:
+        _ignored_filter(name, raw)
+    return ident
+
+
+def clean_query_ids(*names: str, args=None) -> MultiDict:
+    """A copy of the query string without the id parameters ``names`` whose values are not valid ids
+    (each one ignored with a message), for filter forms read from the query string."""
+    args = request.args if args is None else args
+    cleaned = MultiDict(args)
+    for name in names:
+        values = [v for v in args.getlist(name) if v == "" or query_id(name, MultiDict({name: v})) is not None]
+        cleaned.setlist(name, values)
+    return cleaned
+
+
+def _ignored_filter(name: str, raw: str) -> None:
+    seen = g.setdefault("ignored_filters", set())
+    if name in seen:
+        return
+    seen.add(name)
+    shown = raw if len(raw) <= 24 else raw[:24] + "…"
+    flash(_("The filter “%(name)s” was ignored: “%(value)s” is not a valid id.", name=name, value=shown), "warning")
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` in every route: positive and within a database integer, else the route does not match (404)."""
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

@@ -13,7 +13,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import fail_request, query_id
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.forms import (
     CopyForm,
@@ -109,7 +109,7 @@ def _locked(model: EvaluationModel):
 @login_required
 def list_models():
     require_role(current_user, *STAFF)
-    program_id = _int(request.args.get("program"))
+    program_id = query_id("program")
     try:
         status = ModelStatus(request.args.get("status")) if request.args.get("status") else None
     except ValueError:
@@ -143,7 +143,7 @@ def create():
     form = ModelForm()
     form.program_id.choices = choices
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = _int(request.args.get("program"))
+        form.program_id.data = query_id("program")
     if form.validate_on_submit():
         program = _program_or_none(form.program_id.data)
         try:
@@ -602,7 +602,7 @@ def run(model_id: int):
 @login_required
 def runs():
     require_role(current_user, *STAFF)
-    page = paginate(queries.list_runs_stmt(current_user, model_id=_int(request.args.get("model"))),
+    page = paginate(queries.list_runs_stmt(current_user, model_id=query_id("model")),
                     request.args.get("page"))
     return render_template("indicators/runs.html", page=page)
 
@@ -660,7 +660,7 @@ def ratings():
     form.cohort_id.choices = [("", _("— rate a student instead —"))] + [
         (c.id, f"{c.program.code} {c.display_name}") for c in cohorts]
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = _int(request.args.get("program"))
+        form.program_id.data = query_id("program")
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.EDIT)
         cohort = get_or_404(current_user, Cohort, form.cohort_id.data, Action.EDIT) if form.cohort_id.data else None
@@ -679,10 +679,10 @@ def ratings():
             else:
                 flash(_("Rating saved."), "success")
                 return redirect(url_for("indicators.ratings", program=program.id))
-    page = paginate(queries.list_manual_scores_stmt(current_user, program_id=_int(request.args.get("program")),
+    page = paginate(queries.list_manual_scores_stmt(current_user, program_id=query_id("program"),
                                                     key=request.args.get("key") or None), request.args.get("page"))
     return render_template("indicators/ratings.html", form=form, page=page, keys=queries.list_manual_keys(current_user),
-                           programs=programs, program_id=_int(request.args.get("program")))
+                           programs=programs, program_id=query_id("program"))
 
 
 @bp.route("/ratings/<int:score_id>/delete", methods=["POST"])
@@ -699,7 +699,7 @@ def rating_delete(score_id: int):
 @login_required
 def swot_list():
     require_role(current_user, *STAFF)
-    program_id = _int(request.args.get("program"))
+    program_id = query_id("program")
     return render_template("indicators/swot_list.html", records=queries.list_swot_records(current_user, program_id),
                            programs=queries.list_programs_for(current_user), program_id=program_id,
                            can_create=bool(queries.list_programs_for(current_user, Action.MANAGE)))
@@ -717,7 +717,7 @@ def swot_edit(record_id: int | None = None):
     form = SwotForm(obj=record)
     form.program_id.choices = [(p.id, f"{p.code} {p.display_name}") for p in programs]
     if request.method == "GET" and record is None:
-        form.program_id.data = _int(request.args.get("program"))
+        form.program_id.data = query_id("program")
         form.year.data = _int(request.args.get("year"))
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.MANAGE)

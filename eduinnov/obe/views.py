@@ -28,7 +28,7 @@ from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request, track_new_file
+from eduinnov.core.web import fail_request, query_id, track_new_file
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
 from eduinnov.obe import queries, services
@@ -77,7 +77,7 @@ def index():
         if current_user.student_id:
             return redirect(url_for("obe.student", student_id=current_user.student_id))
         abort(403)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = query_id("cohort")
     term = request.args.get("term") or None
     q = request.args.get("q", "").strip()
     stmt = queries.list_offerings_stmt(current_user, q=q, cohort_id=cohort_id, term=term)
@@ -110,7 +110,7 @@ def offering_new():
     require_role(current_user, Role.ADMIN, Role.DIRECTOR)
     form = _offering_form()
     if request.method == "GET":
-        form.cohort_id.data = request.args.get("cohort", type=int)
+        form.cohort_id.data = query_id("cohort")
     if form.validate_on_submit():
         cohort = get_or_404(current_user, Cohort, form.cohort_id.data, Action.MANAGE)
         course = get_or_404(current_user, Course, form.course_id.data, Action.MANAGE)

@@ -8,7 +8,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import clean_query_ids, fail_request, query_id
 from eduinnov.frameworks.models import Supervision, SupervisorRole
 from eduinnov.programs import queries, services
 from eduinnov.programs.forms import CohortForm, ProgramForm, StudentFilterForm, StudentForm, SupervisorForm
@@ -168,7 +168,7 @@ def cohort_delete(cohort_id: int):
 @login_required
 def students():
     require_role(current_user, *STAFF)
-    form = StudentFilterForm(request.args, programs=queries.list_programs_for(current_user),
+    form = StudentFilterForm(clean_query_ids("program", "cohort"), programs=queries.list_programs_for(current_user),
                              cohorts=queries.list_cohorts_for(current_user))
     stmt = queries.list_students_stmt(current_user, search=form.q.data, program_id=form.program.data,
                                       cohort_id=form.cohort.data, status=form.status_value)
@@ -183,7 +183,7 @@ def _student_form(student: Student | None = None) -> StudentForm:
         if student is not None:
             form.status.data = student.status.value
         elif request.args.get("cohort"):
-            form.cohort_id.data = form.cohort_id.coerce(request.args["cohort"])
+            form.cohort_id.data = query_id("cohort")
     return form
 
 

@@ -191,7 +191,7 @@ def course_new(framework_id: int):
         return locked
     form = _course_form(framework)
     if request.method == "GET" and request.args.get("module"):
-        form.module_id.data = int_arg(request.args.get("module"))
+        form.module_id.data = int_arg("module")
 
     def save():
         course = services.create_course(
@@ -347,7 +347,7 @@ def module_new(framework_id: int):
         return locked
     form = _module_form(framework)
     if request.method == "GET" and request.args.get("parent"):
-        form.parent_id.data = int_arg(request.args.get("parent"))
+        form.parent_id.data = int_arg("parent")
 
     def save():
         module = services.create_module(framework, **_module_values(framework, form))

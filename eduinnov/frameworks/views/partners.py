@@ -43,7 +43,7 @@ def _to_partner(partner: PartnerOrganisation, anchor: str | None = None):
 @login_required
 def partners():
     require_role(current_user, *STAFF)
-    program_id = int_arg(request.args.get("program"))
+    program_id = int_arg("program")
     try:
         kind = PartnerKind(request.args.get("kind")) if request.args.get("kind") else None
     except ValueError:
@@ -88,7 +88,7 @@ def partner_new():
         flash(_("Only program directors can add partner organisations."), "warning")
         return redirect(url_for("frameworks.partners"))
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = int_arg(request.args.get("program"))
+        form.program_id.data = int_arg("program")
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.MANAGE)
         try:

@@ -24,7 +24,7 @@ STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
 def list():
     require_role(current_user, *STAFF)
     programs = queries.list_programs_for(current_user)
-    program_id = int_arg(request.args.get("program"))
+    program_id = int_arg("program")
     try:
         status = FrameworkStatus(request.args.get("status")) if request.args.get("status") else None
     except ValueError:
@@ -48,7 +48,7 @@ def create():
     form = FrameworkForm()
     form.program_id.choices = [(p.id, f"{p.code} {p.display_name}") for p in programs]
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = int_arg(request.args.get("program"))
+        form.program_id.data = int_arg("program")
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.MANAGE)
         try:
