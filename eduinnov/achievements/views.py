@@ -150,7 +150,7 @@ def new_kind(kind: str):
                     current_user, program, kind, form.achievement_data(), participants
                 )
             except services.FieldError as exc:
-                fail_request()
+                fail_request(exc)
                 form.add_service_error(exc)
             except services.NotAllowed:
                 fail_request()
@@ -180,11 +180,14 @@ def edit(achievement_id: int):
                 reset = services.update_achievement(current_user, achievement, form.achievement_data(),
                                                     participants)
             except services.FieldError as exc:
-                fail_request()
+                fail_request(exc)
                 form.add_service_error(exc)
             except services.NotAllowed:
                 fail_request()
                 abort(403)
+            except DomainError as exc:  # e.g. someone else saved it meanwhile (core.versioning.StaleEdit)
+                fail_request(exc)
+                flash(str(exc), "danger")
             else:
                 flash(_("The achievement was saved."), "success")
                 if reset:
@@ -286,7 +289,7 @@ def verify(achievement_id: int):
     try:
         services.verify_achievement(current_user, achievement)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("The achievement is verified."), "success")
@@ -302,10 +305,10 @@ def reject(achievement_id: int):
         try:
             services.reject_achievement(current_user, achievement, form.reason.data or "")
         except services.FieldError as exc:
-            fail_request()
+            fail_request(exc)
             form.reason.errors = [str(exc)]
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             flash(str(exc), "danger")
             return redirect(url_for(".detail", achievement_id=achievement.id))
         else:
@@ -321,7 +324,7 @@ def reopen(achievement_id: int):
     try:
         services.reopen_achievement(current_user, achievement)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("The decision was taken back: the achievement is claimed again."), "success")
@@ -341,7 +344,7 @@ def evidence_upload(achievement_id: int):
         try:
             row = services.add_evidence(current_user, achievement, form.file.data)
         except services.FieldError as exc:
-            fail_request()
+            fail_request(exc)
             form.file.errors = [str(exc)]
         else:
             flash(_("“%(name)s” was added as evidence.", name=row.original_name), "success")

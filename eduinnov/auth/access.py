@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
 from eduinnov.core.errors import DomainError
+from eduinnov.core.versioning import expect_posted_version
 from eduinnov.core.web import parse_id
 from eduinnov.extensions import db
 
@@ -88,6 +89,7 @@ def get_or_404(user: User, model: type[T], ident: Any, action: Action = Action.V
         abort(404)
     if action != Action.VIEW and not can(user, action, obj):
         abort(403)
+    expect_posted_version(obj)  # an edit form's row_version: a save based on an older version is refused
     return obj
 
 

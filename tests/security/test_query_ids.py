@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from eduinnov.core.web import MAX_ID, parse_id
+from eduinnov.extensions import db
 
 BAD = ["99999999999999999999", str(2**31), "-1", "0", "abc", "1e5", "１２", "12.0", " ", "%00"]
 ID_PARAMS = ["program", "cohort", "model", "module", "parent", "student", "framework", "run", "a", "b", "kind",
@@ -52,7 +53,7 @@ def test_every_list_page_survives_bad_ids(app, login_as, admin, director, progra
         b = login_as(user)
         for page in pages:
             response = b.get(f"{page}?{query}")
-            assert response.status_code in (200, 302, 303, 403, 404), (page, value, response.status_code)
+            assert response.status_code in (200, 302, 303, 400, 403, 404), (page, value, response.status_code)
 
 
 @pytest.mark.parametrize("param", ["program", "cohort", "model", "module", "parent", "a", "b"])
@@ -72,3 +73,17 @@ def test_pages_with_ids_in_the_path_survive_bad_query_ids(login_as, admin, progr
             query = "&".join(f"{p}={value}" for p in ID_PARAMS)
             response = b.get(f"{url}?{query}")
             assert response.status_code in (200, 302, 303, 404), (url, value)
+
+
+@pytest.mark.parametrize("where", ["query", "form"])
+def test_a_nul_byte_is_refused_up_front(login_as, admin, program, where):
+    """PostgreSQL refuses NUL in any text parameter (it was a 500 on /evaluation/ratings?key=%00)."""
+    b = login_as(admin)
+    if where == "query":
+        assert b.get("/evaluation/ratings?key=%00").status_code == 400
+        assert b.get("/programs/students?q=a%00b").status_code == 400
+    else:
+        url = f"/programs/{program.id}/edit"
+        response = b.post(url, {"code": "X\x00", "name_zh": "n", "degree_level": "bachelor"}, token_from=url)
+        assert response.status_code == 400
+        assert db.session.get(type(program), program.id).code != "X\x00"

@@ -94,7 +94,7 @@ def partner_new():
         try:
             partner = services.create_partner(program, user=current_user, **_partner_values(form))
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             form.name_zh.errors.append(str(exc))
         else:
             flash(_("Partner %(name)s added.", name=partner.display_name), "success")
@@ -122,7 +122,7 @@ def partner_edit(partner_id: int):
         try:
             services.update_partner(partner, user=current_user, **_partner_values(form))
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             form.name_zh.errors.append(str(exc))
         else:
             flash(_("Partner %(name)s saved.", name=partner.display_name), "success")
@@ -138,7 +138,7 @@ def partner_delete(partner_id: int):
     try:
         services.delete_partner(partner, user=current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return _to_partner(partner)
     flash(_("Partner %(name)s deleted.", name=name), "success")
@@ -148,19 +148,19 @@ def partner_delete(partner_id: int):
 # --- items of a partner: one generic form page for each kind ---
 
 def _item_page(partner: PartnerOrganisation, form, heading: str, anchor: str, save, error_field,
-               delete_url: str | None = None):
+               delete_url: str | None = None, edited=None):
     if form.validate_on_submit():
         try:
             message = save()
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             error_field.errors = [*error_field.errors, str(exc)]
         else:
             flash(message, "success")
             return _to_partner(partner, anchor)
     return render_template("frameworks/partner_item_form.html", partner=partner, form=form, heading=heading,
                            back_url=url_for("frameworks.partner_detail", partner_id=partner.id, _anchor=anchor),
-                           delete_url=delete_url)
+                           delete_url=delete_url, edited=edited)
 
 
 def _delete_item(item, anchor: str, message: str):
@@ -168,7 +168,7 @@ def _delete_item(item, anchor: str, message: str):
     try:
         services.delete_partner_item(item, user=current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(message, "success")
@@ -198,7 +198,7 @@ def agreement_form(partner_id: int | None = None, agreement_id: int | None = Non
 
     heading = agreement.title if agreement else _("New agreement")
     delete_url = url_for("frameworks.partner_agreement_delete", agreement_id=agreement.id) if agreement else None
-    return _item_page(partner, form, heading, "agreements", save, form.end_date, delete_url)
+    return _item_page(partner, form, heading, "agreements", save, form.end_date, delete_url, edited=agreement)
 
 
 @bp.route("/agreements/<int:agreement_id>/delete", methods=["POST"], endpoint="partner_agreement_delete")
@@ -227,7 +227,7 @@ def base_form(partner_id: int | None = None, base_id: int | None = None):
 
     heading = base.name if base else _("New practice base")
     delete_url = url_for("frameworks.partner_base_delete", base_id=base.id) if base else None
-    return _item_page(partner, form, heading, "bases", save, form.name, delete_url)
+    return _item_page(partner, form, heading, "bases", save, form.name, delete_url, edited=base)
 
 
 @bp.route("/bases/<int:base_id>/delete", methods=["POST"], endpoint="partner_base_delete")
@@ -259,7 +259,7 @@ def supervisor_form(partner_id: int | None = None, supervisor_id: int | None = N
     heading = supervisor.name if supervisor else _("New joint supervisor")
     delete_url = (url_for("frameworks.partner_supervisor_delete", supervisor_id=supervisor.id)
                   if supervisor else None)
-    return _item_page(partner, form, heading, "supervisors", save, form.name, delete_url)
+    return _item_page(partner, form, heading, "supervisors", save, form.name, delete_url, edited=supervisor)
 
 
 @bp.route("/supervisors/<int:supervisor_id>/delete", methods=["POST"], endpoint="partner_supervisor_delete")
@@ -322,7 +322,7 @@ def participation_form(partner_id: int | None = None, participation_id: int | No
     heading = participation.title if participation else _("New student participation")
     delete_url = (url_for("frameworks.partner_participation_delete", participation_id=participation.id)
                   if participation else None)
-    return _item_page(partner, form, heading, "participations", save, form.student_id, delete_url)
+    return _item_page(partner, form, heading, "participations", save, form.student_id, delete_url, edited=participation)
 
 
 @bp.route("/participations/<int:participation_id>/delete", methods=["POST"],

@@ -57,7 +57,7 @@ def create():
                 entry_year=form.entry_year.data, notes=form.notes.data,
             )
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             form.version.errors.append(str(exc))
         else:
             flash(_("Draft version %(version)s created.", version=framework.version), "success")
@@ -101,7 +101,7 @@ def edit(framework_id: int):
                 weight_m=form.weight_m.data, weight_l=form.weight_l.data,
             )
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             form.version.errors.append(str(exc))
         else:
             flash(_("Settings saved."), "success")
@@ -127,7 +127,7 @@ def clone(framework_id: int):
             copy = services.clone_framework(framework, version=form.version.data, title=form.title.data,
                                             user=current_user)
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             form.version.errors.append(str(exc))
         else:
             flash(_("Version %(source)s copied into the new draft %(version)s.",
@@ -143,7 +143,7 @@ def activate(framework_id: int):
     try:
         previous = services.activate_framework(framework, user=current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         if previous is not None:
@@ -161,7 +161,7 @@ def archive(framework_id: int):
     try:
         services.archive_framework(framework, user=current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("Version %(version)s archived; it is now read-only.", version=framework.version), "success")
@@ -176,7 +176,7 @@ def delete(framework_id: int):
     try:
         services.delete_framework(framework, user=current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("frameworks.detail", framework_id=framework.id))
     flash(_("Draft version %(version)s deleted.", version=version), "success")
