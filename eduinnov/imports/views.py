@@ -87,7 +87,7 @@ def preview(program_id: int, kind: str):
     try:
         result = services.preview_import(kind, program, current_user, data, filename)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         abort(403, str(exc))
     confirm = None
     if result.ok:
@@ -116,7 +116,11 @@ def confirm(program_id: int, kind: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    pending = storage.load_pending(form.token.data, kind=kind.value, program_id=program.id, user_id=current_user.id)
+    pending = storage.claim_pending(form.token.data, kind=kind.value, program_id=program.id, user_id=current_user.id)
+    if pending == storage.ALREADY_CLAIMED:
+        flash(_("This import is already being confirmed (a second click, another tab or a colleague): it is "
+                "imported once. Check the result before importing again."), "warning")
+        return redirect(url_for("imports.upload", program_id=program.id, kind=kind.value))
     if pending is None:
         flash(_("This preview has expired or belongs to another upload: upload the file again."), "warning")
         return redirect(url_for("imports.upload", program_id=program.id, kind=kind.value))
@@ -125,7 +129,7 @@ def confirm(program_id: int, kind: str):
         result = services.run_import(kind, program, current_user, pending.data, pending.filename,
                                      resolutions=resolutions, expected_fingerprint=pending.fingerprint)
     except services.ImportRefused as exc:
-        fail_request()
+        fail_request(exc)
         db.session.rollback()
         flash(str(exc), "danger")
         new_confirm = None
@@ -141,7 +145,7 @@ def confirm(program_id: int, kind: str):
             program, kind, preview=exc.preview, confirm=new_confirm,
             students=_student_choices(program, exc.preview))), 422
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         abort(403, str(exc))
     storage.discard_pending(pending.token)
     counts = result.counts

@@ -150,7 +150,7 @@ def create():
             model = services.create_model(program, name=form.name.data, unit=EvaluationUnit(form.unit.data),
                                           description=form.description.data, user=current_user)
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             form.unit.errors.append(str(exc))
         else:
             flash(_("Model “%(name)s” created. Add its indicators below.", name=model.name), "success")
@@ -205,7 +205,7 @@ def copy_template(key: str):
     try:
         model = services.import_model(tpl.spec, program, current_user, name=form.name.data, template_key=tpl.key)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.template", key=key))
     flash(_("Template copied as a draft. Adjust targets, judgments and weights, then activate it."), "success")
@@ -226,7 +226,7 @@ def import_yaml():
         spec = parse_yaml(form.file.data.read(512 * 1024))
         model = services.import_model(spec, program, current_user)
     except (SpecError, DomainError) as exc:
-        fail_request()
+        fail_request(exc)
         flash(_("The file was not imported: %(error)s", error=str(exc)), "danger")
         return redirect(url_for("indicators.list"))
     flash(_("Imported “%(name)s” as draft version %(v)d.", name=model.name, v=model.version), "success")
@@ -278,7 +278,7 @@ def edit(model_id: int):
                                   grade_scale=form.grade_scale(), include_unverified=form.include_unverified.data,
                                   user=current_user)
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             form.grades.errors = [*form.grades.errors, str(exc)] if isinstance(form.grades.errors, list) else [str(exc)]
         else:
             flash(_("Settings saved."), "success")
@@ -291,7 +291,7 @@ def _lifecycle(model_id: int, action, message: str, *, redirect_to_new: bool = F
     try:
         result = action(model, current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(message, "success")
@@ -325,7 +325,7 @@ def delete(model_id: int):
     try:
         services.delete_model(model, current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(_("Draft deleted."), "success")
@@ -346,7 +346,7 @@ def copy(model_id: int):
     try:
         new = services.copy_model(model, program, current_user, name=form.name.data)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(_("Copied as a new draft."), "success")
@@ -379,7 +379,7 @@ def node_add(node_id: int):
             node = services.add_node(parent, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
                                      metric_key=form.metric_key.data or None, user=current_user)
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             flash(str(exc), "danger")
         else:
             flash(_("Indicator %(code)s added under %(parent)s.", code=node.code, parent=parent.code), "success")
@@ -478,7 +478,7 @@ def node(node_id: int):
             try:
                 services.update_node(node, user=current_user, **_node_kwargs(form, node))
             except DomainError as exc:
-                fail_request()
+                fail_request(exc)
                 flash(str(exc), "danger")
             else:
                 flash(_("Indicator %(code)s saved.", code=node.code), "success")
@@ -516,7 +516,7 @@ def judgments(node_id: int):
     try:
         services.set_judgments(node, _posted_judgments(node, request.form), current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.node", node_id=node.id, _anchor="judgments"))
     report = services.judgment_report(node)
@@ -550,7 +550,7 @@ def node_delete(node_id: int):
     try:
         services.delete_node(node, current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("Indicator %(code)s deleted.", code=code), "success")
@@ -590,7 +590,7 @@ def run(model_id: int):
     try:
         stored = services.run_evaluation(model, services.Target(cohort=cohort, program=program), current_user)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id, _anchor="run"))
     flash(_("Evaluation stored: %(n)d evaluated, mean score %(mean).3f.", n=stored.summary["n"],
@@ -618,7 +618,7 @@ def run_detail(run_id: int):
             sensitivity = services.run_sensitivity(run, draws=sform.draws.data or 300, spread=sform.spread.data or 0.15,
                                                    seed=sform.seed.data if sform.seed.data is not None else 1)
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             flash(str(exc), "danger")
     swot_program = run.program_id
     return render_template(
@@ -638,7 +638,7 @@ def compare():
     try:
         comparison = services.compare_runs(run_a, run_b)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.run_detail", run_id=run_a.id))
     return render_template("indicators/compare.html", a=run_a, b=run_b, cmp=comparison)
@@ -674,7 +674,7 @@ def ratings():
                 services.add_manual_score(program, key=form.key.data, value=form.value.data, user=current_user,
                                           cohort=None if student else cohort, student=student, note=form.note.data)
             except DomainError as exc:
-                fail_request()
+                fail_request(exc)
                 form.value.errors.append(str(exc))
             else:
                 flash(_("Rating saved."), "success")
@@ -733,7 +733,7 @@ def swot_edit(record_id: int | None = None):
                 try:
                     saved = services.save_swot(program, form.year.data, current_user, **texts)
                 except DomainError as exc:
-                    fail_request()
+                    fail_request(exc)
                     form.strengths.errors.append(str(exc))
                 else:
                     flash(_("SWOT record saved."), "success")

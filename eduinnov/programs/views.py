@@ -52,7 +52,7 @@ def new():
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Program %(code)s created. Add its cohorts next.", code=program.code), "success")
@@ -86,7 +86,7 @@ def edit(program_id: int):
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Program %(code)s saved.", code=program.code), "success")
@@ -103,7 +103,7 @@ def delete(program_id: int):
     try:
         services.delete_program(current_user, program)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("programs.detail", program_id=program_id))
     flash(_("Program %(code)s deleted.", code=code), "success")
@@ -122,7 +122,7 @@ def cohort_new(program_id: int):
             cohort = services.create_cohort(current_user, program, entry_year=form.entry_year.data,
                                             label=form.label.data)
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Cohort %(name)s created.", name=cohort.display_name), "success")
@@ -139,7 +139,7 @@ def cohort_edit(cohort_id: int):
         try:
             services.update_cohort(current_user, cohort, entry_year=form.entry_year.data, label=form.label.data)
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Cohort %(name)s saved.", name=cohort.display_name), "success")
@@ -155,7 +155,7 @@ def cohort_delete(cohort_id: int):
     try:
         services.delete_cohort(current_user, cohort)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("Cohort %(name)s deleted.", name=name), "success")
@@ -199,7 +199,7 @@ def student_new():
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Student %(name)s added.", name=student.display_name), "success")
@@ -238,7 +238,7 @@ def student_edit(student_id: int):
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Student %(name)s saved.", name=student.display_name), "success")
@@ -254,7 +254,7 @@ def student_delete(student_id: int):
     try:
         services.delete_student(current_user, student)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("programs.student_detail", student_id=student_id))
     flash(_("Student %(name)s deleted.", name=name), "success")
@@ -280,7 +280,7 @@ def supervisor_add(student_id: int):
                 role=SupervisorRole(form.role.data), discipline=form.discipline.data,
             )
         except DomainError as exc:
-            fail_request()
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("%(name)s added to the supervisor team.", name=supervision.supervisor_name), "success")

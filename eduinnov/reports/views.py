@@ -126,11 +126,11 @@ def pack_start():
         run = services.resolve_pack_run(cohort, form.run.data) if form.run.data else None
         job_id = services.start_pack_job(cohort.program, cohort, run, lang=form.lang.data, user=current_user)
     except ValidationError as exc:
-        fail_request()
+        fail_request(exc)
         form.run.errors = [*form.run.errors, str(exc)]
         return _render_pack(cohort, form, 400)
     except DomainError as exc:
-        fail_request()
+        fail_request(exc)
         flash(str(exc), "danger")
         return _render_pack(cohort, form, 403)
     flash(_("The evidence pack is being generated. You can leave this page; it stays in “Recent packs”."), "info")
