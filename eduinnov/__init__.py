@@ -45,6 +45,9 @@ def create_app(config: Config | None = None) -> Flask:
         instance_path=str(config.INSTANCE_DIR),
     )
     app.config.from_object(config)
+    from eduinnov.config import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     from eduinnov.core.web import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds a rule

@@ -65,6 +65,13 @@ class Config:
     PROXY_HOPS = int(os.environ.get("EDUINNOV_PROXY_HOPS", "0"))
     PAGE_SIZE = 25
 
+    # Bounded waits on the database: past them a request answers 503 with Retry-After (core.web), never hangs.
+    # SQLite: busy timeout (seconds waited for another writer's lock). PostgreSQL: connect_timeout, and
+    # lock_timeout / statement_timeout set on every connection.
+    DB_LOCK_TIMEOUT = float(os.environ.get("EDUINNOV_DB_LOCK_TIMEOUT", "5"))
+    DB_STATEMENT_TIMEOUT = float(os.environ.get("EDUINNOV_DB_STATEMENT_TIMEOUT", "120"))
+    DB_CONNECT_TIMEOUT = int(os.environ.get("EDUINNOV_DB_CONNECT_TIMEOUT", "5"))
+
     def __init__(self) -> None:
         self.INSTANCE_DIR = _instance_dir()
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -112,6 +119,24 @@ class TestConfig(Config):
 
     def secret_key(self) -> str:
         return secrets.token_hex(32)
+
+
+def engine_options(config) -> dict:
+    """SQLAlchemy engine options with the configured timeouts for the database in use."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    lock = float(config.get("DB_LOCK_TIMEOUT", 5))
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", lock)
+    elif uri.startswith("postgresql"):
+        statement = float(config.get("DB_STATEMENT_TIMEOUT", 120))
+        connect_args.setdefault("connect_timeout", int(config.get("DB_CONNECT_TIMEOUT", 5)))
+        connect_args.setdefault("options", f"-c lock_timeout={int(lock * 1000)} "
+                                           f"-c statement_timeout={int(statement * 1000)}")
+        options.setdefault("pool_timeout", max(lock, 1.0) * 2)
+    options["connect_args"] = connect_args
+    return options
 
 
 CONFIGS = {"development": DevConfig, "production": ProductionConfig, "testing": TestConfig}

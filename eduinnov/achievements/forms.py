@@ -35,6 +35,7 @@ from eduinnov.achievements.models import (
     VerificationStatus,
 )
 from eduinnov.core.i18n import enum_choices, enum_label
+from eduinnov.core.web import parse_id
 
 DEFAULT_ROWS = 5
 MAX_ROWS = 50
@@ -42,12 +43,7 @@ MORE_ROWS = 3
 
 
 def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 class ParticipantForm(Form):
@@ -293,13 +289,19 @@ class AchievementFilterForm(Form):
         def ok(field):
             return field.data if not field.errors and field.data not in ("", None) else None
 
+        def member(enum_cls, field):
+            try:
+                return enum_cls(ok(field)) if ok(field) else None
+            except ValueError:  # " " passes Optional(); anything else not in the list is ignored too
+                return None
+
         program_ids = {v for v, _label in self.program.choices}
         cohort_ids = {v for v, _label in self.cohort.choices}
         return queries.AchievementFilters(
             program_id=ok(self.program) if ok(self.program) in program_ids else None,
-            kind=AchievementKind(ok(self.kind)) if ok(self.kind) else None,
-            status=VerificationStatus(ok(self.status)) if ok(self.status) else None,
-            level=Level(ok(self.level)) if ok(self.level) else None,
+            kind=member(AchievementKind, self.kind),
+            status=member(VerificationStatus, self.status),
+            level=member(Level, self.level),
             year_from=ok(self.year_from), year_to=ok(self.year_to),
             cohort_id=ok(self.cohort) if ok(self.cohort) in cohort_ids else None,
             q=ok(self.q),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ register_labels(ParticipantRole, {
 })
 
 
-class Achievement(TimestampMixin, db.Model):
+class Achievement(TimestampMixin, VersionedMixin, db.Model):
     """One achievement of one or more students; columns of other kinds stay NULL."""
 
     __tablename__ = "achievements"
@@ -266,7 +267,7 @@ class Achievement(TimestampMixin, db.Model):
         return f"<Achievement {self.id} {self.kind.value} {self.title[:30]!r}>"
 
 
-class AchievementParticipant(db.Model):
+class AchievementParticipant(VersionedMixin, db.Model):
     """A student named on an achievement, with role and author / member rank (1 = first)."""
 
     __tablename__ = "achievement_participants"

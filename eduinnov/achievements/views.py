@@ -31,6 +31,7 @@ from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
+from eduinnov.core.web import clean_query_ids, fail_request
 from eduinnov.programs.models import Program
 
 bp = Blueprint("achievements", __name__, url_prefix="/achievements")
@@ -78,7 +79,7 @@ def _kind_or_404(value: str) -> AchievementKind:
 @bp.route("/", endpoint="list")
 @login_required
 def list_achievements():
-    form = forms.AchievementFilterForm(request.args)
+    form = forms.AchievementFilterForm(clean_query_ids("program", "cohort"))
     form.program.choices = [(None, _("All programs"))] + [
         (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
     ]
@@ -149,8 +150,10 @@ def new_kind(kind: str):
                     current_user, program, kind, form.achievement_data(), participants
                 )
             except services.FieldError as exc:
+                fail_request(exc)
                 form.add_service_error(exc)
             except services.NotAllowed:
+                fail_request()
                 abort(403)
             else:
                 flash(_("The achievement was recorded. A program director will verify it."), "success")
@@ -177,9 +180,14 @@ def edit(achievement_id: int):
                 reset = services.update_achievement(current_user, achievement, form.achievement_data(),
                                                     participants)
             except services.FieldError as exc:
+                fail_request(exc)
                 form.add_service_error(exc)
             except services.NotAllowed:
+                fail_request()
                 abort(403)
+            except DomainError as exc:  # e.g. someone else saved it meanwhile (core.versioning.StaleEdit)
+                fail_request(exc)
+                flash(str(exc), "danger")
             else:
                 flash(_("The achievement was saved."), "success")
                 if reset:
@@ -281,6 +289,7 @@ def verify(achievement_id: int):
     try:
         services.verify_achievement(current_user, achievement)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("The achievement is verified."), "success")
@@ -296,8 +305,10 @@ def reject(achievement_id: int):
         try:
             services.reject_achievement(current_user, achievement, form.reason.data or "")
         except services.FieldError as exc:
+            fail_request(exc)
             form.reason.errors = [str(exc)]
         except DomainError as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
             return redirect(url_for(".detail", achievement_id=achievement.id))
         else:
@@ -313,6 +324,7 @@ def reopen(achievement_id: int):
     try:
         services.reopen_achievement(current_user, achievement)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("The decision was taken back: the achievement is claimed again."), "success")
@@ -332,6 +344,7 @@ def evidence_upload(achievement_id: int):
         try:
             row = services.add_evidence(current_user, achievement, form.file.data)
         except services.FieldError as exc:
+            fail_request(exc)
             form.file.errors = [str(exc)]
         else:
             flash(_("“%(name)s” was added as evidence.", name=row.original_name), "success")

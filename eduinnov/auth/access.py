@@ -16,6 +16,8 @@ from sqlalchemy import Select, select
 
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
 from eduinnov.core.errors import DomainError
+from eduinnov.core.versioning import expect_posted_version
+from eduinnov.core.web import parse_id
 from eduinnov.extensions import db
 
 T = TypeVar("T")
@@ -79,17 +81,15 @@ def _student_owns(user: User, obj: Any) -> bool:
 
 def get_or_404(user: User, model: type[T], ident: Any, action: Action = Action.VIEW) -> T:
     """Load ``model`` by primary key and check ``action``: 404 if missing or invisible, 403 if not allowed."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        abort(404)
-    if not (0 < ident < 2**31):
+    ident = parse_id(ident)
+    if ident is None:
         abort(404)
     obj = db.session.get(model, ident)
     if obj is None or not can(user, Action.VIEW, obj):
         abort(404)
     if action != Action.VIEW and not can(user, action, obj):
         abort(403)
+    expect_posted_version(obj)  # an edit form's row_version: a save based on an older version is refused
     return obj
 
 

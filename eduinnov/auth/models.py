@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type, utcnow
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +100,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role == Role.ADMIN
 
 
-class ProgramMembership(db.Model):
+class ProgramMembership(VersionedMixin, db.Model):
     __tablename__ = "program_memberships"
     __table_args__ = (UniqueConstraint("user_id", "program_id"),)
 

@@ -1,6 +1,6 @@
 """Login, logout, password, language; account administration for admins."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -12,7 +12,8 @@ from eduinnov.auth.models import MembershipRole, Role, User
 from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import LANGUAGES
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import is_safe_redirect
+from eduinnov.core.versioning import expect_posted_version
+from eduinnov.core.web import fail_request, is_safe_redirect
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program, Student
 
@@ -34,10 +35,13 @@ def login():
                 window=cfg["LOGIN_FAILURE_WINDOW"],
             )
         except services.LoginRefused as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
         target = form.next.data
+        # A new session at login (session fixation): nothing planted before it, CSRF token included, survives.
+        session.clear()
+        login_user(user, remember=form.remember.data)
         return redirect(target if is_safe_redirect(target) else url_for("core.home"))
     return render_template("auth/login.html", form=form)
 
@@ -76,6 +80,7 @@ def password():
         try:
             services.change_password(current_user, form.current.data, form.new.data)
         except DomainError as exc:
+            fail_request(exc)
             form.current.errors.append(str(exc))
         else:
             # The token changed: log in again with it so this browser stays logged in, others do not.
@@ -114,6 +119,7 @@ def _check_account_fields(form: UserForm, *, new: bool) -> bool:
         try:
             services.check_password_strength(form.password.data or "")
         except DomainError as exc:
+            fail_request(exc)
             form.password.errors.append(str(exc))
             ok = False
     if form.role.data == Role.STUDENT.value and not form.student_id.data:
@@ -138,6 +144,7 @@ def user_new():
             )
         except DomainError as exc:
             # Left to the service: a taken email, or a student record missing or linked to another account.
+            fail_request(exc)
             taken = services.get_user_by_email(form.email.data.strip().lower()) is not None
             (form.email if taken else form.student_id).errors.append(str(exc))
         else:
@@ -152,6 +159,7 @@ def user_new():
 def user_edit(user_id: int):
     require_role(current_user, Role.ADMIN)
     user = db.session.get(User, user_id) or abort(404)
+    expect_posted_version(user)
     form = _user_form(user)
     programs = list(db.session.scalars(select(Program).order_by(Program.code)))
     if form.validate_on_submit() and _check_account_fields(form, new=False):
@@ -173,6 +181,7 @@ def user_edit(user_id: int):
                     user.set_password(form.password.data)
                 services.set_memberships(user, memberships)
             except DomainError as exc:
+                fail_request(exc)
                 form.student_id.errors.append(str(exc))  # update_user refuses only student links
             else:
                 flash(_("Account saved."), "success")

@@ -70,6 +70,8 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
     state = inspect(obj)
     out: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
+        if attr.key == "row_version":  # the optimistic-locking counter (core.versioning), not content
+            continue
         hist = state.attrs[attr.key].history
         if action == "update":
             if hist.has_changes():

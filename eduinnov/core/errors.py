@@ -1,20 +1,14 @@
 """Domain errors raised by services; views turn them into form errors or flash messages.
 
-Raising one inside a request marks the request: its transaction is rolled back at the end even if the
-view catches the error and answers normally (``core.web``), so a service that changed something and
-then refused never leaves half its work behind.
+Constructing or raising one has no side effect. A refusal fails the request (its transaction is rolled
+back) when it escapes the view (``core.web``'s handler), or when the view that caught it says so with
+``core.web.fail_request()`` before answering with the refusal. A service that catches its own refusal
+and carries on (an import skipping one bad row) does not fail the request.
 """
-
-from flask import g, has_request_context
 
 
 class DomainError(Exception):
     """A rule spanning several objects was broken; the message is safe to show to the user."""
-
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        if has_request_context():
-            g.domain_error_raised = True
 
 
 class LockedError(DomainError):

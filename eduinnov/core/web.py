@@ -6,10 +6,17 @@ import secrets
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from eduinnov.core.errors import DomainError
+from eduinnov.core.versioning import StaleEdit, conflict_status, version_field
 from eduinnov.extensions import db
 
 CSP = (
@@ -23,9 +30,29 @@ def track_new_file(path: Path) -> None:
     g.setdefault("new_files", []).append(Path(path))
 
 
+def fail_request(exc: BaseException | None = None) -> None:
+    """The view answers with a refusal: roll this request's changes back although the status is < 400.
+
+    Views call it in their ``except DomainError`` handlers, so a service that changed something and then
+    refused never leaves half its work behind. A refused stale save (``versioning.StaleEdit``) answers 409.
+    """
+    g.request_failed = True
+    conflict_status(exc)
+
+
+def undo_on_failure(action) -> None:
+    """Run ``action()`` if this request fails (rolled back), e.g. to give back a claimed import token."""
+    g.setdefault("undo_on_failure", []).append(action)
+
+
 def _remove_new_files() -> None:
     for path in g.pop("new_files", []):
         path.unlink(missing_ok=True)
+    for action in reversed(g.pop("undo_on_failure", [])):
+        try:
+            action()
+        except OSError:
+            pass
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -39,12 +66,65 @@ def is_safe_redirect(target: str | None) -> bool:
     return test.scheme in ("http", "https") and ref.netloc == test.netloc
 
 
+MAX_ID = 2**31 - 1  # a database INTEGER; path ids are bounded the same way (IdConverter)
+
+
+def parse_id(value) -> int | None:
+    """A database id written in plain ASCII digits and within 1..2**31-1, else None (never an exception)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value if value is not None else "").strip()
+        if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def query_id(name: str, args=None) -> int | None:
+    """The id in query-string parameter ``name``, bounded like path ids.
+
+    Absent: None. Present but not a valid id (too large, negative, not a number): None, and the page says
+    that this filter was ignored. Every list page reads its id filters through this (or ``clean_query_ids``).
+    """
+    args = request.args if args is None else args
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return None
+    ident = parse_id(raw)
+    if ident is None:
+        _ignored_filter(name, raw)
+    return ident
+
+
+def clean_query_ids(*names: str, args=None) -> MultiDict:
+    """A copy of the query string without the id parameters ``names`` whose values are not valid ids
+    (each one ignored with a message), for filter forms read from the query string."""
+    args = request.args if args is None else args
+    cleaned = MultiDict(args)
+    for name in names:
+        values = [v for v in args.getlist(name) if v == "" or query_id(name, MultiDict({name: v})) is not None]
+        cleaned.setlist(name, values)
+    return cleaned
+
+
+def _ignored_filter(name: str, raw: str) -> None:
+    seen = g.setdefault("ignored_filters", set())
+    if name in seen:
+        return
+    seen.add(name)
+    shown = raw if len(raw) <= 24 else raw[:24] + "…"
+    flash(_("The filter “%(name)s” was ignored: “%(value)s” is not a valid id.", name=name, value=shown), "warning")
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` in every route: positive and within a database integer, else the route does not match (404)."""
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
@@ -56,21 +136,40 @@ def init_app(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    @app.before_request
+    def refuse_nul_bytes():
+        # A NUL byte is never valid text: PostgreSQL refuses it in any parameter (a 500 deep in a query),
+        # SQLite would store it. Refuse the request up front (400) instead.
+        for values in (request.args, request.form if request.method == "POST" else {}):
+            for value in (values.values() if hasattr(values, "values") else ()):
+                if "\x00" in value:
+                    abort(400)
+        if "\x00" in request.path:
+            abort(400)
+
     @app.after_request
     def commit_or_roll_back(response):
-        # Success commits once; an error status, or a service that refused (DomainError), rolls back
-        # so a half-done change never lands.
-        if response.status_code < 400 and not g.get("domain_error_raised"):
+        # Success commits once; an error status, or a view that answered with a refusal (fail_request),
+        # rolls back so a half-done change never lands.
+        if response.status_code < 400 and not g.get("request_failed"):
             try:
                 db.session.commit()
-            except Exception:
+            except (StaleDataError, StaleEdit) as exc:
+                return _conflict(exc)
+            except Exception as exc:
+                if _database_unavailable(exc):
+                    return _unavailable(exc)
                 db.session.rollback()
                 _remove_new_files()
                 raise
             g.pop("new_files", None)
+            g.pop("undo_on_failure", None)
         else:
             db.session.rollback()
             _remove_new_files()
+        status = g.get("response_status")
+        if status and response.status_code == 200:
+            response.status_code = status  # e.g. 409: the form is shown again after a refused stale save
         return response
 
     @app.teardown_request
@@ -93,8 +192,12 @@ def init_app(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, _error_page(code))
     app.register_error_handler(DomainError, _refused)
+    app.register_error_handler(StaleDataError, _conflict)
+    app.register_error_handler(OperationalError, _unavailable_or_500)
+    app.register_error_handler(PoolTimeout, _unavailable_or_500)
 
     app.jinja_env.globals["new_nonce"] = lambda: secrets.token_urlsafe(8)
+    app.jinja_env.globals["version_field"] = version_field
 
 
 def _refused(error: DomainError):
@@ -112,6 +215,64 @@ def _refused(error: DomainError):
     if back.netloc != request.host or not is_safe_redirect(target):
         target = url_for("core.home")
     return redirect(target, 303)
+
+
+RETRY_AFTER_SECONDS = 10
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """The database is locked, busy past its timeouts, or unreachable (not a bug in a query)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(getattr(exc, "orig", exc)).lower()
+    signs = ("database is locked", "database table is locked", "unable to open database", "disk i/o error",
+             "lock timeout", "lock_timeout", "canceling statement", "statement timeout", "connection refused",
+             "could not connect", "connection failed", "timeout expired", "server closed the connection",
+             "connection is lost", "terminating connection", "no such host", "could not translate host",
+             "the database system is starting up", "the database system is shutting down", "too many clients")
+    return any(sign in text for sign in signs)
+
+
+def _unavailable(exc: BaseException):
+    """503 with Retry-After: the database is locked or unreachable; nothing of this request was kept.
+
+    The page needs no database: the user is shown as anonymous (reloading them would query it again).
+    """
+    db.session.rollback()
+    _remove_new_files()
+    g._login_user = AnonymousUserMixin()
+    try:
+        response = make_response(render_template("errors/unavailable.html", retry_after=RETRY_AFTER_SECONDS), 503)
+    except Exception:  # even the page could not be rendered: a plain bilingual answer
+        response = make_response("数据库暂时不可用，请稍后重试。The database is unavailable; please try again shortly.",
+                                 503, {"Content-Type": "text/plain; charset=utf-8"})
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable_or_500(exc: BaseException):
+    if _database_unavailable(exc):
+        return _unavailable(exc)
+    db.session.rollback()
+    _remove_new_files()
+    raise exc
+
+
+def _conflict(exc: BaseException):
+    """Two saves of the same record raced (``StaleDataError`` at flush): the later one is refused with 409."""
+    db.session.rollback()
+    _remove_new_files()
+    message = str(exc) if isinstance(exc, StaleEdit) else _(
+        "Someone else saved this record at the same moment. Nothing of yours was saved: reload the page, "
+        "check their change and save again.")
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return {"error": message}, 409
+    return render_template("errors/error.html", code=409, error=None, message=message), 409
 
 
 def _error_page(code: int):

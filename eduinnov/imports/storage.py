@@ -18,6 +18,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from eduinnov.core.web import undo_on_failure
+
 MAX_AGE = 2 * 3600
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
@@ -79,10 +81,34 @@ def load_pending(token: str | None, *, kind: str, program_id: int, user_id: int)
     return Pending(token, data, meta.get("filename") or "upload", kind, program_id, user_id, meta.get("fingerprint", ""))
 
 
+ALREADY_CLAIMED = "already-claimed"
+
+
+def claim_pending(token: str | None, *, kind: str, program_id: int, user_id: int) -> Pending | str | None:
+    """Take the stored upload for ``token`` for one confirm only: the stored upload, None if there is none
+    for this user (expired, another user's), or :data:`ALREADY_CLAIMED` if another request took it first.
+
+    The claim is an atomic rename of the upload's record (only one of several requests racing for the same
+    token can rename it; the others find it gone), so a double click, two tabs or two people confirming
+    the same preview import it once. If the confirming request fails, ``core.web`` renames it back.
+    """
+    pending = load_pending(token, kind=kind, program_id=program_id, user_id=user_id)
+    if pending is None:
+        return None
+    folder = pending_dir()
+    meta_path, claimed = folder / f"{token}.json", folder / f"{token}.claimed"
+    try:
+        meta_path.rename(claimed)
+    except FileNotFoundError:
+        return ALREADY_CLAIMED
+    undo_on_failure(lambda: claimed.exists() and claimed.rename(meta_path))
+    return pending
+
+
 def discard_pending(token: str) -> None:
     """Remove a stored upload (after a successful import, or when the user cancels)."""
     if not TOKEN_RE.match(token or ""):
         return
     folder = pending_dir()
-    for suffix in (".upload", ".json"):
+    for suffix in (".upload", ".json", ".claimed"):
         (folder / f"{token}{suffix}").unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from werkzeug.routing import BuildError
 from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import track_new_file
+from eduinnov.core.web import fail_request, track_new_file
 from eduinnov.extensions import db
 from eduinnov.imports import services, storage
 from eduinnov.imports.forms import ConfirmForm, UploadForm
@@ -87,6 +87,7 @@ def preview(program_id: int, kind: str):
     try:
         result = services.preview_import(kind, program, current_user, data, filename)
     except DomainError as exc:
+        fail_request(exc)
         abort(403, str(exc))
     confirm = None
     if result.ok:
@@ -115,7 +116,11 @@ def confirm(program_id: int, kind: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    pending = storage.load_pending(form.token.data, kind=kind.value, program_id=program.id, user_id=current_user.id)
+    pending = storage.claim_pending(form.token.data, kind=kind.value, program_id=program.id, user_id=current_user.id)
+    if pending == storage.ALREADY_CLAIMED:
+        flash(_("This import is already being confirmed (a second click, another tab or a colleague): it is "
+                "imported once. Check the result before importing again."), "warning")
+        return redirect(url_for("imports.upload", program_id=program.id, kind=kind.value))
     if pending is None:
         flash(_("This preview has expired or belongs to another upload: upload the file again."), "warning")
         return redirect(url_for("imports.upload", program_id=program.id, kind=kind.value))
@@ -124,6 +129,7 @@ def confirm(program_id: int, kind: str):
         result = services.run_import(kind, program, current_user, pending.data, pending.filename,
                                      resolutions=resolutions, expected_fingerprint=pending.fingerprint)
     except services.ImportRefused as exc:
+        fail_request(exc)
         db.session.rollback()
         flash(str(exc), "danger")
         new_confirm = None
@@ -139,6 +145,7 @@ def confirm(program_id: int, kind: str):
             program, kind, preview=exc.preview, confirm=new_confirm,
             students=_student_choices(program, exc.preview))), 422
     except DomainError as exc:
+        fail_request(exc)
         abort(403, str(exc))
     storage.discard_pending(pending.token)
     counts = result.counts

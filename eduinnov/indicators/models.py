@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from eduinnov.core.errors import LockedError
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type, utcnow
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ register_labels(AggregationMethod, {
 })
 
 
-class EvaluationModel(TimestampMixin, db.Model):
+class EvaluationModel(TimestampMixin, VersionedMixin, db.Model):
     """One version of an index system; ``program_id`` NULL means institution-wide (administrators)."""
 
     __tablename__ = "evaluation_models"
@@ -200,7 +201,7 @@ class EvaluationModel(TimestampMixin, db.Model):
         return f"<EvaluationModel {self.name!r} v{self.version} {self.status.value}>"
 
 
-class IndicatorNode(BilingualMixin, db.Model):
+class IndicatorNode(BilingualMixin, VersionedMixin, db.Model):
     """A node of the index tree: the root (goal), an inner indicator with children, or a leaf bound to a metric."""
 
     __tablename__ = "indicator_nodes"
@@ -261,7 +262,7 @@ class IndicatorNode(BilingualMixin, db.Model):
         return f"<IndicatorNode {self.code}>"
 
 
-class ManualScore(db.Model):
+class ManualScore(VersionedMixin, db.Model):
     """An expert or survey rating of a cohort or a student, entered by hand (several entries are averaged)."""
 
     __tablename__ = "manual_scores"
@@ -329,7 +330,7 @@ class EvaluationRun(db.Model):
         return f"<EvaluationRun {self.id} {self.model_name!r} v{self.model_version}>"
 
 
-class SwotRecord(TimestampMixin, db.Model):
+class SwotRecord(TimestampMixin, VersionedMixin, db.Model):
     """A program's SWOT analysis for one year and the measures derived from it (SO / WO / ST / WT)."""
 
     __tablename__ = "swot_records"

@@ -13,6 +13,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
+from eduinnov.core.web import fail_request, query_id
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.forms import (
     CopyForm,
@@ -108,7 +109,7 @@ def _locked(model: EvaluationModel):
 @login_required
 def list_models():
     require_role(current_user, *STAFF)
-    program_id = _int(request.args.get("program"))
+    program_id = query_id("program")
     try:
         status = ModelStatus(request.args.get("status")) if request.args.get("status") else None
     except ValueError:
@@ -142,13 +143,14 @@ def create():
     form = ModelForm()
     form.program_id.choices = choices
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = _int(request.args.get("program"))
+        form.program_id.data = query_id("program")
     if form.validate_on_submit():
         program = _program_or_none(form.program_id.data)
         try:
             model = services.create_model(program, name=form.name.data, unit=EvaluationUnit(form.unit.data),
                                           description=form.description.data, user=current_user)
         except DomainError as exc:
+            fail_request(exc)
             form.unit.errors.append(str(exc))
         else:
             flash(_("Model “%(name)s” created. Add its indicators below.", name=model.name), "success")
@@ -203,6 +205,7 @@ def copy_template(key: str):
     try:
         model = services.import_model(tpl.spec, program, current_user, name=form.name.data, template_key=tpl.key)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.template", key=key))
     flash(_("Template copied as a draft. Adjust targets, judgments and weights, then activate it."), "success")
@@ -223,6 +226,7 @@ def import_yaml():
         spec = parse_yaml(form.file.data.read(512 * 1024))
         model = services.import_model(spec, program, current_user)
     except (SpecError, DomainError) as exc:
+        fail_request(exc)
         flash(_("The file was not imported: %(error)s", error=str(exc)), "danger")
         return redirect(url_for("indicators.list"))
     flash(_("Imported “%(name)s” as draft version %(v)d.", name=model.name, v=model.version), "success")
@@ -274,6 +278,7 @@ def edit(model_id: int):
                                   grade_scale=form.grade_scale(), include_unverified=form.include_unverified.data,
                                   user=current_user)
         except DomainError as exc:
+            fail_request(exc)
             form.grades.errors = [*form.grades.errors, str(exc)] if isinstance(form.grades.errors, list) else [str(exc)]
         else:
             flash(_("Settings saved."), "success")
@@ -286,6 +291,7 @@ def _lifecycle(model_id: int, action, message: str, *, redirect_to_new: bool = F
     try:
         result = action(model, current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(message, "success")
@@ -319,6 +325,7 @@ def delete(model_id: int):
     try:
         services.delete_model(model, current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(_("Draft deleted."), "success")
@@ -339,6 +346,7 @@ def copy(model_id: int):
     try:
         new = services.copy_model(model, program, current_user, name=form.name.data)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(_("Copied as a new draft."), "success")
@@ -371,6 +379,7 @@ def node_add(node_id: int):
             node = services.add_node(parent, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
                                      metric_key=form.metric_key.data or None, user=current_user)
         except DomainError as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
         else:
             flash(_("Indicator %(code)s added under %(parent)s.", code=node.code, parent=parent.code), "success")
@@ -469,6 +478,7 @@ def node(node_id: int):
             try:
                 services.update_node(node, user=current_user, **_node_kwargs(form, node))
             except DomainError as exc:
+                fail_request(exc)
                 flash(str(exc), "danger")
             else:
                 flash(_("Indicator %(code)s saved.", code=node.code), "success")
@@ -506,6 +516,7 @@ def judgments(node_id: int):
     try:
         services.set_judgments(node, _posted_judgments(node, request.form), current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.node", node_id=node.id, _anchor="judgments"))
     report = services.judgment_report(node)
@@ -539,6 +550,7 @@ def node_delete(node_id: int):
     try:
         services.delete_node(node, current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("Indicator %(code)s deleted.", code=code), "success")
@@ -578,6 +590,7 @@ def run(model_id: int):
     try:
         stored = services.run_evaluation(model, services.Target(cohort=cohort, program=program), current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.detail", model_id=model.id, _anchor="run"))
     flash(_("Evaluation stored: %(n)d evaluated, mean score %(mean).3f.", n=stored.summary["n"],
@@ -589,7 +602,7 @@ def run(model_id: int):
 @login_required
 def runs():
     require_role(current_user, *STAFF)
-    page = paginate(queries.list_runs_stmt(current_user, model_id=_int(request.args.get("model"))),
+    page = paginate(queries.list_runs_stmt(current_user, model_id=query_id("model")),
                     request.args.get("page"))
     return render_template("indicators/runs.html", page=page)
 
@@ -605,6 +618,7 @@ def run_detail(run_id: int):
             sensitivity = services.run_sensitivity(run, draws=sform.draws.data or 300, spread=sform.spread.data or 0.15,
                                                    seed=sform.seed.data if sform.seed.data is not None else 1)
         except DomainError as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
     swot_program = run.program_id
     return render_template(
@@ -624,6 +638,7 @@ def compare():
     try:
         comparison = services.compare_runs(run_a, run_b)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.run_detail", run_id=run_a.id))
     return render_template("indicators/compare.html", a=run_a, b=run_b, cmp=comparison)
@@ -645,7 +660,7 @@ def ratings():
     form.cohort_id.choices = [("", _("— rate a student instead —"))] + [
         (c.id, f"{c.program.code} {c.display_name}") for c in cohorts]
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = _int(request.args.get("program"))
+        form.program_id.data = query_id("program")
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.EDIT)
         cohort = get_or_404(current_user, Cohort, form.cohort_id.data, Action.EDIT) if form.cohort_id.data else None
@@ -659,14 +674,15 @@ def ratings():
                 services.add_manual_score(program, key=form.key.data, value=form.value.data, user=current_user,
                                           cohort=None if student else cohort, student=student, note=form.note.data)
             except DomainError as exc:
+                fail_request(exc)
                 form.value.errors.append(str(exc))
             else:
                 flash(_("Rating saved."), "success")
                 return redirect(url_for("indicators.ratings", program=program.id))
-    page = paginate(queries.list_manual_scores_stmt(current_user, program_id=_int(request.args.get("program")),
+    page = paginate(queries.list_manual_scores_stmt(current_user, program_id=query_id("program"),
                                                     key=request.args.get("key") or None), request.args.get("page"))
     return render_template("indicators/ratings.html", form=form, page=page, keys=queries.list_manual_keys(current_user),
-                           programs=programs, program_id=_int(request.args.get("program")))
+                           programs=programs, program_id=query_id("program"))
 
 
 @bp.route("/ratings/<int:score_id>/delete", methods=["POST"])
@@ -683,7 +699,7 @@ def rating_delete(score_id: int):
 @login_required
 def swot_list():
     require_role(current_user, *STAFF)
-    program_id = _int(request.args.get("program"))
+    program_id = query_id("program")
     return render_template("indicators/swot_list.html", records=queries.list_swot_records(current_user, program_id),
                            programs=queries.list_programs_for(current_user), program_id=program_id,
                            can_create=bool(queries.list_programs_for(current_user, Action.MANAGE)))
@@ -701,7 +717,7 @@ def swot_edit(record_id: int | None = None):
     form = SwotForm(obj=record)
     form.program_id.choices = [(p.id, f"{p.code} {p.display_name}") for p in programs]
     if request.method == "GET" and record is None:
-        form.program_id.data = _int(request.args.get("program"))
+        form.program_id.data = query_id("program")
         form.year.data = _int(request.args.get("year"))
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.MANAGE)
@@ -717,6 +733,7 @@ def swot_edit(record_id: int | None = None):
                 try:
                     saved = services.save_swot(program, form.year.data, current_user, **texts)
                 except DomainError as exc:
+                    fail_request(exc)
                     form.strengths.errors.append(str(exc))
                 else:
                     flash(_("SWOT record saved."), "success")

@@ -18,11 +18,17 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eduinnov.core.i18n import enum_choices
+from eduinnov.core.web import parse_id
 from eduinnov.obe.models import AssessmentType, ImprovementStatus
 
 
 def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
+    if value in (None, "", "None"):
+        return None
+    ident = parse_id(value)
+    if ident is None:
+        raise ValueError(value)  # WTForms shows "not a valid choice"
+    return ident
 
 
 class OfferingForm(FlaskForm):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type, utcnow
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ register_labels(ImprovementStatus, {
 })
 
 
-class CourseOffering(TimestampMixin, db.Model):
+class CourseOffering(TimestampMixin, VersionedMixin, db.Model):
     """One teaching of a course to a cohort in a term, with its assessment plan and score sheet."""
 
     __tablename__ = "course_offerings"
@@ -137,7 +138,7 @@ class CourseOffering(TimestampMixin, db.Model):
         return f"{self.course.code} {self.course.display_name} · {self.cohort.display_name} · {self.term}{suffix}"
 
 
-class AssessmentItem(TimestampMixin, db.Model):
+class AssessmentItem(TimestampMixin, VersionedMixin, db.Model):
     """An exam question or part, a homework, a lab report, a project …: one column of the score sheet."""
 
     __tablename__ = "assessment_items"
@@ -165,7 +166,7 @@ class AssessmentItem(TimestampMixin, db.Model):
         return self.offering.program_id
 
 
-class ItemObjectiveMapping(db.Model):
+class ItemObjectiveMapping(VersionedMixin, db.Model):
     """An assessment item assesses a course objective (with the share of its marks, 1 when omitted)."""
 
     __tablename__ = "item_objective_mappings"
@@ -192,7 +193,7 @@ class ItemObjectiveMapping(db.Model):
         return self.item.program_id
 
 
-class ObjectiveTypeWeight(db.Model):
+class ObjectiveTypeWeight(VersionedMixin, db.Model):
     """w_jk: the weight of assessment type k in the achievement of course objective j (Σ_k w_jk = 1)."""
 
     __tablename__ = "objective_type_weights"
@@ -216,7 +217,7 @@ class ObjectiveTypeWeight(db.Model):
         return self.offering.program_id
 
 
-class Score(db.Model):
+class Score(VersionedMixin, db.Model):
     """One student's score on one assessment item; ``value`` None means no work handed in (counts 0)."""
 
     __tablename__ = "scores"
@@ -260,7 +261,7 @@ class ScoreImport(db.Model):
         return self.offering.program_id
 
 
-class SurveyResult(TimestampMixin, db.Model):
+class SurveyResult(TimestampMixin, VersionedMixin, db.Model):
     """Indirect evaluation of an indicator point for a cohort: a survey's mean score scaled to 0..1."""
 
     __tablename__ = "survey_results"
@@ -289,7 +290,7 @@ class SurveyResult(TimestampMixin, db.Model):
         return self.cohort.program_id
 
 
-class ImprovementRecord(TimestampMixin, db.Model):
+class ImprovementRecord(TimestampMixin, VersionedMixin, db.Model):
     """One turn of the continuous-improvement loop for a requirement, indicator point or course objective."""
 
     __tablename__ = "improvement_records"

@@ -28,7 +28,7 @@ from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import track_new_file
+from eduinnov.core.web import fail_request, query_id, track_new_file, undo_on_failure
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
 from eduinnov.obe import queries, services
@@ -77,7 +77,7 @@ def index():
         if current_user.student_id:
             return redirect(url_for("obe.student", student_id=current_user.student_id))
         abort(403)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = query_id("cohort")
     term = request.args.get("term") or None
     q = request.args.get("q", "").strip()
     stmt = queries.list_offerings_stmt(current_user, q=q, cohort_id=cohort_id, term=term)
@@ -110,7 +110,7 @@ def offering_new():
     require_role(current_user, Role.ADMIN, Role.DIRECTOR)
     form = _offering_form()
     if request.method == "GET":
-        form.cohort_id.data = request.args.get("cohort", type=int)
+        form.cohort_id.data = query_id("cohort")
     if form.validate_on_submit():
         cohort = get_or_404(current_user, Cohort, form.cohort_id.data, Action.MANAGE)
         course = get_or_404(current_user, Course, form.course_id.data, Action.MANAGE)
@@ -119,6 +119,7 @@ def offering_new():
             offering = services.create_offering(course, cohort, form.term.data, user=current_user, teacher=teacher,
                                                 class_name=form.class_name.data or "", notes=form.notes.data or None)
         except DomainError as exc:
+            fail_request(exc)
             _fail(form, exc, "term")
         else:
             flash(_("Offering created. Now add its assessment items."), "success")
@@ -146,6 +147,7 @@ def offering_edit(offering_id: int):
                                      teacher=_teacher(form.teacher_id.data, offering.program_id),
                                      class_name=form.class_name.data or "", notes=form.notes.data or None)
         except DomainError as exc:
+            fail_request(exc)
             _fail(form, exc, "term")
         else:
             flash(_("Offering saved."), "success")
@@ -229,6 +231,7 @@ def item_add(offering_id: int):
                               full_marks=form.full_marks.data, objective_ids=form.objective_ids.data,
                               shares=_shares_from_request(offering), position=form.position.data, user=current_user)
         except DomainError as exc:
+            fail_request(exc)
             _fail(form, exc, "name")
         else:
             flash(_("Item “%(name)s” added.", name=form.name.data.strip()), "success")
@@ -249,6 +252,7 @@ def item_edit(item_id: int):
                                  shares=_shares_from_request(offering), position=form.position.data,
                                  user=current_user)
         except DomainError as exc:
+            fail_request(exc)
             _fail(form, exc, "full_marks" if "marks" in str(exc) else "name")
         else:
             flash(_("Item saved."), "success")
@@ -291,6 +295,7 @@ def weights_save(offering_id: int):
             weights.setdefault(int(match.group(1)), {})[kind] = value
         services.set_type_weights(offering, weights, user=current_user)
     except DomainError as exc:
+        fail_request(exc)
         db.session.rollback()
         flash(str(exc), "danger")
         return _render_plan(offering, status=422)
@@ -306,8 +311,11 @@ def _pending_dir() -> Path:
     path.mkdir(parents=True, exist_ok=True)
     now = time.time()
     for old in path.iterdir():  # forgotten previews
-        if now - old.stat().st_mtime > PENDING_MAX_AGE:
-            old.unlink(missing_ok=True)
+        try:
+            if now - old.stat().st_mtime > PENDING_MAX_AGE:
+                old.unlink(missing_ok=True)
+        except FileNotFoundError:  # claimed or removed by a concurrent request
+            pass
     return path
 
 
@@ -351,14 +359,23 @@ def scores_confirm(offering_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _pending_path(offering, form.token.data)
-    if not path.exists():
+    pending = _pending_path(offering, form.token.data)
+    if not pending.exists():
         flash(_("The preview has expired: upload the sheet again."), "warning")
         return redirect(url_for("obe.scores_upload_form", offering_id=offering.id))
+    path = pending.with_name(pending.name + ".claimed")
+    try:  # one confirm per preview: of several racing for it, one renames the sheet and the others find it gone
+        pending.rename(path)
+    except FileNotFoundError:
+        flash(_("This import is already being confirmed (a second click, another tab or a colleague): it is "
+                "imported once. Check the result before importing again."), "warning")
+        return redirect(url_for("obe.offering", offering_id=offering.id))
+    undo_on_failure(lambda: path.exists() and path.rename(pending))
     filename = form.filename.data or "sheet"
     try:
         record = services.import_score_sheet(offering, path.read_bytes(), filename, user=current_user)
     except services.ImportRefused as exc:
+        fail_request(exc)
         db.session.rollback()
         return render_template("obe/upload.html", offering=offering, form=UploadForm(), parsed=exc.parsed,
                                confirm=None, filename=filename), 422
@@ -469,6 +486,7 @@ def surveys_import(cohort_id: int):
         try:
             n = services.import_surveys(cohort, form.sheet.data.read(), user=current_user)
         except DomainError as exc:
+            fail_request(exc)
             db.session.rollback()
             errors = str(exc).split("\n")
         else:
@@ -536,6 +554,7 @@ def improvement_add(requirement_id: int):
         try:
             services.create_improvement(requirement, user=current_user, **_improvement_values(form))
         except DomainError as exc:
+            fail_request(exc)
             _fail(form, exc, "target")
         else:
             flash(_("Improvement record saved."), "success")
@@ -568,6 +587,7 @@ def improvement_edit(record_id: int):
         try:
             services.update_improvement(record, user=current_user, **_improvement_values(form))
         except DomainError as exc:
+            fail_request(exc)
             _fail(form, exc, "target")
         else:
             flash(_("Improvement record saved."), "success")

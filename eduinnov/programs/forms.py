@@ -6,6 +6,7 @@ from wtforms import EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from eduinnov.core.i18n import enum_choices
+from eduinnov.core.web import parse_id
 from eduinnov.frameworks.models import SupervisorRole
 from eduinnov.programs import queries
 from eduinnov.programs.models import DegreeLevel, StudentStatus
@@ -17,10 +18,7 @@ def _strip(value):
 
 
 def _optional_int(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 class ProgramForm(FlaskForm):

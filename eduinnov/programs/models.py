@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ register_labels(StudentStatus, {
 })
 
 
-class Program(BilingualMixin, TimestampMixin, db.Model):
+class Program(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "programs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,7 +76,7 @@ class Program(BilingualMixin, TimestampMixin, db.Model):
         return f"<Program {self.code}>"
 
 
-class Cohort(TimestampMixin, db.Model):
+class Cohort(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "cohorts"
     __table_args__ = (
         UniqueConstraint("program_id", "entry_year"),
@@ -100,7 +101,7 @@ class Cohort(TimestampMixin, db.Model):
         return f"<Cohort {self.program_id}/{self.entry_year}>"
 
 
-class Student(TimestampMixin, db.Model):
+class Student(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "students"
 
     id: Mapped[int] = mapped_column(primary_key=True)

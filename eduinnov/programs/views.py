@@ -8,6 +8,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
+from eduinnov.core.web import clean_query_ids, fail_request, query_id
 from eduinnov.frameworks.models import Supervision, SupervisorRole
 from eduinnov.programs import queries, services
 from eduinnov.programs.forms import CohortForm, ProgramForm, StudentFilterForm, StudentForm, SupervisorForm
@@ -51,6 +52,7 @@ def new():
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Program %(code)s created. Add its cohorts next.", code=program.code), "success")
@@ -84,6 +86,7 @@ def edit(program_id: int):
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Program %(code)s saved.", code=program.code), "success")
@@ -100,6 +103,7 @@ def delete(program_id: int):
     try:
         services.delete_program(current_user, program)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("programs.detail", program_id=program_id))
     flash(_("Program %(code)s deleted.", code=code), "success")
@@ -118,6 +122,7 @@ def cohort_new(program_id: int):
             cohort = services.create_cohort(current_user, program, entry_year=form.entry_year.data,
                                             label=form.label.data)
         except DomainError as exc:
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Cohort %(name)s created.", name=cohort.display_name), "success")
@@ -134,6 +139,7 @@ def cohort_edit(cohort_id: int):
         try:
             services.update_cohort(current_user, cohort, entry_year=form.entry_year.data, label=form.label.data)
         except DomainError as exc:
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Cohort %(name)s saved.", name=cohort.display_name), "success")
@@ -149,6 +155,7 @@ def cohort_delete(cohort_id: int):
     try:
         services.delete_cohort(current_user, cohort)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("Cohort %(name)s deleted.", name=name), "success")
@@ -161,7 +168,7 @@ def cohort_delete(cohort_id: int):
 @login_required
 def students():
     require_role(current_user, *STAFF)
-    form = StudentFilterForm(request.args, programs=queries.list_programs_for(current_user),
+    form = StudentFilterForm(clean_query_ids("program", "cohort"), programs=queries.list_programs_for(current_user),
                              cohorts=queries.list_cohorts_for(current_user))
     stmt = queries.list_students_stmt(current_user, search=form.q.data, program_id=form.program.data,
                                       cohort_id=form.cohort.data, status=form.status_value)
@@ -176,7 +183,7 @@ def _student_form(student: Student | None = None) -> StudentForm:
         if student is not None:
             form.status.data = student.status.value
         elif request.args.get("cohort"):
-            form.cohort_id.data = form.cohort_id.coerce(request.args["cohort"])
+            form.cohort_id.data = query_id("cohort")
     return form
 
 
@@ -192,6 +199,7 @@ def student_new():
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Student %(name)s added.", name=student.display_name), "success")
@@ -230,6 +238,7 @@ def student_edit(student_id: int):
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("Student %(name)s saved.", name=student.display_name), "success")
@@ -245,6 +254,7 @@ def student_delete(student_id: int):
     try:
         services.delete_student(current_user, student)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("programs.student_detail", student_id=student_id))
     flash(_("Student %(name)s deleted.", name=name), "success")
@@ -270,6 +280,7 @@ def supervisor_add(student_id: int):
                 role=SupervisorRole(form.role.data), discipline=form.discipline.data,
             )
         except DomainError as exc:
+            fail_request(exc)
             _show_error(form, exc)
         else:
             flash(_("%(name)s added to the supervisor team.", name=supervision.supervisor_name), "success")

@@ -18,6 +18,7 @@ from eduinnov.achievements.forms import AchievementFilterForm
 from eduinnov.achievements.models import Indexing
 from eduinnov.auth.access import Action, get_or_404, require_role
 from eduinnov.auth.models import Role
+from eduinnov.core.web import clean_query_ids, parse_id
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.programs.models import Cohort, Program
 from eduinnov.reports import figures, queries, tables
@@ -50,10 +51,10 @@ def _choices() -> tuple[list[Program], dict[int, list[Cohort]]]:
 def _ids(name: str) -> list[int]:
     out = []
     for value in request.args.getlist(name):
-        try:
-            out.append(int(value))
-        except ValueError:
+        ident = parse_id(value)
+        if ident is None:
             abort(404)
+        out.append(ident)
     return list(dict.fromkeys(out))
 
 
@@ -144,7 +145,7 @@ def export_students(cohort_id: int):
 def export_achievements():
     _staff()
     fmt = _format()
-    form = AchievementFilterForm(request.args)
+    form = AchievementFilterForm(clean_query_ids("program", "cohort"))
     form.program.choices = [(None, "")] + [(p.id, p.code) for p in achievement_queries.list_visible_programs(current_user)]
     form.cohort.choices = [(None, "")] + [(c.id, "") for c in achievement_queries.list_visible_cohorts(current_user)]
     stmt = achievement_queries.list_achievements_stmt(current_user, form.filters())

@@ -8,13 +8,11 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from eduinnov.core.i18n import LANGUAGES
+from eduinnov.core.web import parse_id
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 class PackForm(FlaskForm):

@@ -15,6 +15,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.i18n import LANGUAGES, select_locale
+from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
 from eduinnov.indicators import queries as indicator_queries
 from eduinnov.programs.models import Cohort
@@ -125,9 +126,11 @@ def pack_start():
         run = services.resolve_pack_run(cohort, form.run.data) if form.run.data else None
         job_id = services.start_pack_job(cohort.program, cohort, run, lang=form.lang.data, user=current_user)
     except ValidationError as exc:
+        fail_request(exc)
         form.run.errors = [*form.run.errors, str(exc)]
         return _render_pack(cohort, form, 400)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return _render_pack(cohort, form, 403)
     flash(_("The evidence pack is being generated. You can leave this page; it stays in “Recent packs”."), "info")

@@ -8,6 +8,7 @@ from flask import Blueprint, abort
 from eduinnov import create_app
 from eduinnov.config import TestConfig
 from eduinnov.core.errors import DomainError
+from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program
 from tests.conftest import IsolatedClient
@@ -48,7 +49,24 @@ def probe_app(tmp_path):
         try:
             raise DomainError("no")  # a service that changed something, then refused
         except DomainError:
+            fail_request()  # what every view's ``except DomainError`` does
             return "form shown again with the error", 200
+
+    @bp.post("/probe/carried_on")
+    def carried_on():
+        # A service that catches its own refusal (one bad row skipped) and carries on: the request succeeds.
+        try:
+            raise DomainError("one bad row")
+        except DomainError:
+            pass
+        _add("CARRIED_ON")
+        return "done"
+
+    @bp.post("/probe/constructed")
+    def constructed():
+        DomainError("built to read its message, never raised")
+        _add("CONSTRUCTED")
+        return "done"
 
     @bp.post("/probe/uncaught")
     def uncaught():
@@ -63,7 +81,8 @@ def probe_app(tmp_path):
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("route,kept", [("ok", True), ("crash", False), ("forbidden", False), ("refused", False)])
+@pytest.mark.parametrize("route,kept", [("ok", True), ("crash", False), ("forbidden", False), ("refused", False),
+                                        ("carried_on", True), ("constructed", True)])
 def test_request_commits_only_clean_success(probe_app, route, kept):
     probe_app.config["PROPAGATE_EXCEPTIONS"] = False
     probe_app.test_client().post(f"/probe/{route}")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ register_labels(SupervisorRole, {
 })
 
 
-class PartnerOrganisation(BilingualMixin, TimestampMixin, db.Model):
+class PartnerOrganisation(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "partner_organisations"
     __audited__ = True
     __table_args__ = (UniqueConstraint("program_id", "name_zh"),)
@@ -114,7 +115,7 @@ class _PartnerChild:
         return self.partner.program_id
 
 
-class Agreement(_PartnerChild, TimestampMixin, db.Model):
+class Agreement(_PartnerChild, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "agreements"
     __audited__ = True
     __table_args__ = (
@@ -132,7 +133,7 @@ class Agreement(_PartnerChild, TimestampMixin, db.Model):
     partner: Mapped[PartnerOrganisation] = relationship(back_populates="agreements")
 
 
-class PracticeBase(_PartnerChild, TimestampMixin, db.Model):
+class PracticeBase(_PartnerChild, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "practice_bases"
     __audited__ = True
 
@@ -146,7 +147,7 @@ class PracticeBase(_PartnerChild, TimestampMixin, db.Model):
     partner: Mapped[PartnerOrganisation] = relationship(back_populates="practice_bases")
 
 
-class JointSupervisor(_PartnerChild, TimestampMixin, db.Model):
+class JointSupervisor(_PartnerChild, TimestampMixin, VersionedMixin, db.Model):
     """An external (校外) supervisor employed by a partner organisation."""
 
     __tablename__ = "joint_supervisors"
@@ -162,7 +163,7 @@ class JointSupervisor(_PartnerChild, TimestampMixin, db.Model):
     partner: Mapped[PartnerOrganisation] = relationship(back_populates="joint_supervisors")
 
 
-class Participation(_PartnerChild, TimestampMixin, db.Model):
+class Participation(_PartnerChild, TimestampMixin, VersionedMixin, db.Model):
     """A student's placement, joint project or exchange with a partner."""
 
     __tablename__ = "participations"
@@ -187,7 +188,7 @@ class Participation(_PartnerChild, TimestampMixin, db.Model):
     joint_supervisor: Mapped[JointSupervisor | None] = relationship()
 
 
-class Supervision(TimestampMixin, db.Model):
+class Supervision(TimestampMixin, VersionedMixin, db.Model):
     """One member of a student's supervisor team: a teacher account or a partner's joint supervisor."""
 
     __tablename__ = "supervisions"

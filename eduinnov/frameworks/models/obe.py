@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ register_labels(ModuleLine, {
 })
 
 
-class FrameworkVersion(TimestampMixin, db.Model):
+class FrameworkVersion(TimestampMixin, VersionedMixin, db.Model):
     """One version of a program's cultivation framework (培养方案)."""
 
     __tablename__ = "framework_versions"
@@ -176,7 +177,7 @@ class _FrameworkChild:
         return self.framework.program_id
 
 
-class GraduationRequirement(_FrameworkChild, TimestampMixin, db.Model):
+class GraduationRequirement(_FrameworkChild, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "graduation_requirements"
     __audited__ = True
     __table_args__ = (UniqueConstraint("framework_id", "number"),)
@@ -194,7 +195,7 @@ class GraduationRequirement(_FrameworkChild, TimestampMixin, db.Model):
     )
 
 
-class IndicatorPoint(TimestampMixin, db.Model):
+class IndicatorPoint(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "indicator_points"
     __audited__ = True
     __table_args__ = (UniqueConstraint("requirement_id", "code"),)
@@ -222,7 +223,7 @@ class IndicatorPoint(TimestampMixin, db.Model):
         return self.framework.program_id
 
 
-class Course(BilingualMixin, _FrameworkChild, TimestampMixin, db.Model):
+class Course(BilingualMixin, _FrameworkChild, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "courses"
     __audited__ = True
     __table_args__ = (
@@ -248,7 +249,7 @@ class Course(BilingualMixin, _FrameworkChild, TimestampMixin, db.Model):
     supports: Mapped[list[CourseSupport]] = relationship(back_populates="course", cascade="all, delete-orphan")
 
 
-class CourseObjective(TimestampMixin, db.Model):
+class CourseObjective(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "course_objectives"
     __audited__ = True
     __table_args__ = (UniqueConstraint("course_id", "number"),)
@@ -272,7 +273,7 @@ class CourseObjective(TimestampMixin, db.Model):
         return self.framework.program_id
 
 
-class CourseSupport(db.Model):
+class CourseSupport(VersionedMixin, db.Model):
     """One cell of the course-support matrix: how strongly a course supports an indicator point."""
 
     __tablename__ = "course_supports"
@@ -314,7 +315,7 @@ class CourseSupport(db.Model):
         return self.strength.value if self.strength else f"{self.weight:g}"
 
 
-class ObjectiveIndicatorLink(db.Model):
+class ObjectiveIndicatorLink(VersionedMixin, db.Model):
     __tablename__ = "objective_indicator_links"
     __audited__ = True
     __table_args__ = (UniqueConstraint("objective_id", "indicator_point_id"),)
@@ -337,7 +338,7 @@ class ObjectiveIndicatorLink(db.Model):
         return self.framework.program_id
 
 
-class Module(BilingualMixin, _FrameworkChild, TimestampMixin, db.Model):
+class Module(BilingualMixin, _FrameworkChild, TimestampMixin, VersionedMixin, db.Model):
     """A node of the module structure (e.g. the '3332' system): any depth, ordered by position."""
 
     __tablename__ = "modules"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 
+from eduinnov.core.web import query_id
 from eduinnov.frameworks.models import FrameworkVersion
 
 
@@ -21,9 +22,6 @@ def back_to(framework: FrameworkVersion, anchor: str):
     return redirect(url_for("frameworks.detail", framework_id=framework.id, _anchor=anchor))
 
 
-def int_arg(value: str | None) -> int | None:
-    """A query-string id, or None when absent or not a number."""
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+def int_arg(name: str) -> int | None:
+    """A query-string id (``core.web.query_id``): None when absent, ignored with a message when invalid."""
+    return query_id(name)

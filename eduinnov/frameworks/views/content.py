@@ -10,6 +10,7 @@ from wtforms import Field
 
 from eduinnov.auth.access import Action, can, get_or_404
 from eduinnov.core.errors import DomainError
+from eduinnov.core.web import fail_request
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     CourseForm,
@@ -35,7 +36,7 @@ from eduinnov.frameworks.views._helpers import back_to, int_arg, locked_redirect
 
 def _form_page(form, framework: FrameworkVersion, heading: str, anchor: str, save: Callable[[], str],
                error_field: Field, *, back_url: str | None = None, delete_url: str | None = None,
-               done_url: str | None = None):
+               done_url: str | None = None, edited=None):
     """Validate ``form``, call ``save`` (which returns the flash message) and go back to the framework
     page (or ``done_url``); a domain error from the service is shown next to ``error_field`` and
     nothing is saved."""
@@ -43,13 +44,14 @@ def _form_page(form, framework: FrameworkVersion, heading: str, anchor: str, sav
         try:
             message = save()
         except DomainError as exc:
+            fail_request(exc)
             error_field.errors = [*error_field.errors, str(exc)]
         else:
             flash(message, "success")
             return redirect(done_url) if done_url else back_to(framework, anchor)
     back_url = back_url or url_for("frameworks.detail", framework_id=framework.id, _anchor=anchor)
     return render_template("frameworks/item_form.html", form=form, framework=framework, heading=heading,
-                           back_url=back_url, delete_url=delete_url)
+                           back_url=back_url, delete_url=delete_url, edited=edited)
 
 
 def _delete(framework: FrameworkVersion, anchor: str, action: Callable[[], None], message: str,
@@ -59,6 +61,7 @@ def _delete(framework: FrameworkVersion, anchor: str, action: Callable[[], None]
     try:
         action()
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(message, "success")
@@ -100,7 +103,7 @@ def requirement_edit(requirement_id: int):
         return _("Graduation requirement %(number)d saved.", number=req.number)
 
     return _form_page(form, framework, _("Graduation requirement %(number)d", number=req.number), "obe", save,
-                      form.number, delete_url=url_for("frameworks.requirement_delete", requirement_id=req.id))
+                      form.number, delete_url=url_for("frameworks.requirement_delete", requirement_id=req.id), edited=req)
 
 
 @bp.route("/requirements/<int:requirement_id>/delete", methods=["POST"])
@@ -149,7 +152,7 @@ def point_edit(point_id: int):
         return _("Indicator point %(code)s saved.", code=point.code)
 
     return _form_page(form, framework, _("Indicator point %(code)s", code=point.code), "obe", save, form.code,
-                      delete_url=url_for("frameworks.point_delete", point_id=point.id))
+                      delete_url=url_for("frameworks.point_delete", point_id=point.id), edited=point)
 
 
 @bp.route("/points/<int:point_id>/delete", methods=["POST"])
@@ -188,7 +191,7 @@ def course_new(framework_id: int):
         return locked
     form = _course_form(framework)
     if request.method == "GET" and request.args.get("module"):
-        form.module_id.data = int_arg(request.args.get("module"))
+        form.module_id.data = int_arg("module")
 
     def save():
         course = services.create_course(
@@ -233,7 +236,7 @@ def course_edit(course_id: int):
     course_url = url_for("frameworks.course_detail", course_id=course.id)
     return _form_page(form, framework, _("Course %(code)s", code=course.code), "courses", save, form.code,
                       back_url=course_url, done_url=course_url,
-                      delete_url=url_for("frameworks.course_delete", course_id=course.id))
+                      delete_url=url_for("frameworks.course_delete", course_id=course.id), edited=course)
 
 
 @bp.route("/courses/<int:course_id>/delete", methods=["POST"])
@@ -300,7 +303,8 @@ def objective_edit(objective_id: int):
     heading = _("Objective %(number)d of %(code)s", number=objective.number, code=course.code)
     return _form_page(form, framework, heading, "courses", save, form.number, back_url=course_url,
                       done_url=course_url,
-                      delete_url=url_for("frameworks.objective_delete", objective_id=objective.id))
+                      delete_url=url_for("frameworks.objective_delete", objective_id=objective.id),
+                      edited=objective)
 
 
 @bp.route("/objectives/<int:objective_id>/delete", methods=["POST"])
@@ -344,7 +348,7 @@ def module_new(framework_id: int):
         return locked
     form = _module_form(framework)
     if request.method == "GET" and request.args.get("parent"):
-        form.parent_id.data = int_arg(request.args.get("parent"))
+        form.parent_id.data = int_arg("parent")
 
     def save():
         module = services.create_module(framework, **_module_values(framework, form))
@@ -367,7 +371,8 @@ def module_edit(module_id: int):
         return _("Module %(name)s saved.", name=module.display_name)
 
     return _form_page(form, framework, _("Module %(name)s", name=module.display_name), "modules", save,
-                      form.parent_id, delete_url=url_for("frameworks.module_delete", module_id=module.id))
+                      form.parent_id, delete_url=url_for("frameworks.module_delete", module_id=module.id),
+                      edited=module)
 
 
 @bp.route("/modules/<int:module_id>/delete", methods=["POST"])
@@ -413,9 +418,11 @@ def matrix(framework_id: int):
         try:
             counts = services.save_support_matrix(framework, cells)
         except services.MatrixError as exc:
+            fail_request(exc)
             cell_errors, posted = exc.cell_errors, cells
             flash(str(exc), "danger")
         except DomainError as exc:
+            fail_request(exc)
             posted = cells
             flash(str(exc), "danger")
         else:

@@ -9,6 +9,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
+from eduinnov.core.web import fail_request
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     AgreementForm,
@@ -42,7 +43,7 @@ def _to_partner(partner: PartnerOrganisation, anchor: str | None = None):
 @login_required
 def partners():
     require_role(current_user, *STAFF)
-    program_id = int_arg(request.args.get("program"))
+    program_id = int_arg("program")
     try:
         kind = PartnerKind(request.args.get("kind")) if request.args.get("kind") else None
     except ValueError:
@@ -87,12 +88,13 @@ def partner_new():
         flash(_("Only program directors can add partner organisations."), "warning")
         return redirect(url_for("frameworks.partners"))
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = int_arg(request.args.get("program"))
+        form.program_id.data = int_arg("program")
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.MANAGE)
         try:
             partner = services.create_partner(program, user=current_user, **_partner_values(form))
         except DomainError as exc:
+            fail_request(exc)
             form.name_zh.errors.append(str(exc))
         else:
             flash(_("Partner %(name)s added.", name=partner.display_name), "success")
@@ -120,6 +122,7 @@ def partner_edit(partner_id: int):
         try:
             services.update_partner(partner, user=current_user, **_partner_values(form))
         except DomainError as exc:
+            fail_request(exc)
             form.name_zh.errors.append(str(exc))
         else:
             flash(_("Partner %(name)s saved.", name=partner.display_name), "success")
@@ -135,6 +138,7 @@ def partner_delete(partner_id: int):
     try:
         services.delete_partner(partner, user=current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return _to_partner(partner)
     flash(_("Partner %(name)s deleted.", name=name), "success")
@@ -144,18 +148,19 @@ def partner_delete(partner_id: int):
 # --- items of a partner: one generic form page for each kind ---
 
 def _item_page(partner: PartnerOrganisation, form, heading: str, anchor: str, save, error_field,
-               delete_url: str | None = None):
+               delete_url: str | None = None, edited=None):
     if form.validate_on_submit():
         try:
             message = save()
         except DomainError as exc:
+            fail_request(exc)
             error_field.errors = [*error_field.errors, str(exc)]
         else:
             flash(message, "success")
             return _to_partner(partner, anchor)
     return render_template("frameworks/partner_item_form.html", partner=partner, form=form, heading=heading,
                            back_url=url_for("frameworks.partner_detail", partner_id=partner.id, _anchor=anchor),
-                           delete_url=delete_url)
+                           delete_url=delete_url, edited=edited)
 
 
 def _delete_item(item, anchor: str, message: str):
@@ -163,6 +168,7 @@ def _delete_item(item, anchor: str, message: str):
     try:
         services.delete_partner_item(item, user=current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(message, "success")
@@ -192,7 +198,7 @@ def agreement_form(partner_id: int | None = None, agreement_id: int | None = Non
 
     heading = agreement.title if agreement else _("New agreement")
     delete_url = url_for("frameworks.partner_agreement_delete", agreement_id=agreement.id) if agreement else None
-    return _item_page(partner, form, heading, "agreements", save, form.end_date, delete_url)
+    return _item_page(partner, form, heading, "agreements", save, form.end_date, delete_url, edited=agreement)
 
 
 @bp.route("/agreements/<int:agreement_id>/delete", methods=["POST"], endpoint="partner_agreement_delete")
@@ -221,7 +227,7 @@ def base_form(partner_id: int | None = None, base_id: int | None = None):
 
     heading = base.name if base else _("New practice base")
     delete_url = url_for("frameworks.partner_base_delete", base_id=base.id) if base else None
-    return _item_page(partner, form, heading, "bases", save, form.name, delete_url)
+    return _item_page(partner, form, heading, "bases", save, form.name, delete_url, edited=base)
 
 
 @bp.route("/bases/<int:base_id>/delete", methods=["POST"], endpoint="partner_base_delete")
@@ -253,7 +259,7 @@ def supervisor_form(partner_id: int | None = None, supervisor_id: int | None = N
     heading = supervisor.name if supervisor else _("New joint supervisor")
     delete_url = (url_for("frameworks.partner_supervisor_delete", supervisor_id=supervisor.id)
                   if supervisor else None)
-    return _item_page(partner, form, heading, "supervisors", save, form.name, delete_url)
+    return _item_page(partner, form, heading, "supervisors", save, form.name, delete_url, edited=supervisor)
 
 
 @bp.route("/supervisors/<int:supervisor_id>/delete", methods=["POST"], endpoint="partner_supervisor_delete")
@@ -316,7 +322,7 @@ def participation_form(partner_id: int | None = None, participation_id: int | No
     heading = participation.title if participation else _("New student participation")
     delete_url = (url_for("frameworks.partner_participation_delete", participation_id=participation.id)
                   if participation else None)
-    return _item_page(partner, form, heading, "participations", save, form.student_id, delete_url)
+    return _item_page(partner, form, heading, "participations", save, form.student_id, delete_url, edited=participation)
 
 
 @bp.route("/participations/<int:participation_id>/delete", methods=["POST"],

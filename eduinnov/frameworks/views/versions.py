@@ -8,6 +8,7 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
+from eduinnov.core.web import fail_request
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import CloneForm, FrameworkForm, FrameworkSettingsForm
 from eduinnov.frameworks.models import AggregationRule, FrameworkStatus, FrameworkVersion
@@ -23,7 +24,7 @@ STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
 def list():
     require_role(current_user, *STAFF)
     programs = queries.list_programs_for(current_user)
-    program_id = int_arg(request.args.get("program"))
+    program_id = int_arg("program")
     try:
         status = FrameworkStatus(request.args.get("status")) if request.args.get("status") else None
     except ValueError:
@@ -47,7 +48,7 @@ def create():
     form = FrameworkForm()
     form.program_id.choices = [(p.id, f"{p.code} {p.display_name}") for p in programs]
     if request.method == "GET" and request.args.get("program"):
-        form.program_id.data = int_arg(request.args.get("program"))
+        form.program_id.data = int_arg("program")
     if form.validate_on_submit():
         program = get_or_404(current_user, Program, form.program_id.data, Action.MANAGE)
         try:
@@ -56,6 +57,7 @@ def create():
                 entry_year=form.entry_year.data, notes=form.notes.data,
             )
         except DomainError as exc:
+            fail_request(exc)
             form.version.errors.append(str(exc))
         else:
             flash(_("Draft version %(version)s created.", version=framework.version), "success")
@@ -99,6 +101,7 @@ def edit(framework_id: int):
                 weight_m=form.weight_m.data, weight_l=form.weight_l.data,
             )
         except DomainError as exc:
+            fail_request(exc)
             form.version.errors.append(str(exc))
         else:
             flash(_("Settings saved."), "success")
@@ -124,6 +127,7 @@ def clone(framework_id: int):
             copy = services.clone_framework(framework, version=form.version.data, title=form.title.data,
                                             user=current_user)
         except DomainError as exc:
+            fail_request(exc)
             form.version.errors.append(str(exc))
         else:
             flash(_("Version %(source)s copied into the new draft %(version)s.",
@@ -139,6 +143,7 @@ def activate(framework_id: int):
     try:
         previous = services.activate_framework(framework, user=current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         if previous is not None:
@@ -156,6 +161,7 @@ def archive(framework_id: int):
     try:
         services.archive_framework(framework, user=current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("Version %(version)s archived; it is now read-only.", version=framework.version), "success")
@@ -170,6 +176,7 @@ def delete(framework_id: int):
     try:
         services.delete_framework(framework, user=current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("frameworks.detail", framework_id=framework.id))
     flash(_("Draft version %(version)s deleted.", version=version), "success")
