@@ -280,7 +280,7 @@ class Schema:
 # --- the schemas ----------------------------------------------------------------------------------------
 
 STUDENT_NO = Column("student_no", "学号", "student_no", _student_no, True,
-                    ("学生学号", "学籍号", "student number", "student id", "studentid"),
+                    ("学生学号", "学籍号", "學號", "學生學號", "student number", "student id", "studentid"),
                     _l("The student number; it identifies the student across imports."), "2023051001")
 _STUDENTS_COL = Column(
     "students", "学生", "students", _text(2000), True,
@@ -357,11 +357,12 @@ def _level_for(kind: ImportKind) -> tuple[Column, ...]:
 SCHEMAS: dict[ImportKind, Schema] = {
     ImportKind.STUDENTS: Schema(ImportKind.STUDENTS, (
         STUDENT_NO,
-        Column("name", "姓名", "name", _text(120), True, ("学生姓名", "student name"), _l("Full name."), "张伟"),
+        Column("name", "姓名", "name", _text(120), True, ("学生姓名", "學生姓名", "student name"), _l("Full name."),
+               "张伟"),
         Column("entry_year", "入学年份", "entry_year", v.parse_year, True,
-               ("入学年度", "年级", "入学年", "届", "entry year", "cohort"),
+               ("入学年度", "年级", "入学年", "届", "入學年份", "入學年度", "年級", "entry year", "cohort"),
                _l("The cohort's entry year, e.g. 2023 (2023级 is fine)."), "2023"),
-        Column("email", "邮箱", "email", v.parse_email, False, ("电子邮箱", "e-mail", "邮件", "mail"),
+        Column("email", "邮箱", "email", v.parse_email, False, ("电子邮箱", "郵箱", "電子郵箱", "e-mail", "邮件", "mail"),
                _l("Optional."), "zhangwei@stu.example.edu.cn"),
         Column("status", "状态", "status", STUDENT_STATUSES.parse, False, ("学籍状态", "status"),
                _l("在读 / enrolled, 休学 / suspended, 毕业 / graduated, 退学 / withdrawn; empty: enrolled for new students."),
