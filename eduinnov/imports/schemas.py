@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from eduinnov.achievements.models import AchievementKind
+from eduinnov.core.spreadsheet import neutralise
 from eduinnov.imports import validators as v
 from eduinnov.imports.readers import Table, clean_header
 from eduinnov.programs.models import StudentStatus
@@ -245,7 +246,7 @@ class Schema:
     def template_csv(self, lang: str = "zh") -> bytes:
         """A blank CSV template: the header row only, UTF-8 with BOM (Excel opens it correctly)."""
         buf = io.StringIO()
-        csv.writer(buf).writerow([c.zh if lang == "zh" else c.en for c in self.columns])
+        csv.writer(buf).writerow([neutralise(c.zh if lang == "zh" else c.en) for c in self.columns])
         return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
     def template_xlsx(self, lang: str = "zh") -> bytes:
@@ -256,7 +257,7 @@ class Schema:
         wb = Workbook()
         ws = wb.active
         ws.title = "导入 import"
-        ws.append([c.zh if lang == "zh" else c.en for c in self.columns])
+        ws.append([neutralise(c.zh if lang == "zh" else c.en) for c in self.columns])
         for i in range(1, len(self.columns) + 1):
             cell = ws.cell(row=1, column=i)
             cell.font = Font(bold=True)
@@ -268,8 +269,8 @@ class Schema:
         help_sheet.append([_("Column (Chinese)"), _("Column (English)"), _("Required"), _("What to write"),
                            _("Example")])
         for column in self.columns:
-            help_sheet.append([column.zh, column.en, _("yes") if column.required else _("no"), str(column.help),
-                               column.example])
+            help_sheet.append([neutralise(v) for v in (column.zh, column.en, _("yes") if column.required else _("no"),
+                                                        str(column.help), column.example)])
         for letter, width in zip("ABCDE", (16, 18, 10, 70, 24), strict=True):
             help_sheet.column_dimensions[letter].width = width
         buf = io.BytesIO()
