@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "eduinnov.core.views",
 )
 CLI_MODULES = (
+    "eduinnov.core.cli",
     "eduinnov.seed",
     "eduinnov.auth.cli",
     "eduinnov.indicators.cli",
@@ -71,5 +72,7 @@ def create_app(config: Config | None = None) -> Flask:
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
     for name in CLI_MODULES:
-        app.cli.add_command(importlib.import_module(name).cli)
+        module = importlib.import_module(name)
+        for command in getattr(module, "commands", None) or (module.cli,):
+            app.cli.add_command(command)
     return app

@@ -1,11 +1,16 @@
 """Reading uploaded files into pandas frames of text, safely.
 
 * Size and row limits are checked before anything is parsed (``IMPORT_MAX_BYTES``, ``IMPORT_MAX_ROWS``).
-* Text files (CSV, BibTeX, RIS) are decoded by a fixed cascade: a BOM (UTF-8, UTF-16), else strict UTF-8,
-  else strict GB18030 — a superset of GBK/GB2312, which Excel on Chinese Windows writes for "CSV". Strict
-  decoding means a file in neither is refused instead of being read as mojibake. (Statistical detectors
-  such as charset-normalizer guess between GBK, Big5 and Shift-JIS on short Chinese files; the cascade
-  never has to guess, because UTF-8 is self-validating and everything else a Chinese office writes is GBK.)
+This is the one place where uploaded files are decoded, sniffed and checked: imports and the OBE score
+sheets and surveys (``obe.sheets``) read through it.
+
+* Text files (CSV, BibTeX, RIS) are decoded by :func:`decode_text`: a BOM (UTF-8, UTF-16, UTF-32), else
+  strict UTF-8 (self-validating), else a legacy Chinese code page — GBK/GB18030 (Excel's "CSV" on
+  Simplified Chinese Windows) or Big5 (Traditional Chinese). GB18030 decodes almost any byte pair, so
+  a Big5 file "decodes" as GBK mojibake (张三丰 in Big5 gives 眎\ue5fa伦): the candidate whose text is
+  everyday Chinese wins, charset-normalizer breaks ties and catches other scripts (Shift_JIS, EUC-KR,
+  Windows-125x), and a file that is none of these, or too short to tell, is refused with a message
+  naming the encoding. Nothing is ever stored as mojibake.
 * An xlsx is a zip archive. Before openpyxl sees it, the archive's central directory is checked: the
   declared uncompressed sizes (total and per member) and the compression ratio. Python's ``zipfile`` stops
   reading a member at its declared size (and fails its CRC if the data goes on), so a declared size is a
@@ -81,16 +86,23 @@ def check_size(data: bytes) -> None:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode text bytes: BOM, else strict UTF-8, else strict GB18030 (GBK).
+    """Decode an uploaded text file (CSV, BibTeX, RIS, a score sheet or a survey) — the one decoder.
+
+    UTF-8 (with or without BOM) and UTF-16/UTF-32 (BOM, or the NUL pattern of UTF-16 without one) are
+    recognised exactly. Other bytes are a legacy Chinese code page: GBK/GB18030 (Excel on Simplified
+    Chinese Windows) or Big5 (Traditional Chinese). Both decode almost any byte pair, so the one whose
+    text is plausible Chinese is chosen (:func:`_choose_legacy`); a file that is neither, or that could
+    be either, is refused with a message naming what it looks like — never read as mojibake.
 
     Returns
     -------
-    (text, encoding label) — the label is shown in the preview ("UTF-8", "UTF-8 BOM", "GBK/GB18030", "UTF-16").
+    (text, encoding label) — the label is shown in the preview ("UTF-8", "UTF-8 BOM", "GBK/GB18030",
+    "Big5", "UTF-16").
 
     Raises
     ------
     FileRefused
-        The bytes are valid in none of these encodings (e.g. a damaged or binary file).
+        The bytes are not text in a supported encoding.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         try:
@@ -98,26 +110,158 @@ def decode_text(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise FileRefused(_("The file says it is UTF-8 but byte %(pos)d is not: save it again as CSV UTF-8.",
                                 pos=exc.start + 4)) from None
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return _strict(data, "utf-32", "UTF-32")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            raise FileRefused(_("The file is damaged UTF-16 text.")) from None
+        return _strict(data, "utf-16", "UTF-16")
     if b"\x00" in data[:4096]:
-        raise FileRefused(_("This is not a text file: upload CSV, XLSX, BibTeX or RIS."))
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise FileRefused(_("This is not a text file: upload CSV, XLSX, BibTeX or RIS."))
+        return _strict(data, utf16, "UTF-16")
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
+    return _choose_legacy(data)
+
+
+def _strict(data: bytes, codec: str, label: str) -> tuple[str, str]:
     try:
-        return data.decode("gb18030"), "GBK/GB18030"
-    except UnicodeDecodeError as exc:
-        raise FileRefused(_("The file's encoding is neither UTF-8 nor GBK (unreadable bytes near byte %(pos)d). "
-                            "Save it from Excel as “CSV UTF-8” or as .xlsx.", pos=exc.start + 1)) from None
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        raise FileRefused(_("The file is damaged %(encoding)s text.", encoding=label)) from None
+    return text.removeprefix("\ufeff"), label
 
 
-def check_xlsx_container(data: bytes) -> int:
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the NULs sit at every other byte, as UTF-16 text without a BOM has them."""
+    sample = data[:4096]
+    sample = sample[:len(sample) // 2 * 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = max(len(sample) // 2, 1)
+    if odd > 0.3 * half and even == 0:
+        return "utf-16-le"
+    if even > 0.3 * half and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+# Legacy Chinese code pages, as Python names them, with the label users know.
+LEGACY_CODECS = {"gb18030": "GBK/GB18030", "cp950": "Big5"}
+_OTHER_ENCODINGS = {  # charset-normalizer's names → what a user recognises
+    "cp932": "Shift_JIS", "shift_jis": "Shift_JIS", "shift_jis_2004": "Shift_JIS", "shift_jisx0213": "Shift_JIS",
+    "euc_jp": "EUC-JP", "euc_jis_2004": "EUC-JP", "iso2022_jp": "ISO-2022-JP",
+    "cp949": "EUC-KR", "euc_kr": "EUC-KR", "johab": "Johab",
+    "big5": "Big5", "big5hkscs": "Big5-HKSCS", "cp950": "Big5", "gb2312": "GBK/GB18030", "gbk": "GBK/GB18030",
+    "gb18030": "GBK/GB18030", "hz": "HZ",
+}
+MIN_PLAUSIBLE = 0.6   # share of non-ASCII characters that are ordinary text in the candidate encoding
+MIN_MARGIN = 0.25     # how much more plausible the winner must be than the other one
+
+
+def _plausibility(text: str, codec: str) -> float:
+    """Share of the non-ASCII characters that are everyday text in ``codec``'s script.
+
+    GBK bytes read as Big5 give rare level-2 characters; Big5 bytes read as GBK give kana, Cyrillic,
+    private-use and extension characters. Everyday text is: for GBK/GB18030 a character of GB2312 (the
+    6,763 common simplified characters and the usual punctuation), for Big5 a symbol or a level-1
+    character (Big5 A140–C67E, the 5,401 common traditional characters).
+    """
+    chars = [ch for ch in text if not ch.isascii() and not ch.isspace()]
+    if not chars:
+        return 1.0
+    good = 0
+    for ch in chars:
+        if codec == "gb18030":
+            try:
+                code = ch.encode("gb2312")
+            except UnicodeEncodeError:
+                continue
+            # GB2312 rows 4-9 are kana, Greek, Cyrillic, pinyin and box drawing: not what a sheet of
+            # Chinese names holds, but what Big5 bytes read as GBK often give
+            good += not (0xA4 <= code[0] <= 0xA9)
+        else:
+            try:
+                code = ch.encode("big5")
+            except UnicodeEncodeError:
+                continue
+            good += 0xA140 <= int.from_bytes(code, "big") <= 0xC67E
+    return good / len(chars)
+
+
+def _refuse_unsupported(data: bytes) -> FileRefused:
+    """The refusal for bytes in no supported encoding, naming the one charset-normalizer sees if any."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:65536]).best()
+    name = best.encoding.lower() if best is not None else ""
+    if name and _OTHER_ENCODINGS.get(name) not in LEGACY_CODECS.values():
+        return FileRefused(_("The file's encoding looks like %(encoding)s, which cannot be imported (only UTF-8, "
+                             "UTF-16, GBK/GB18030 and Big5 can). Save it from Excel as “CSV UTF-8” or as .xlsx.",
+                             encoding=_OTHER_ENCODINGS.get(name, name.upper().replace("_", "-"))))
+    return FileRefused(_("The file's encoding is neither UTF-8 nor UTF-16, GBK/GB18030 or Big5 (it has bytes "
+                         "none of them can hold). Save it from Excel as “CSV UTF-8” or as .xlsx."))
+
+
+def _choose_legacy(data: bytes) -> tuple[str, str]:
+    """Decode bytes that are not UTF-8 as GBK/GB18030 or Big5, or refuse naming what they look like."""
+    from charset_normalizer import from_bytes
+
+    candidates: dict[str, tuple[str, float]] = {}
+    for codec in LEGACY_CODECS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        candidates[codec] = (text, _plausibility(text, codec))
+    ranked = sorted(candidates.items(), key=lambda kv: kv[1][1], reverse=True)
+    if not ranked or ranked[0][1][1] < MIN_PLAUSIBLE:
+        raise _refuse_unsupported(data)
+    codec, (text, score) = ranked[0]
+    if len(ranked) > 1 and score - ranked[1][1][1] < MIN_MARGIN:
+        # Too close to call on the characters alone: let charset-normalizer's chaos measure decide,
+        # and only when it sees a clear difference.
+        chaos = {m.encoding: m.chaos for m in from_bytes(data[:65536], cp_isolation=list(candidates))}
+        first, second = chaos.get(codec, 1.0), chaos.get(ranked[1][0], 1.0)
+        if first - second >= 0.1:
+            codec, (text, score) = ranked[1]
+        elif second - first < 0.1:
+            raise FileRefused(_("The file could be in %(first)s or in %(second)s and it is too short to tell "
+                                "which. Save it from Excel as “CSV UTF-8” or as .xlsx.",
+                                first=LEGACY_CODECS[codec], second=LEGACY_CODECS[ranked[1][0]]))
+    _refuse_if_another_script(data, codec)
+    return text, LEGACY_CODECS[codec]
+
+
+_FAMILIES = {"gb18030": {"gb18030", "gbk", "gb2312", "hz"}, "cp950": {"cp950", "big5", "big5hkscs"}}
+
+
+def _refuse_if_another_script(data: bytes, codec: str) -> None:
+    """Refuse when charset-normalizer finds the bytes clearly more coherent in a non-Chinese code page.
+
+    Korean EUC-KR uses the same byte ranges as GB2312, so its Hangul read as GBK are "plausible" common
+    characters; the chaos measure of the decoded text tells them apart on all but the shortest files.
+    """
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data[:65536]))
+    if not matches:
+        return
+    ours = min((m.chaos for m in matches if m.encoding in _FAMILIES[codec]), default=0.2)
+    best = min(matches, key=lambda m: m.chaos)
+    if best.encoding not in _FAMILIES["gb18030"] | _FAMILIES["cp950"] and best.chaos <= ours - 0.05:
+        raise FileRefused(_("The file's encoding looks like %(encoding)s, which cannot be imported (only UTF-8, "
+                            "UTF-16, GBK/GB18030 and Big5 can). Save it from Excel as “CSV UTF-8” or as .xlsx.",
+                            encoding=_OTHER_ENCODINGS.get(best.encoding, best.encoding.upper())))
+
+
+def check_xlsx_container(data: bytes, *, max_total: int | None = None, max_members: int = MAX_XLSX_MEMBERS,
+                         max_ratio: int = MAX_XLSX_RATIO) -> int:
     """Inspect an xlsx archive without inflating it; return the number of formula cells in its sheets.
+
+    The limits default to the import ones (``max_total`` from ``IMPORT_MAX_XLSX_UNCOMPRESSED``); the
+    OBE score sheets pass smaller ones.
 
     Raises
     ------
@@ -127,19 +271,20 @@ def check_xlsx_container(data: bytes) -> int:
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, OSError):
         raise FileRefused(_("The Excel file is damaged (not a valid .xlsx archive).")) from None
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_XLSX_MEMBERS:
+        if len(infos) > max_members:
             raise FileRefused(_("The workbook has too many parts to be a spreadsheet export."))
         total = sum(i.file_size for i in infos)
-        max_total = limit("IMPORT_MAX_XLSX_UNCOMPRESSED", MAX_XLSX_UNCOMPRESSED)
+        if max_total is None:
+            max_total = limit("IMPORT_MAX_XLSX_UNCOMPRESSED", MAX_XLSX_UNCOMPRESSED)
         if total > max_total:
             raise FileRefused(_("The workbook would expand to %(size)d MB (limit %(limit)d MB): it was refused "
                                 "without opening it.", size=total // 2**20, limit=max_total // 2**20))
         for info in infos:
-            if info.file_size > 2**20 and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1):
+            if info.file_size > 2**20 and info.file_size > max_ratio * max(info.compress_size, 1):
                 raise FileRefused(_("The workbook is compressed %(ratio)d times, which no real spreadsheet is: "
                                     "it was refused without opening it.",
                                     ratio=info.file_size // max(info.compress_size, 1)))
@@ -154,11 +299,30 @@ def check_xlsx_container(data: bytes) -> int:
         return formulas
 
 
-def _sniff_delimiter(sample: str) -> str:
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: comma, tab or semicolon."""
     try:
         return csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
     except csv.Error:
         return "\t" if sample.count("\t") > sample.count(",") else ","
+
+
+def read_csv_rows(data: bytes) -> tuple[list[list[str]], str]:
+    """Decode (:func:`decode_text`) and split a CSV into rows of text cells; trailing empty rows dropped.
+
+    Returns
+    -------
+    (rows, encoding label)
+    """
+    text, encoding = decode_text(data)
+    delimiter = sniff_delimiter(text[:8192])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileRefused(_("The CSV file cannot be read: %(error)s", error=str(exc)[:200])) from None
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    return rows, encoding
 
 
 def _clean_header(value: Any) -> str:
@@ -231,14 +395,7 @@ def _check_rows(count: int) -> None:
 
 def read_csv_table(data: bytes, known_headers: set[str]) -> Table:
     """Read a CSV (comma, tab or semicolon separated) into a :class:`Table`."""
-    text, encoding = decode_text(data)
-    delimiter = _sniff_delimiter(text[:8192])
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise FileRefused(_("The CSV file cannot be read: %(error)s", error=str(exc)[:200])) from None
-    while rows and not any(cell.strip() for cell in rows[-1]):
-        rows.pop()
+    rows, encoding = read_csv_rows(data)
     if not rows:
         raise FileRefused(_("The file is empty."))
     header_index = _find_header(rows, known_headers)

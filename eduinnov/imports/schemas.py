@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from eduinnov.achievements.models import AchievementKind
+from eduinnov.core.spreadsheet import neutralise
 from eduinnov.imports import validators as v
 from eduinnov.imports.readers import Table, clean_header
 from eduinnov.programs.models import StudentStatus
@@ -245,7 +246,7 @@ class Schema:
     def template_csv(self, lang: str = "zh") -> bytes:
         """A blank CSV template: the header row only, UTF-8 with BOM (Excel opens it correctly)."""
         buf = io.StringIO()
-        csv.writer(buf).writerow([c.zh if lang == "zh" else c.en for c in self.columns])
+        csv.writer(buf).writerow([neutralise(c.zh if lang == "zh" else c.en) for c in self.columns])
         return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
     def template_xlsx(self, lang: str = "zh") -> bytes:
@@ -256,7 +257,7 @@ class Schema:
         wb = Workbook()
         ws = wb.active
         ws.title = "导入 import"
-        ws.append([c.zh if lang == "zh" else c.en for c in self.columns])
+        ws.append([neutralise(c.zh if lang == "zh" else c.en) for c in self.columns])
         for i in range(1, len(self.columns) + 1):
             cell = ws.cell(row=1, column=i)
             cell.font = Font(bold=True)
@@ -268,8 +269,8 @@ class Schema:
         help_sheet.append([_("Column (Chinese)"), _("Column (English)"), _("Required"), _("What to write"),
                            _("Example")])
         for column in self.columns:
-            help_sheet.append([column.zh, column.en, _("yes") if column.required else _("no"), str(column.help),
-                               column.example])
+            help_sheet.append([neutralise(v) for v in (column.zh, column.en, _("yes") if column.required else _("no"),
+                                                        str(column.help), column.example)])
         for letter, width in zip("ABCDE", (16, 18, 10, 70, 24), strict=True):
             help_sheet.column_dimensions[letter].width = width
         buf = io.BytesIO()
@@ -280,7 +281,7 @@ class Schema:
 # --- the schemas ----------------------------------------------------------------------------------------
 
 STUDENT_NO = Column("student_no", "学号", "student_no", _student_no, True,
-                    ("学生学号", "学籍号", "student number", "student id", "studentid"),
+                    ("学生学号", "学籍号", "學號", "學生學號", "student number", "student id", "studentid"),
                     _l("The student number; it identifies the student across imports."), "2023051001")
 _STUDENTS_COL = Column(
     "students", "学生", "students", _text(2000), True,
@@ -357,11 +358,12 @@ def _level_for(kind: ImportKind) -> tuple[Column, ...]:
 SCHEMAS: dict[ImportKind, Schema] = {
     ImportKind.STUDENTS: Schema(ImportKind.STUDENTS, (
         STUDENT_NO,
-        Column("name", "姓名", "name", _text(120), True, ("学生姓名", "student name"), _l("Full name."), "张伟"),
+        Column("name", "姓名", "name", _text(120), True, ("学生姓名", "學生姓名", "student name"), _l("Full name."),
+               "张伟"),
         Column("entry_year", "入学年份", "entry_year", v.parse_year, True,
-               ("入学年度", "年级", "入学年", "届", "entry year", "cohort"),
+               ("入学年度", "年级", "入学年", "届", "入學年份", "入學年度", "年級", "entry year", "cohort"),
                _l("The cohort's entry year, e.g. 2023 (2023级 is fine)."), "2023"),
-        Column("email", "邮箱", "email", v.parse_email, False, ("电子邮箱", "e-mail", "邮件", "mail"),
+        Column("email", "邮箱", "email", v.parse_email, False, ("电子邮箱", "郵箱", "電子郵箱", "e-mail", "邮件", "mail"),
                _l("Optional."), "zhangwei@stu.example.edu.cn"),
         Column("status", "状态", "status", STUDENT_STATUSES.parse, False, ("学籍状态", "status"),
                _l("在读 / enrolled, 休学 / suspended, 毕业 / graduated, 退学 / withdrawn; empty: enrolled for new students."),

@@ -330,14 +330,14 @@ def score_template_csv(offering: CourseOffering) -> bytes:
     import csv
     import io
 
-    from eduinnov.reports.exports import neutralise
+    from eduinnov.core.spreadsheet import neutralise
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["学号", "姓名", *[i.name for i in offering.items]])
+    # Item names are typed by teachers: "=SUM(…)" or "＝1" must stay text when Excel opens the sheet.
+    writer.writerow(["学号", "姓名", *[neutralise(i.name) for i in offering.items]])
     for student in offering.cohort.students:
-        # A name such as =HYPERLINK(…) must stay text when Excel opens the sheet.
-        writer.writerow([student.student_no, neutralise(student.name), *[""] * len(offering.items)])
+        writer.writerow([neutralise(student.student_no), neutralise(student.name), *[""] * len(offering.items)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

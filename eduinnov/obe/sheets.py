@@ -2,8 +2,9 @@
 
 What real sheets look like, and what this module copes with:
 
-* CSV in UTF-8, UTF-8 with a BOM (Excel's "CSV UTF-8"), UTF-16 (Excel's "Unicode text") or
-  GBK / GB18030 (Excel's default "CSV" on Chinese Windows): detected, not asked for;
+* CSV in UTF-8, UTF-8 with a BOM (Excel's "CSV UTF-8"), UTF-16 (Excel's "Unicode text"),
+  GBK / GB18030 (Excel's default "CSV" on Chinese Windows) or Big5: detected, not asked for, by the
+  imports' one file reader (:mod:`eduinnov.imports.readers`, which also checks xlsx archives);
 * title rows above the table (school, course, class, teacher …): the header row is the first one with
   a student-number cell (学号);
 * two-row headers with merged cells (平时成绩 over 作业1 / 作业2, 期末考试 over 题1 / 题2): merged
@@ -20,7 +21,6 @@ numbers it), column (letter and header) and reason, so the caller can refuse the
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -31,6 +31,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from eduinnov.imports import readers
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 # An xlsx is a zip: its declared uncompressed size is checked before openpyxl inflates it (zip bombs).
@@ -39,9 +41,10 @@ MAX_XLSX_MEMBERS = 500
 MAX_XLSX_RATIO = 200
 HEADER_SEARCH_ROWS = 30
 
-STUDENT_NO_HEADERS = {"学号", "学生学号", "学籍号", "学生编号", "studentnumber", "studentno", "studentno.",
+STUDENT_NO_HEADERS = {"学号", "学生学号", "学籍号", "学生编号", "學號", "學生學號", "學籍號", "學生編號",
+                      "studentnumber", "studentno", "studentno.",
                       "studentid", "student_no", "student_id", "no.学号"}
-NAME_HEADERS = {"姓名", "学生姓名", "name", "studentname"}
+NAME_HEADERS = {"姓名", "学生姓名", "學生姓名", "name", "studentname"}
 # Columns a score sheet carries besides the assessment items: ignored, never an "unknown item".
 META_HEADERS = NAME_HEADERS | {
     "序号", "编号", "班级", "行政班", "行政班级", "教学班", "性别", "专业", "学院", "院系", "年级", "备注", "总分",
@@ -109,51 +112,28 @@ class ParsedSheet:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode a CSV's bytes: BOMs first, then strict UTF-8, then GB18030 (a superset of GBK).
-
-    Returns
-    -------
-    (text, encoding name)
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 BOM"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+    """Decode a text upload with the imports' one decoder; a refusal becomes a :class:`SheetFormatError`."""
     try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GBK"
-    except UnicodeDecodeError as exc:
-        raise SheetFormatError(_("The file is neither UTF-8 nor GBK text; save it from Excel as CSV or XLSX.")) from exc
+        return readers.decode_text(data)
+    except readers.FileRefused as exc:
+        raise SheetFormatError(exc.message) from None
 
 
 def _read_csv(data: bytes) -> tuple[list[list[Any]], str]:
-    text, encoding = decode_text(data)
-    sample = text[:4096]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)], encoding
+        rows, encoding = readers.read_csv_rows(data)
+    except readers.FileRefused as exc:
+        raise SheetFormatError(exc.message) from None
+    return [list(r) for r in rows], encoding
 
 
 def _check_xlsx_archive(data: bytes) -> None:
     """Refuse a workbook that would inflate far beyond a score sheet, without inflating it."""
-    import zipfile
-
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise SheetFormatError(_("The Excel file could not be read (%(error)s).", error=type(exc).__name__)) from exc
-    total = sum(i.file_size for i in infos)
-    ratio = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 2**20), default=0)
-    if len(infos) > MAX_XLSX_MEMBERS or total > MAX_XLSX_UNCOMPRESSED or ratio > MAX_XLSX_RATIO:
-        raise SheetFormatError(_("The Excel file expands to far more data than a score sheet holds; it was not "
-                                 "opened. Save the sheet again, or as CSV."))
+        readers.check_xlsx_container(data, max_total=MAX_XLSX_UNCOMPRESSED, max_members=MAX_XLSX_MEMBERS,
+                                     max_ratio=MAX_XLSX_RATIO)
+    except readers.FileRefused as exc:
+        raise SheetFormatError(exc.message) from None
 
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:

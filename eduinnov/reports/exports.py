@@ -1,9 +1,10 @@
 """CSV and Excel (xlsx) exports, safe against formula injection and readable in Chinese.
 
 An export is a list of :class:`Column` (a key and an already translated header) and rows (mappings
-keyed by column key, or a pandas DataFrame). Text cells beginning with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return get a leading apostrophe so a spreadsheet shows them as text instead of running
-them; real numbers (int, float, Decimal) stay numbers, negative ones included.
+keyed by column key, or a pandas DataFrame). Every cell goes through the one neutraliser,
+:func:`eduinnov.core.spreadsheet.neutralise`: text that a spreadsheet would run as a formula (``=``,
+``+``, ``-``, ``@``, tab or carriage return first, also after NFKC folding: ``＝1``) gets a leading
+apostrophe; real numbers (int, float, Decimal) stay numbers, negative ones included.
 
 CSV is UTF-8 with a byte-order mark so that Excel on Windows reads Chinese correctly; xlsx has a bold,
 frozen header row and column widths fitted to the content (CJK characters counted double).
@@ -13,18 +14,18 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
+
+from eduinnov.core.spreadsheet import DANGEROUS_PREFIXES, neutralise
 
 __all__ = [
     "CSV_MIMETYPE",
+    "DANGEROUS_PREFIXES",
     "XLSX_MIMETYPE",
     "Column",
     "columns_from_dataframe",
@@ -35,9 +36,7 @@ __all__ = [
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_COLUMN_WIDTH = 60
-_LEADING_JUNK = re.compile(r"^[\x00-\x20\x7f]+")
 
 
 @dataclass(frozen=True)
@@ -60,40 +59,6 @@ class Column:
     header: Any
     number_format: str | None = None
     width: float | None = None
-
-
-def neutralise(value: Any) -> Any:
-    """A cell value safe for spreadsheets: numbers and dates unchanged, everything else text.
-
-    Text starting with ``= + - @``, tab or carriage return is prefixed with ``'``. ``None`` and NaN
-    become empty cells, enums their label text, booleans stay booleans.
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | Decimal):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if isinstance(value, datetime | date):
-        return value
-    if isinstance(value, Enum):
-        from eduinnov.core.i18n import enum_label
-
-        value = enum_label(value)
-    if _is_numpy_number(value):
-        return neutralise(value.item())
-    text = str(value)
-    # Leading spaces and control characters may be dropped by the spreadsheet or by xlsx writing, so
-    # look past them too.
-    if text.startswith(DANGEROUS_PREFIXES) or _LEADING_JUNK.sub("", text).startswith(DANGEROUS_PREFIXES):
-        return "'" + text
-    return text
-
-
-def _is_numpy_number(value: Any) -> bool:
-    return type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", None) == 0
 
 
 def _rows(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]] | Any) -> Iterable[list[Any]]:

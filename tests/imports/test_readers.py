@@ -38,7 +38,7 @@ def test_broken_encoding_is_refused_with_a_message():
     data = b"x" + data  # no BOM: neither valid UTF-8 nor GB18030
     with pytest.raises(FileRefused) as exc:
         read_table(data + b"\xff\xff\xff", "r.csv", KNOWN)
-    assert "neither UTF-8 nor GBK" in str(exc.value)
+    assert "neither UTF-8 nor UTF-16, GBK/GB18030 or Big5" in str(exc.value)
 
 
 def test_binary_file_is_refused():

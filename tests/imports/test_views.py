@@ -82,7 +82,7 @@ def test_preview_with_errors_shows_them_and_offers_no_confirm(login_as, en_teach
 
 
 @pytest.mark.parametrize("data, name, message", [
-    ("学号,姓名\n".encode() + b"2022,\x81\xff\x81\xff\n", "x.csv", "neither UTF-8 nor GBK"),
+    ("学号,姓名\n".encode() + b"2022,\x81\xff\x81\xff\n", "x.csv", "neither UTF-8 nor UTF-16, GBK/GB18030 or Big5"),
     (zip_bomb_xlsx(210), "bomb.xlsx", "refused without opening it"),
     (b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "old.xls", ".xls files are not supported"),
 ])

@@ -34,7 +34,7 @@ def test_gbk_csv_with_title_rows_imports_every_score(plan, teacher):
     data = _csv([TITLE, META, HEADER, *DATA, ["平均分", "", 8, 7.3, 15, 11], ["任课教师签字：", "", "", "", "", ""]],
                 "gbk")
     parsed = services.preview_score_sheet(plan.offering, data, "成绩.csv")
-    assert parsed.errors == [] and parsed.encoding == "GBK" and parsed.header_row == 3
+    assert parsed.errors == [] and parsed.encoding == "GBK/GB18030" and parsed.header_row == 3
     assert [r.row for r in parsed.rows] == [4, 5, 6]
     record = services.import_score_sheet(plan.offering, data, "成绩.csv", user=teacher)
     db.session.commit()
@@ -42,7 +42,7 @@ def test_gbk_csv_with_title_rows_imports_every_score(plan, teacher):
     assert len(scores) == 12
     assert scores[("2021051001", "题1")] == 20
     assert scores[("2021051003", "作业1")] is None and scores[("2021051003", "题1")] is None  # missing work
-    assert record.row_count == 3 and record.encoding == "GBK"
+    assert record.row_count == 3 and record.encoding == "GBK/GB18030"
     # The class value of CO1: homework (17+15+6)/3/20, exam (32+20+0)/3/40.
     report = services.offering_report(plan.offering)
     expected = 0.3 * (38 / 3 / 20) + 0.7 * (52 / 3 / 40)
