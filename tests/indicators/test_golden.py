@@ -1,0 +1,79 @@
+"""The demo runs give the same numbers as the golden file recorded before the engine moved (issue #14).
+
+``golden/demo_runs.json.gz`` holds, per built-in template (and per variant exercising the methods the
+templates do not use) and demo target, the raw leaf values, the outcome and the sensitivity reports of
+the code as it was; see ``golden/make_golden.py``. Everything is compared exactly: the JSON of the outcome
+and of each report, and SHA-256 digests of the Monte Carlo arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eduinnov.indicators.services.compute import ComputeError, evaluate_spec, sensitivity, simulate
+from tests.indicators.golden.make_golden import digest
+
+GOLDEN = Path(__file__).parent / "golden" / "demo_runs.json.gz"
+
+
+@lru_cache(maxsize=1)
+def _cases() -> list[dict]:
+    return json.loads(gzip.decompress(GOLDEN.read_bytes()))["cases"]
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
+def _raw(case: dict) -> pd.DataFrame:
+    values = {c: [np.nan if v is None else v for v in vals] for c, vals in case["raw"].items()}
+    return pd.DataFrame(values, index=pd.Index(case["ids"], dtype="int64"))
+
+
+def test_the_golden_file_covers_every_template_and_method():
+    cases = _cases()
+    templates = {c["template"] for c in cases if "+" not in c["template"]}
+    assert templates == {"ahp_fuzzy", "ahm_unascertained", "gra_cv", "grey_fuzzy", "pca_coupling_lq",
+                         "four_dimensions", "outcomes_3332"}
+    used = {n["aggregation"] for c in cases for n in _inner(c["spec"]["tree"])}
+    assert used == {"weighted_sum", "topsis", "gra", "fuzzy", "unascertained", "pca", "coupling"}
+    weighting = {n["weighting"] for c in cases for n in _inner(c["spec"]["tree"])}
+    assert {"ahp", "ahp_geometric", "ahm", "expert", "equal", "entropy", "critic", "cv", "combined"} <= weighting
+    ops = {n["aggregation_params"]["operator"] for c in cases for n in _inner(c["spec"]["tree"])
+           if n["aggregation"] == "fuzzy"}
+    assert ops == {"M(*,+)", "M(^,v)", "M(*,v)", "M(^,+)"}
+
+
+def _inner(node):
+    if node.get("children"):
+        yield node
+        for c in node["children"]:
+            yield from _inner(c)
+
+
+@pytest.mark.parametrize("k", range(len(_cases())), ids=lambda k: f"{_cases()[k]['template']}|{_cases()[k]['target']}")
+def test_outcome_and_sensitivity_are_bit_identical(k):
+    case = _cases()[k]
+    spec, raw = case["spec"], _raw(case)
+    if "error" in case:
+        with pytest.raises(ComputeError) as info:
+            evaluate_spec(spec, raw)
+        assert str(info.value) == case["error"]
+        return
+    outcome = evaluate_spec(spec, raw)
+    assert _json(dataclasses.asdict(outcome)) == _json(case["outcome"])
+    for sens in case["sensitivity"]:
+        kw = {"draws": sens["draws"], "spread": sens["spread"], "seed": sens["seed"]}
+        assert _json(sensitivity(spec, raw, outcome, **kw)) == _json(sens["report"])
+        scores, grades, used, _f = simulate(spec, raw, outcome, **kw)
+        assert digest(scores) == sens["scores_sha256"]
+        assert digest(np.asarray(grades, dtype=np.int64)) == sens["grades_sha256"]
+        assert {c: digest(w) for c, w in sorted(used.items())} == sens["weights_sha256"]
