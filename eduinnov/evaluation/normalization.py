@@ -44,6 +44,7 @@ __all__ = [
     "ColumnStats",
     "column_stats",
     "minmax_parameters",
+    "minmax_offsets",
     "affine_columns",
     "affine_map",
     "normalize_minmax",
@@ -53,6 +54,8 @@ __all__ = [
     "centered_gram",
     "row_dot",
     "Blocks",
+    "BLOCKED_MIN_ELEMS",
+    "use_blocked",
 ]
 
 # A block holds about this many elements (512 KiB of float64): a few temporaries of that size stay in L2.
@@ -61,6 +64,17 @@ _BLOCK_ELEMS = 1 << 16
 _MIN_WIDTH = 1024
 # Matrices with fewer elements than this are processed in the calling thread.
 _PARALLEL_MIN_ELEMS = 1 << 20
+# The one switch of the blocked (and, for large matrices, threaded) fast path: matrices with at least
+# this many elements take it; smaller ones, and every batch of Monte Carlo draws, go through the plain
+# numpy kernels. Set EDUINNOV_EVAL_BLOCKED=0 to turn the fast path off.
+BLOCKED_MIN_ELEMS = 1 << 16
+
+
+def use_blocked(x: np.ndarray) -> bool:
+    """Whether a validated 2-D matrix takes the blocked fast path (see ``BLOCKED_MIN_ELEMS``)."""
+    if os.environ.get("EDUINNOV_EVAL_BLOCKED", "").strip() == "0":
+        return False
+    return x.ndim == 2 and x.size >= BLOCKED_MIN_ELEMS
 
 
 def _thread_count() -> int:
@@ -211,14 +225,19 @@ def minmax_parameters(stats: ColumnStats, is_cost: np.ndarray) -> tuple[np.ndarr
     ``(x - offset)/divisor``. A constant column maps to exactly 1 (``x/x``, or ``(x + 1)/1`` when x = 0),
     the convention of DOMAIN.md: it carries no information.
     """
-    rng = stats.max - stats.min
-    offset = np.where(is_cost, stats.max, stats.min)
+    return minmax_offsets(stats.min, stats.max, is_cost)
+
+
+def minmax_offsets(lo: np.ndarray, hi: np.ndarray, is_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`minmax_parameters` from column minima and maxima of any shape (..., n) (a batch)."""
+    rng = hi - lo
+    offset = np.where(is_cost, hi, lo)
     divisor = np.where(is_cost, -rng, rng)
     const = rng == 0
     if const.any():
-        zero = const & (stats.min == 0)
+        zero = const & (lo == 0)
         offset = np.where(const, np.where(zero, -1.0, 0.0), offset)
-        divisor = np.where(const, np.where(zero, 1.0, stats.min), divisor)
+        divisor = np.where(const, np.where(zero, 1.0, lo), divisor)
     return offset, divisor
 
 

@@ -39,6 +39,19 @@ def coupling_grade(d: Any) -> np.ndarray:
     return np.searchsorted(_COUPLING_BOUNDS, np.asarray(d, dtype=np.float64), side="right") + 1
 
 
+def coupling_kernel(u: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(C, T, D)`` for subsystem scores ``u`` (..., m, n) in (0, 1] and ``alpha`` (..., n).
+
+    ``C = n (prod U)^(1/n) / sum U`` (clipped at 1, its AM-GM bound, against rounding), ``T = U alpha``,
+    ``D = sqrt(C T)``. Leading axes are a batch.
+    """
+    n = u.shape[-1]
+    c = n * np.exp(np.log(u).mean(axis=-1)) / u.sum(axis=-1)
+    np.minimum(c, 1.0, out=c)
+    t = np.matmul(u, alpha[..., None])[..., 0]
+    return c, t, np.sqrt(c * t)
+
+
 @dataclass(frozen=True)
 class CouplingResult(_RankedResult):
     """Result of :func:`coupling_coordination`."""
@@ -106,8 +119,5 @@ def coupling_coordination(U: Any, alpha: Any = None) -> CouplingResult:
         )
     a = np.full(n, 1.0 / n) if alpha is None else check_weights(alpha, method="coupling", name="alpha",
                                                                   length=n, of="subsystems")
-    c = n * np.exp(np.log(u).mean(axis=1)) / u.sum(axis=1)
-    np.minimum(c, 1.0, out=c)  # AM-GM: C <= 1; removes rounding above 1
-    t = u @ a
-    d = np.sqrt(c * t)
+    c, t, d = coupling_kernel(u, a)
     return CouplingResult(index, columns, np.array(u, copy=True), a, c, t, d, coupling_grade(d))

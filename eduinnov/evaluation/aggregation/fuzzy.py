@@ -23,7 +23,9 @@ FUZZY_OPERATORS = ("M(*,+)", "M(^,v)", "M(*,v)", "M(^,+)")
 
 
 def fuzzy_compose(w: np.ndarray, r: np.ndarray, operator: str) -> np.ndarray:
-    """Fuzzy composition ``B = W o R`` of a weight vector (n,) with a membership matrix (n, K).
+    """Kernel: fuzzy composition ``B = W o R`` of weights (..., n) with memberships (..., n, K) -> (..., K).
+
+    Leading axes are a batch (objects, Monte Carlo draws); the batch shapes of ``w`` and ``r`` broadcast.
 
     ``M(*,+)``: ``b_k = sum_i w_i r_ik``; ``M(^,v)``: ``b_k = max_i min(w_i, r_ik)``;
     ``M(*,v)``: ``b_k = max_i w_i r_ik``; ``M(^,+)``: ``b_k = min(1, sum_i min(w_i, r_ik))``.
@@ -34,15 +36,15 @@ def fuzzy_compose(w: np.ndarray, r: np.ndarray, operator: str) -> np.ndarray:
     .. [2] Wang Peizhuang (汪培庄) (1983). *Fuzzy Set Theory and Its Applications* (模糊集合论及其应用).
        Shanghai Scientific and Technical Publishers (the four models M(.,.)).
     """
-    wc = w[:, None]
+    wc = w[..., :, None]
     if operator == "M(*,+)":
-        return w @ r
+        return np.matmul(w[..., None, :], r)[..., 0, :]
     if operator == "M(^,v)":
-        return np.minimum(wc, r).max(axis=0)
+        return np.minimum(wc, r).max(axis=-2)
     if operator == "M(*,v)":
-        return (wc * r).max(axis=0)
+        return (wc * r).max(axis=-2)
     if operator == "M(^,+)":
-        return np.minimum(1.0, np.minimum(wc, r).sum(axis=0))
+        return np.minimum(1.0, np.minimum(wc, r).sum(axis=-2))
     valid = ", ".join(FUZZY_OPERATORS)
     raise EvaluationInputError(f"fuzzy: operator must be one of {valid}, got {operator!r}")
 

@@ -14,8 +14,10 @@ from ..normalization import (
     affine_map,
     column_stats,
     constant_columns,
+    minmax_offsets,
     minmax_parameters,
     row_dot,
+    use_blocked,
 )
 from ..results import Step
 from ..validation import (
@@ -39,6 +41,34 @@ def _grey_block(y: np.ndarray, ref: np.ndarray, num: float, rho_dmax: float, out
     np.add(out, rho_dmax, out=out)
     np.divide(num, out, out=out)
     return out
+
+
+def grey_kernel(
+    x: np.ndarray, w: np.ndarray, rho: float, is_cost: np.ndarray, normalization: str = "minmax"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(y, reference, delta_max, grade)`` of grey relational analysis.
+
+    ``x`` (..., m, n), ``w`` (..., n) summing to 1; leading axes are a batch. The same operations, in
+    the same order, as the blocked path of :func:`grey_relational` (so both give the same bits).
+    """
+    lo, hi = x.min(axis=-2), x.max(axis=-2)
+    if normalization == "minmax":
+        offset, divisor = minmax_offsets(lo, hi, is_cost)
+        y_lo, y_hi = (lo - offset) / divisor, (hi - offset) / divisor
+        ref = np.maximum(y_lo, y_hi)
+        spread = np.abs(y_hi - y_lo)
+    else:
+        offset, divisor = np.zeros_like(lo), np.ones_like(lo)
+        ref = np.where(is_cost, lo, hi)
+        spread = hi - lo
+    dmax = spread.max(axis=-1)
+    rho_dmax = (rho * dmax)[..., None, None]
+    y = (x - offset[..., None, :]) / divisor[..., None, :]
+    t = np.abs(ref[..., None, :] - y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xi = (0.0 + rho_dmax) / (t + rho_dmax)
+    xi = np.where(rho_dmax == 0.0, 1.0, xi)  # every column constant: coefficients 1 by convention
+    return y, ref, dmax, np.einsum("...ij,...j->...i", xi, w)
 
 
 @dataclass(frozen=True)
@@ -153,6 +183,11 @@ def grey_relational(
         offset, divisor = np.zeros(n), np.ones(n)
         ref = np.where(is_cost, stats.min, stats.max)
         spread = stats.max - stats.min
+    if not use_blocked(x):
+        y, ref, dmax, grade = grey_kernel(x, w, rho, is_cost, normalization)
+        y.flags.writeable = False
+        return GRAResult(index, columns, is_cost, normalization, rho, w, y, ref, 0.0, float(dmax), grade,
+                         constant_columns(stats))
     dmin, dmax = 0.0, float(spread.max())
     num, rho_dmax = dmin + rho * dmax, rho * dmax
     grade = np.empty(m)

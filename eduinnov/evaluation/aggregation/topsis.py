@@ -14,6 +14,7 @@ from ..normalization import (
     affine_map,
     column_stats,
     row_dot,
+    use_blocked,
 )
 from ..results import Step
 from ..validation import (
@@ -23,6 +24,29 @@ from ..validation import (
     parse_directions,
 )
 from ._base import _frame, _RankedResult
+
+
+def topsis_kernel(
+    x: np.ndarray, w: np.ndarray, is_cost: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(r, best, worst, d_plus, d_minus)`` of TOPSIS for ``x`` (..., m, n) and ``w`` (..., n).
+
+    ``r = x / sqrt(sum_i x^2)`` per column, ``best``/``worst`` the ideal and anti-ideal of ``r``
+    (before weighting), distances ``sqrt(sum_j w_j^2 (r_ij - r*_j)^2)``. Leading axes are a batch. No
+    checks: an all-zero column gives NaN (the public :func:`topsis` refuses it).
+    """
+    norm = np.sqrt((x * x).sum(axis=-2))
+    lo, hi = x.min(axis=-2), x.max(axis=-2)
+    best = np.where(is_cost, lo, hi) / norm
+    worst = np.where(is_cost, hi, lo) / norm
+    r = x / norm[..., None, :]
+    w2 = w * w
+    out = []
+    for ref in (best, worst):
+        t = r - ref[..., None, :]
+        np.multiply(t, t, out=t)
+        out.append(np.sqrt(np.einsum("...ij,...j->...i", t, w2)))
+    return r, best, worst, out[0], out[1]
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,9 @@ def topsis(matrix: Any, weights: Any, benefit: Any = None) -> TOPSISResult:
     if (norm == 0).any():
         j = int(np.flatnonzero(norm == 0)[0])
         raise EvaluationInputError(f"topsis: column {j + 1} is all zeros; vector normalisation would divide by zero")
+    if not use_blocked(x):
+        r, best, worst, d_plus, d_minus = topsis_kernel(x, w, is_cost)
+        return _result(index, columns, is_cost, w, r, best, worst, d_plus, d_minus)
     zero = np.zeros(n)
     best = np.where(is_cost, stats.min, stats.max) / norm  # same operation as the elementwise r: bitwise equal
     worst = np.where(is_cost, stats.max, stats.min) / norm
@@ -124,6 +151,10 @@ def topsis(matrix: Any, weights: Any, benefit: Any = None) -> TOPSISResult:
     r, _ = affine_map(x, zero, norm, distances)
     np.sqrt(d_plus, out=d_plus)
     np.sqrt(d_minus, out=d_minus)
+    return _result(index, columns, is_cost, w, r, best, worst, d_plus, d_minus)
+
+
+def _result(index, columns, is_cost, w, r, best, worst, d_plus, d_minus) -> TOPSISResult:
     denom = d_plus + d_minus
     if (denom == 0).any():
         raise EvaluationInputError(

@@ -64,6 +64,48 @@ class UnascertainedResult(Result):
                  pd.DataFrame([self.measure, self.cumulative], index=["measure", "cumulative"], columns=cols)),
         ]
 
+def single_measures(x: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Kernel: single-index measures of values in K grades, piecewise linear between adjacent anchors.
+
+    ``x`` has shape (..., n) and ``anchors`` (n, K) or (K,) (the same anchors for every value), each row
+    strictly monotone: decreasing for benefit indicators, increasing for cost ones. Returns (..., n, K),
+    each row summing to 1: at or beyond the grade-1 anchor all weight goes to grade 1, at or beyond the
+    grade-K anchor to grade K, in between it is split linearly between the two neighbouring grades (also
+    the triangular memberships of fuzzy evaluation). No checks (see :func:`unascertained_measure`).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    a = np.asarray(anchors, dtype=np.float64)
+    k = a.shape[-1]
+    # Orient every row as increasing: a benefit row (decreasing) is negated together with its x.
+    sign = np.where(a[..., -1] > a[..., 0], 1.0, -1.0)
+    aa = np.broadcast_to(a * sign[..., None], x.shape + (k,))
+    xx = x * sign
+    pos = (aa <= xx[..., None]).sum(axis=-1)  # number of anchors at or below x
+    lo = np.clip(pos - 1, 0, k - 2)  # interval [aa[lo], aa[lo + 1]]
+    a_lo = np.take_along_axis(aa, lo[..., None], axis=-1)[..., 0]
+    a_hi = np.take_along_axis(aa, (lo + 1)[..., None], axis=-1)[..., 0]
+    mu_lo = np.clip((a_hi - xx) / (a_hi - a_lo), 0.0, 1.0)
+    mu = np.zeros(x.shape + (k,))
+    np.put_along_axis(mu, lo[..., None], mu_lo[..., None], axis=-1)
+    np.put_along_axis(mu, (lo + 1)[..., None], (1.0 - mu_lo)[..., None], axis=-1)
+    return mu
+
+
+def measure_kernel(
+    x: np.ndarray, anchors: np.ndarray, w: np.ndarray, lam: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(single_measures, measure, cumulative, grade)`` for ``x`` (..., n), weights (..., n).
+
+    ``measure_k = sum_j w_j mu_jk``; ``grade`` (1-based) = smallest k with cumulative >= lambda (1e-12
+    tolerance). Leading axes are a batch; the batch shapes of ``x`` and ``w`` broadcast.
+    """
+    mu = single_measures(x, anchors)
+    measure = np.matmul(w[..., None, :], mu)[..., 0, :]
+    cumulative = np.cumsum(measure, axis=-1)
+    grade = np.argmax(cumulative >= lam - _LAMBDA_TOL, axis=-1) + 1
+    return mu, measure, cumulative, grade
+
+
 def unascertained_measure(
     x: Any,
     anchors: Any,
@@ -126,19 +168,6 @@ def unascertained_measure(
             f"unascertained: anchors of indicator {j + 1} must be strictly monotone "
             f"(decreasing for benefit, increasing for cost), got {a[j].tolist()}"
         )
-    # Orient every row as increasing: a benefit row (decreasing) is negated together with its x.
-    sign = np.where(increasing, 1.0, -1.0)
-    aa = a * sign[:, None]
-    xx = xs * sign
-    pos = (aa <= xx[:, None]).sum(axis=1)  # number of anchors at or below x
-    rows = np.arange(n)
-    mu = np.zeros((n, k))
-    lo = np.clip(pos - 1, 0, k - 2)  # interval [aa[lo], aa[lo + 1]]
-    a_lo, a_hi = aa[rows, lo], aa[rows, lo + 1]
-    mu_lo = np.clip((a_hi - xx) / (a_hi - a_lo), 0.0, 1.0)
-    mu[rows, lo] = mu_lo
-    mu[rows, lo + 1] = 1.0 - mu_lo
-    measure = w @ mu
-    cumulative = np.cumsum(measure)
-    grade = int(np.argmax(cumulative >= lam - _LAMBDA_TOL)) + 1
+    mu, measure, cumulative, grade = measure_kernel(xs, a, w, lam)
+    grade = int(grade)
     return UnascertainedResult(xs, a, w, lam, mu, measure, cumulative, grade, gv, gl)

@@ -15,6 +15,7 @@ from ..normalization import (
     constant_columns,
     minmax_parameters,
     row_dot,
+    use_blocked,
 )
 from ..results import Step
 from ..validation import (
@@ -25,6 +26,14 @@ from ..validation import (
     parse_directions,
 )
 from ._base import _frame, _RankedResult
+
+
+def weighted_sum_kernel(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Kernel: ``scores_i = sum_j w_j y_ij`` for ``y`` (..., m, n) and ``w`` (..., n) -> (..., m).
+
+    Leading axes are a batch (e.g. Monte Carlo draws of the weights).
+    """
+    return np.einsum("...ij,...j->...i", y, w)
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,6 @@ def weighted_sum(
             )
         offset, divisor = np.zeros(n), np.ones(n)
     y = affine_columns(x, offset, divisor)
-    scores = row_dot(y, w)
+    scores = row_dot(y, w) if use_blocked(x) else weighted_sum_kernel(y, w)
     y.flags.writeable = False
     return WeightedSumResult(index, columns, y, w, scores, constant_columns(stats))
