@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from eduinnov.evaluation.hierarchy import GradeBand, LeafSpec, ModelSpec, NodeSpec, Scaling, judgment_text
 from eduinnov.indicators.metrics import METRICS, MetricParamError
 from eduinnov.indicators.models import (
     MAX_DEPTH,
@@ -29,8 +30,8 @@ from eduinnov.indicators.models import (
     WeightingMethod,
 )
 
-__all__ = ["FUZZY_OPERATORS", "SpecError", "judgment_matrix", "model_to_spec", "parse_judgment",
-           "validate_grade_scale", "validate_spec", "walk"]
+__all__ = ["FUZZY_OPERATORS", "SpecError", "build_model", "judgment_matrix", "judgment_text", "model_to_spec",
+           "parse_judgment", "validate_grade_scale", "validate_spec", "walk"]
 
 #: Fuzzy composition operators (the engine's names).
 FUZZY_OPERATORS = ("M(*,+)", "M(^,v)", "M(*,v)", "M(^,+)")
@@ -64,16 +65,6 @@ def parse_judgment(value: Any) -> float:
     if not math.isfinite(v) or v < 1 / 9 - 1e-9 or v > 9 + 1e-9:
         raise ValueError(_("%(value)s is outside Saaty's scale 1/9 … 9", value=value))
     return v
-
-
-def judgment_text(value: float) -> str:
-    """A judgment for display and storage: ``"3"``, ``"1/3"`` or a short decimal."""
-    if value >= 1:
-        return f"{value:g}" if abs(value - round(value)) > 1e-9 else str(int(round(value)))
-    inv = 1 / value
-    if abs(inv - round(inv)) < 1e-9:
-        return f"1/{int(round(inv))}"
-    return f"{value:.4g}"
 
 
 def judgment_matrix(codes: list[str], judgments: dict[str, Any]) -> list[list[float]]:
@@ -419,3 +410,40 @@ def model_to_spec(model: EvaluationModel) -> dict[str, Any]:
         "settings": dict(model.settings or {}),
         "tree": _node_to_spec(root) if root is not None else None,
     }
+
+
+def _build_node(node: dict[str, Any]) -> NodeSpec | LeafSpec:
+    if not node.get("children"):
+        sc = node.get("scaling") or {}
+        return LeafSpec(node["code"], node.get("direction", "benefit"),
+                        Scaling(sc.get("method", "minmax"), sc.get("target"), sc.get("min"), sc.get("max")))
+    children = tuple(_build_node(c) for c in node["children"])
+    codes = [c.code for c in children]
+    weighting = node["weighting"]
+    wp, ap = node.get("weighting_params") or {}, node.get("aggregation_params") or {}
+    kw: dict[str, Any] = {}
+    if weighting in ("ahp", "ahp_geometric", "combined", "ahm"):
+        kw["judgments"] = tuple(tuple(row) for row in judgment_matrix(codes, node.get("judgments") or {}))
+    if weighting == "expert":
+        kw["weights"] = tuple(float(node["weights"][c]) for c in codes)
+    if "beta" in wp:
+        kw["beta"] = float(wp["beta"])
+    if weighting == "combined":
+        kw.update(objective=wp["objective"], combine_method=wp["method"], alpha=float(wp["alpha"]))
+    anchors = ap.get("anchors")
+    if isinstance(anchors, dict):
+        kw["anchors"] = tuple(tuple(anchors[c]) for c in codes)
+    elif anchors is not None:
+        kw["anchors"] = tuple(anchors)
+    for key, name in (("rho", "rho"), ("operator", "operator"), ("lambda", "lam"), ("retention", "retention"),
+                      ("threshold", "threshold"), ("floor", "floor")):
+        if key in ap:
+            kw[name] = ap[key]
+    return NodeSpec(node["code"], children, weighting, node["aggregation"], **kw)
+
+
+def build_model(spec: dict[str, Any]) -> ModelSpec:
+    """The engine's typed, frozen model from a validated spec (see :func:`validate_spec`), built once per run."""
+    grades = tuple(GradeBand(g.get("name_en") or g.get("name_zh"), float(g["min"]), float(g["value"]))
+                   for g in spec["grade_scale"])
+    return ModelSpec(_build_node(spec["tree"]), grades)
