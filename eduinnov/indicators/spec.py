@@ -19,6 +19,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from eduinnov.evaluation.hierarchy import GradeBand, LeafSpec, ModelSpec, NodeSpec, Scaling, judgment_text
+from eduinnov.evaluation.params import PARAMS
 from eduinnov.indicators.metrics import METRICS, MetricParamError
 from eduinnov.indicators.models import (
     MAX_DEPTH,
@@ -126,6 +127,16 @@ def _number(node: str, field: str, value: Any, *, lo: float | None = None, hi: f
         _fail(node, field, _("must be a number, got %(value)r", value=value))
     if not math.isfinite(v) or (lo is not None and (v <= lo if lo_open else v < lo)) or (hi is not None and v > hi):
         _fail(node, field, _("%(value)g is out of range", value=v))
+    return v
+
+
+def _param(node: str, field: str, method: str, name: str, params: dict[str, Any]) -> float:
+    """A method parameter from ``params`` (absent = the default), checked against the engine's registry."""
+    p = PARAMS[(method, name)]
+    value = params.get(name, p.default)
+    v = _number(node, field, value)
+    if not p.contains(v):
+        _fail(node, field, _("%(value)g is out of range %(interval)s", value=v, interval=p.interval))
     return v
 
 
@@ -245,7 +256,7 @@ class _Validator:
                         _fail(code, "judgments", _("%(a)s vs %(b)s: %(err)s", a=a, b=b, err=exc))
             out["judgments"] = clean
         if weighting == WeightingMethod.AHM:
-            out["weighting_params"]["beta"] = _number(code, "weighting_params.beta", params.get("beta", 2), lo=1)
+            out["weighting_params"]["beta"] = _param(code, "weighting_params.beta", "ahm", "beta", params)
         if weighting == WeightingMethod.COMBINED:
             objective = params.get("objective", "entropy")
             if objective not in OBJECTIVE_FOR_COMBINED:
@@ -255,8 +266,7 @@ class _Validator:
             if method not in ("linear", "multiplicative"):
                 _fail(code, "weighting_params.method", _("must be 'linear' or 'multiplicative'"))
             out["weighting_params"] = {"objective": objective, "method": method,
-                                       "alpha": _number(code, "weighting_params.alpha", params.get("alpha", 0.5),
-                                                        lo=0, hi=1)}
+                                       "alpha": _param(code, "weighting_params.alpha", "combine", "alpha", params)}
         if weighting == WeightingMethod.EXPERT:
             weights = raw.get("weights") or {}
             if not isinstance(weights, dict):
@@ -295,7 +305,7 @@ class _Validator:
             clean = {"operator": op,
                      "anchors": _anchors(code, "aggregation_params.anchors", params.get("anchors", default_anchors), k)}
         elif agg == AggregationMethod.UNASCERTAINED:
-            lam = _number(code, "aggregation_params.lambda", params.get("lambda", 0.6), lo=0, hi=1, lo_open=True)
+            lam = _param(code, "aggregation_params.lambda", "unascertained", "lambda", params)
             anchors = params.get("anchors", default_anchors)
             if isinstance(anchors, dict):
                 unknown = [c for c in anchors if c not in child_codes]
@@ -307,21 +317,19 @@ class _Validator:
                 anchors = _anchors(code, "aggregation_params.anchors", anchors, k)
             clean = {"lambda": lam, "anchors": anchors}
         elif agg == AggregationMethod.GRA:
-            clean = {"rho": _number(code, "aggregation_params.rho", params.get("rho", 0.5), lo=0, hi=1, lo_open=True)}
+            clean = {"rho": _param(code, "aggregation_params.rho", "gra", "rho", params)}
         elif agg == AggregationMethod.PCA:
             retention = params.get("retention", "kaiser")
             if retention not in ("kaiser", "cumulative"):
                 _fail(code, "aggregation_params.retention", _("must be 'kaiser' or 'cumulative'"))
             clean = {"retention": retention,
-                     "threshold": _number(code, "aggregation_params.threshold", params.get("threshold", 0.85),
-                                          lo=0, hi=1, lo_open=True)}
+                     "threshold": _param(code, "aggregation_params.threshold", "pca", "threshold", params)}
             if n < 2:
                 _fail(code, "aggregation", _("a principal component composite needs at least two children"))
         elif agg == AggregationMethod.COUPLING:
             if n < 2:
                 _fail(code, "aggregation", _("coupling coordination needs at least two subsystems (children)"))
-            clean = {"floor": _number(code, "aggregation_params.floor", params.get("floor", 0.01), lo=0, hi=1,
-                                      lo_open=True)}
+            clean = {"floor": _param(code, "aggregation_params.floor", "coupling", "floor", params)}
         return {"aggregation": agg.value, "aggregation_params": clean}
 
 

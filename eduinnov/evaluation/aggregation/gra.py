@@ -19,14 +19,13 @@ from ..normalization import (
     row_dot,
     use_blocked,
 )
+from ..params import check_param, default
 from ..results import Step
 from ..validation import (
-    EvaluationInputError,
     as_matrix,
     check_choice,
     check_weights,
     parse_directions,
-    parse_number,
 )
 from ._base import _frame, _RankedResult
 
@@ -128,7 +127,7 @@ def grey_relational(
     matrix: Any,
     benefit: Any = None,
     *,
-    rho: float = 0.5,
+    rho: float = default("gra", "rho"),
     normalization: str = "minmax",
     weights: Any = None,
 ) -> GRAResult:
@@ -166,9 +165,7 @@ def grey_relational(
     .. [2] Liu Sifeng and Lin Yi (2010). *Grey Systems: Theory and Applications*. Springer, ch. 3.
     """
     normalization = check_choice(normalization, ("minmax", "none"), method="gra", name="normalization")
-    rho = parse_number(rho, method="gra", where="rho")
-    if not 0.0 < rho <= 1.0:
-        raise EvaluationInputError(f"gra: rho must be in (0, 1], got {rho:g}")
+    rho = check_param("gra", "rho", rho)
     x, index, columns = as_matrix(matrix, method="gra", check_finite=False)
     m, n = x.shape
     is_cost = parse_directions(benefit, n, method="gra")

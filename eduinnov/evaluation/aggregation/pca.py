@@ -15,12 +15,12 @@ from ..normalization import (
     column_stats,
     constant_columns,
 )
+from ..params import check_param, default
 from ..results import Step
 from ..validation import (
     EvaluationInputError,
     as_matrix,
     check_choice,
-    parse_number,
 )
 from ._base import _frame, _RankedResult
 
@@ -86,7 +86,7 @@ class PCAResult(_RankedResult):
         ]
 
 
-def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = 0.85) -> PCAResult:
+def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = default("pca", "threshold")) -> PCAResult:
     """Composite score from principal components of the correlation matrix.
 
     Parameters
@@ -117,9 +117,7 @@ def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = 0.8
        *Educational and Psychological Measurement* 20(1), 141-151.
     """
     retention = check_choice(retention, ("kaiser", "cumulative"), method="pca", name="retention")
-    threshold = parse_number(threshold, method="pca", where="threshold")
-    if not 0.0 < threshold <= 1.0:
-        raise EvaluationInputError(f"pca: threshold must be in (0, 1], got {threshold:g}")
+    threshold = check_param("pca", "threshold", threshold)
     x, index, columns = as_matrix(matrix, method="pca", min_rows=2, check_finite=False)
     m, p = x.shape
     stats = column_stats(x, method="pca")

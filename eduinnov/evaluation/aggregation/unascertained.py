@@ -9,13 +9,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..params import check_param, default
 from ..results import Result, Step
 from ..validation import (
     EvaluationInputError,
     as_matrix,
     as_vector,
     check_weights,
-    parse_number,
 )
 from ._base import _LAMBDA_TOL, _frame, _grades
 
@@ -110,7 +110,7 @@ def unascertained_measure(
     x: Any,
     anchors: Any,
     weights: Any,
-    lam: float = 0.6,
+    lam: float = default("unascertained", "lambda"),
     grade_values: Any = None,
     grade_labels: Any = None,
 ) -> UnascertainedResult:
@@ -154,9 +154,7 @@ def unascertained_measure(
         raise EvaluationInputError(f"unascertained: anchors has {a.shape[0]} rows but x has {n} indicators")
     k = a.shape[1]
     w = check_weights(weights, method="unascertained", length=n, of="indicators")
-    lam = parse_number(lam, method="unascertained", where="lambda")
-    if not 0.0 < lam <= 1.0:
-        raise EvaluationInputError(f"unascertained: lambda must be in (0, 1], got {lam:g}")
+    lam = check_param("unascertained", "lambda", lam)
     gv, gl = _grades(grade_values, grade_labels, k, "unascertained")
     steps = np.diff(a, axis=1)
     increasing = (steps > 0).all(axis=1)

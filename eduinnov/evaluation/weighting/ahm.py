@@ -9,11 +9,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..params import check_param, default
 from ..results import Result, Step
-from ..validation import (
-    EvaluationInputError,
-    parse_number,
-)
 from ._base import (
     RECIPROCAL_TOLERANCE,
     _frame,
@@ -43,7 +40,7 @@ class AHMResult(Result):
         ]
 
 
-def ahm_weights(matrix: Any, beta: float = 2.0, *, tolerance: float = RECIPROCAL_TOLERANCE) -> AHMResult:
+def ahm_weights(matrix: Any, beta: float = default("ahm", "beta"), *, tolerance: float = RECIPROCAL_TOLERANCE) -> AHMResult:
     """Attribute hierarchical model (AHM) weights from an AHP-style judgment matrix.
 
     Parameters
@@ -65,9 +62,7 @@ def ahm_weights(matrix: Any, beta: float = 2.0, *, tolerance: float = RECIPROCAL
     .. [1] Cheng Qiansheng (程乾生) (1997). Attribute hierarchical model - a new method of unstructured
        decision-making. *Acta Scientiarum Naturalium Universitatis Pekinensis* 33(3), 317-324.
     """
-    beta = parse_number(beta, method="ahm", where="beta")
-    if not (np.isfinite(beta) and beta >= 1):
-        raise EvaluationInputError(f"ahm: beta must be a number >= 1, got {beta:g}")
+    beta = check_param("ahm", "beta", beta)
     a = parse_judgment_matrix(matrix, method="ahm", tolerance=tolerance)
     n = a.shape[0]
     if n == 1:

@@ -9,12 +9,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..params import check_param, default
 from ..results import Result, Step
 from ..validation import (
     EvaluationInputError,
     check_choice,
     check_weights,
-    parse_number,
 )
 
 
@@ -47,7 +47,7 @@ class CombinedWeights(Result):
 
 
 def combine_weights(
-    subjective: Any, objective: Any, *, method: str = "linear", alpha: float = 0.5
+    subjective: Any, objective: Any, *, method: str = "linear", alpha: float = default("combine", "alpha")
 ) -> CombinedWeights:
     """Combine subjective (e.g. AHP) and objective (e.g. entropy) weights.
 
@@ -73,9 +73,7 @@ def combine_weights(
     o = check_weights(objective, method="combine", name="objective weights", length=s.size,
                       of="subjective weights")
     if method == "linear":
-        alpha = parse_number(alpha, method="combine", where="alpha")
-        if not 0.0 <= alpha <= 1.0:
-            raise EvaluationInputError(f"combine: alpha must be in [0, 1], got {alpha:g}")
+        alpha = check_param("combine", "alpha", alpha)
         return CombinedWeights(s, o, method, alpha, alpha * s + (1.0 - alpha) * o)
     prod = s * o
     total = prod.sum()

@@ -28,6 +28,7 @@ from eduinnov.evaluation.hierarchy import (
 from eduinnov.evaluation.hierarchy import evaluate as _evaluate
 from eduinnov.evaluation.hierarchy import grade_of as _grade_of
 from eduinnov.evaluation.hierarchy import scale_leaf as _scale_leaf
+from eduinnov.evaluation.params import default
 from eduinnov.evaluation.sensitivity import rank_rows
 from eduinnov.evaluation.sensitivity import sensitivity as _sensitivity
 from eduinnov.evaluation.sensitivity import simulate as _simulate
@@ -84,7 +85,7 @@ def simulate(spec: dict[str, Any], raw: pd.DataFrame, outcome: EvaluationOutcome
 
 
 def sensitivity(spec: dict[str, Any], raw: pd.DataFrame, outcome: EvaluationOutcome, *, draws: int = 500,
-                spread: float = 0.15, seed: int = 20240601) -> dict[str, Any]:
+                spread: float = default("sensitivity", "spread"), seed: int = 20240601) -> dict[str, Any]:
     """How stable grades and ranks are when every inner node's weights are perturbed (see the engine's
     :func:`eduinnov.evaluation.sensitivity.sensitivity`; ``raw`` is kept for the callers' signature: the
     perturbed evaluation starts from the run's own leaf scores)."""

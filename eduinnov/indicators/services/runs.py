@@ -23,6 +23,7 @@ from eduinnov.auth.access import Action
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.core.i18n import enum_label
+from eduinnov.evaluation.params import default
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.metrics import METRICS, MetricContext, MetricParamError
@@ -285,7 +286,8 @@ def _outcome_of(run: EvaluationRun) -> EvaluationOutcome:
     )
 
 
-def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = 0.15, seed: int = 1) -> dict[str, Any]:
+def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = default("sensitivity", "spread"),
+                    seed: int = 1) -> dict[str, Any]:
     """Monte Carlo sensitivity of a stored run, computed from its snapshot alone (same seed, same report).
 
     Returns the dict of :func:`.compute.sensitivity` with object labels and grade names added.
