@@ -40,7 +40,7 @@ from .hierarchy import ComputeError, EvaluationOutcome, GradeBand, LeafSpec, Mod
 from .hierarchy import evaluate as evaluate_model
 from .normalization import normalize_minmax, normalize_vector
 from .params import PARAMS, Param, check_param
-from .results import Result, Step, rank_descending
+from .results import RANK_TOLERANCE, Result, Step, competition_rank, rank_descending
 from .sensitivity import sensitivity as model_sensitivity
 from .validation import Direction, EvaluationInputError
 from .weighting import (
@@ -117,6 +117,8 @@ __all__ = [
     "normalize_vector",
     "pca_composite",
     "rank_descending",
+    "competition_rank",
+    "RANK_TOLERANCE",
     "topsis",
     "unascertained_measure",
     "weighted_sum",

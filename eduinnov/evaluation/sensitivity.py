@@ -28,16 +28,14 @@ from .hierarchy import (
     unascertained_node,
     walk,
 )
+from .results import rank_descending
 
 __all__ = ["rank_rows", "sensitivity", "simulate"]
 
 
 def rank_rows(scores: np.ndarray) -> np.ndarray:
-    """1-based ranks along the last axis (1 = largest, ties by first appearance), batched."""
-    order = np.argsort(-scores, axis=-1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, scores.shape[-1] + 1), order.shape), axis=-1)
-    return ranks
+    """1-based ranks along the last axis (1 = largest, ties within 1e-9 by first appearance), batched."""
+    return rank_descending(scores)
 
 
 def _band(ranks: np.ndarray, m: int) -> np.ndarray:

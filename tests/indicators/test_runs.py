@@ -39,7 +39,8 @@ def test_run_matches_an_independent_computation(data, model):
     expected = w[0] * projects + w[1] * papers + w[2] * awards
     assert [r["label"] for r in run.results] == ["s1 (220001)", "s2 (220002)", "s3 (220003)", "s4 (220004)"]
     assert np.allclose([r["score"] for r in run.results], expected)
-    assert [r["rank"] for r in run.results] == [1, 2, 3, 4]  # s3 and s4 tie: first appearance first
+    assert [r["rank"] for r in run.results] == [1, 2, 3, 3]  # s3 and s4 tie: they share a competition rank
+    assert [r["order"] for r in run.results] == [1, 2, 3, 4]  # the engine order: first appearance first
     assert [r["grade"] for r in run.results] == ["Excellent", "Fair", "Poor", "Poor"]
     assert np.allclose(run.weights["G"]["weights"], w)
     assert run.weights["G"]["CR"] == pytest.approx(0.0, abs=1e-9)
