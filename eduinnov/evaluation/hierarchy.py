@@ -327,7 +327,7 @@ class _Evaluator:
             res = self.aggregate(node, kids, scores, weights)
         except EvaluationInputError as exc:
             raise ComputeError(f"{node.code}: {exc}") from exc
-        res.weights = [float(w) for w in weights]
+        res.weights = [float(w) + 0.0 for w in weights]
         res.info = {**info, **res.info}
         self.out[node.code] = res
         return res
@@ -454,8 +454,8 @@ def evaluate(model: ModelSpec, raw: pd.DataFrame) -> EvaluationOutcome:
         object_ids=[int(i) for i in raw.index],
         inputs={c: [float(v) for v in raw[c].to_numpy(dtype=np.float64)] for c in raw.columns},
         weights=weights,
-        node_scores={code: [float(v) for v in res.scores] for code, res in e.out.items()},
-        scores=[float(v) for v in root.scores],
+        node_scores={code: [float(v) + 0.0 for v in res.scores] for code, res in e.out.items()},  # never -0.0
+        scores=[float(v) + 0.0 for v in root.scores],
         grades=[int(g) for g in grades],
         ranks=[int(r) for r in rank_descending(root.scores)],
         grade_rule=rule,

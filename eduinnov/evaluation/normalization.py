@@ -53,6 +53,7 @@ __all__ = [
     "constant_columns",
     "centered_gram",
     "row_dot",
+    "rescale_extreme",
     "Blocks",
     "BLOCKED_MIN_ELEMS",
     "use_blocked",
@@ -194,7 +195,8 @@ def column_stats(x: np.ndarray, *, sumsq: bool = False, method: str = "evaluatio
             blocks.fold(v.sum(axis=0), reps, np.add),
         )
         if sumsq:
-            t = np.multiply(v, v, out=blocks.scratch_view(buf, span))
+            with np.errstate(over="ignore", under="ignore"):  # extreme columns are rescaled by the caller
+                t = np.multiply(v, v, out=blocks.scratch_view(buf, span))
             res += (blocks.fold(t.sum(axis=0), reps, np.add),)
         return res
 
@@ -206,6 +208,36 @@ def column_stats(x: np.ndarray, *, sumsq: bool = False, method: str = "evaluatio
     if not (np.isfinite(mn).all() and np.isfinite(mx).all()):
         raise_nonfinite(x, method=method)
     return ColumnStats(mn, mx, sm, sq)
+
+
+#: Columns whose largest magnitude reaches this (or, if not 0, stays below ``EXTREME_LOW``) are rescaled
+#: before squares, ranges or sums are taken: 1e160 squared overflows float64, 1e-170 squared underflows.
+EXTREME_HIGH = 1e150
+EXTREME_LOW = 1e-150
+
+
+def rescale_extreme(
+    x: np.ndarray, stats: ColumnStats, *, common: bool = False, sumsq: bool = False, method: str = "evaluation"
+) -> tuple[np.ndarray, ColumnStats, np.ndarray | None]:
+    """Divide extreme columns by a power of two near their magnitude: ``(x, stats, scale)``.
+
+    Every method that uses this is invariant to a positive factor per column (min-max, vector and z-score
+    normalisation, coefficients of variation, correlations) or, with ``common=True``, to one factor for the
+    whole matrix (location quotients); a power of two makes the division exact, so results stay exact
+    where squares or ranges of the raw values would overflow. Returns ``x`` and ``stats`` unchanged and
+    ``scale = None`` when no column is extreme (the usual case costs nothing: the test reads the column
+    minima and maxima already computed).
+    """
+    mag = np.maximum(np.abs(stats.min), np.abs(stats.max))
+    extreme = (mag >= EXTREME_HIGH) | ((mag > 0) & (mag < EXTREME_LOW))
+    if not extreme.any():
+        return x, stats, None
+    if common:
+        mag, extreme = np.full_like(mag, mag.max()), np.ones_like(extreme)
+    # mag = f 2^e with 0.5 <= f < 1: dividing by 2^(e-1) (finite even for mag near 1.8e308) brings it to [1, 2)
+    scale = np.where(extreme, np.ldexp(1.0, np.frexp(np.where(mag > 0, mag, 1.0))[1] - 1), 1.0)
+    y = np.ascontiguousarray(x / scale)
+    return y, column_stats(y, sumsq=sumsq, method=method), scale
 
 
 def row_dot(a: np.ndarray, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -305,6 +337,7 @@ def normalize_minmax(
     .. [1] Jahan, A. and Edwards, K. L. (2015). *Materials & Design* 65, 335-342.
     """
     stats = stats if stats is not None else column_stats(x)
+    x, stats, _scale = rescale_extreme(x, stats)
     is_cost = np.zeros(x.shape[1], dtype=bool) if is_cost is None else is_cost
     offset, divisor = minmax_parameters(stats, is_cost)
     return affine_columns(x, offset, divisor), constant_columns(stats)

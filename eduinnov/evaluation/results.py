@@ -78,15 +78,32 @@ def competition_rank(scores: np.ndarray) -> np.ndarray:
     return rank
 
 
+def first_nonfinite(value: Any, path: str = "") -> str | None:
+    """The key path of the first NaN or infinite number in a result's values (None if all are finite)."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        value = value.to_numpy()
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            return path or "value"
+        return None
+    if isinstance(value, float | np.floating):
+        return None if math.isfinite(value) else (path or "value")
+    if isinstance(value, dict):
+        return next((p for k, v in value.items() if (p := first_nonfinite(v, f"{path}.{k}" if path else str(k)))), None)
+    if isinstance(value, list | tuple):
+        return next((p for i, v in enumerate(value) if (p := first_nonfinite(v, f"{path}[{i}]"))), None)
+    return None
+
+
 def to_jsonable(value: Any) -> Any:
-    """Convert arrays, Series, frames and numpy scalars to plain JSON values; NaN/inf become None."""
+    """Convert arrays, Series, frames and numpy scalars to plain JSON values; NaN/inf become None, -0.0 0.0."""
     if isinstance(value, pd.DataFrame):
         value = value.to_numpy()
     if isinstance(value, pd.Series | pd.Index):
         value = value.to_numpy()
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
-            obj = value.astype(object)
+            obj = (value + 0.0).astype(object)  # + 0.0 turns -0.0 into 0.0: no signed zeros in output
             obj[~np.isfinite(value)] = None
             return obj.tolist()
         return value.tolist()
@@ -95,7 +112,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
+        return float(value) + 0.0 if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -119,8 +136,20 @@ class Result:
     json_attrs: ClassVar[dict[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as plain JSON-compatible values (1-based ranks/grades; NaN never appears)."""
-        return {key: to_jsonable(getattr(self, self.json_attrs.get(key, key))) for key in self.json_keys}
+        """The result as plain JSON-compatible values (1-based ranks/grades; NaN never appears).
+
+        Raises
+        ------
+        ValueError
+            A value is NaN or infinite: the input was outside what float64 represents, and a number
+            silently turned into null would be wrong.
+        """
+        raw = {key: getattr(self, self.json_attrs.get(key, key)) for key in self.json_keys}
+        bad = first_nonfinite(raw)
+        if bad is not None:
+            raise ValueError(f"the result is not finite ({bad}); the input values are outside what float64 "
+                             "arithmetic can evaluate here: rescale them")
+        return {key: to_jsonable(v) for key, v in raw.items()}
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ from ..normalization import (
     constant_columns,
     minmax_offsets,
     minmax_parameters,
+    rescale_extreme,
     row_dot,
     use_blocked,
 )
 from ..params import check_param, default
 from ..results import Step
 from ..validation import (
+    EvaluationInputError,
     as_matrix,
     check_choice,
     check_weights,
@@ -171,6 +173,11 @@ def grey_relational(
     is_cost = parse_directions(benefit, n, method="gra")
     w = np.full(n, 1.0 / n) if weights is None else check_weights(weights, method="gra", length=n, rescale=True)
     stats = column_stats(x, method="gra")
+    if normalization == "minmax":
+        x, stats, _scale = rescale_extreme(x, stats, method="gra")
+    elif not np.isfinite(stats.max - stats.min).all():
+        raise EvaluationInputError("gra: a column's range exceeds what float64 can hold; rescale the input "
+                                   "or use normalization='minmax'")
     if normalization == "minmax":
         offset, divisor = minmax_parameters(stats, is_cost)
         y_lo, y_hi = (stats.min - offset) / divisor, (stats.max - offset) / divisor

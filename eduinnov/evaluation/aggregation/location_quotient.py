@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..normalization import EXTREME_HIGH, EXTREME_LOW
 from ..results import MatrixResult, Step
 from ..validation import (
     EvaluationInputError,
@@ -50,6 +51,9 @@ def location_quotient(matrix: Any) -> LocationQuotientResult:
         raise EvaluationInputError(
             f"location_quotient: values must be non-negative; cell ({i + 1}, {j + 1}) is {e[i, j]:g}"
         )
+    mag = float(e.max()) if e.size else 0.0
+    if mag >= EXTREME_HIGH or 0.0 < mag < EXTREME_LOW:  # LQ is a ratio of shares: one factor cancels
+        e = e / np.ldexp(1.0, np.frexp(mag)[1] - 1)
     row = e.sum(axis=1)
     col = e.sum(axis=0)
     if (row == 0).any():

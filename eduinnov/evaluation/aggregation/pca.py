@@ -14,6 +14,7 @@ from ..normalization import (
     centered_gram,
     column_stats,
     constant_columns,
+    rescale_extreme,
 )
 from ..params import check_param, default
 from ..results import Step
@@ -121,6 +122,7 @@ def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = def
     x, index, columns = as_matrix(matrix, method="pca", min_rows=2, check_finite=False)
     m, p = x.shape
     stats = column_stats(x, method="pca")
+    x, stats, scale = rescale_extreme(x, stats, method="pca")  # z-scores are scale-free
     const = constant_columns(stats)
     if const.any():
         j = int(np.flatnonzero(const)[0])
@@ -163,4 +165,6 @@ def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = def
     blocks.run(project, parallel=False)
     composite = scores @ cw
     total_share = scores @ (kept / p)
+    if scale is not None:  # report mean and std in the units of the input
+        mean, std = mean * scale, std * scale
     return PCAResult(index, columns, mean, std, corr, vals, vecs, k, scores, cw, composite, total_share, retention)

@@ -13,6 +13,7 @@ from ..normalization import (
     Blocks,
     affine_map,
     column_stats,
+    rescale_extreme,
     row_dot,
     use_blocked,
 )
@@ -125,6 +126,7 @@ def topsis(matrix: Any, weights: Any, benefit: Any = None) -> TOPSISResult:
     is_cost = parse_directions(benefit, n, method="topsis")
     w = check_weights(weights, method="topsis", length=n)
     stats = column_stats(x, sumsq=True, method="topsis")
+    x, stats, _scale = rescale_extreme(x, stats, sumsq=True, method="topsis")  # r = x / |x| is scale-free
     norm = np.sqrt(stats.sumsq)
     if (norm == 0).any():
         j = int(np.flatnonzero(norm == 0)[0])

@@ -14,6 +14,7 @@ from ..normalization import (
     column_stats,
     constant_columns,
     minmax_parameters,
+    rescale_extreme,
     row_dot,
     use_blocked,
 )
@@ -89,6 +90,7 @@ def weighted_sum(
     w = check_weights(weights, method="weighted_sum", length=n)
     stats = column_stats(x, method="weighted_sum")
     if normalization == "minmax":
+        x, stats, _scale = rescale_extreme(x, stats, method="weighted_sum")
         offset, divisor = minmax_parameters(stats, is_cost)
     else:
         if is_cost.any():
@@ -99,5 +101,10 @@ def weighted_sum(
         offset, divisor = np.zeros(n), np.ones(n)
     y = affine_columns(x, offset, divisor)
     scores = row_dot(y, w) if use_blocked(x) else weighted_sum_kernel(y, w)
+    if not np.isfinite(scores).all():
+        raise EvaluationInputError(
+            "weighted_sum: the weighted sums exceed what float64 can hold (values of about "
+            f"{np.abs(x).max():.3g}); rescale the input or use normalization='minmax'"
+        )
     y.flags.writeable = False
     return WeightedSumResult(index, columns, y, w, scores, constant_columns(stats))

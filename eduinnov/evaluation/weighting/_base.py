@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..normalization import (
     column_stats,
+    rescale_extreme,
 )
 from ..validation import (
     EvaluationInputError,
@@ -81,4 +82,5 @@ def _prepare(matrix: Any, benefit: Any, method: str, *, min_rows: int = 2, min_c
     x, index, columns = as_matrix(matrix, method=method, min_rows=min_rows, min_cols=min_cols, check_finite=False)
     is_cost = parse_directions(benefit, x.shape[1], method=method)
     stats = column_stats(x, method=method)
+    x, stats, _scale = rescale_extreme(x, stats, method=method)  # min-max normalisation is scale-free
     return x, index, columns, is_cost, stats

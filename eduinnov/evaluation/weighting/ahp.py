@@ -71,7 +71,24 @@ def _ahp_core(a: np.ndarray, mode: str) -> tuple[np.ndarray, float]:
         lam = float(np.mean((a @ w) / w))
     if n <= 2:
         lam = float(n)  # a reciprocal 1x1 or 2x2 matrix is always consistent; remove rounding noise
-    return w, lam
+    return _equalise_identical_rows(a, w), lam
+
+
+def _equalise_identical_rows(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Give identical rows of the judgment matrix (equally important criteria) exactly the same weight.
+
+    The eigenvector of such a matrix has equal entries in exact arithmetic, but an eigen-solver returns
+    them a few ulps apart (0.25 vs 0.24999999999999994), which would let float noise order equally
+    important criteria. Each group of identical rows gets the mean of its weights, then the weights are
+    renormalised (identical values stay identical). Matrices without identical rows are left untouched.
+    """
+    _, inverse, counts = np.unique(a, axis=0, return_inverse=True, return_counts=True)
+    if counts.size == a.shape[0]:
+        return w
+    inverse = inverse.ravel()
+    mean = np.bincount(inverse, weights=w) / counts
+    w = mean[inverse]
+    return w / w.sum()
 
 
 def ahp_weights(matrix: Any, mode: str = "eigen", *, tolerance: float = RECIPROCAL_TOLERANCE) -> AHPResult:

@@ -69,6 +69,10 @@ class CRITICResult(MatrixResult):
         ]
 
 
+#: Correlations within this distance of 1 count as perfect (r = 1).
+CORRELATION_TOLERANCE = 1e-9
+
+
 def critic_weights(matrix: Any, benefit: Any = None) -> CRITICResult:
     """CRITIC weights (Criteria Importance Through Intercriteria Correlation).
 
@@ -89,7 +93,8 @@ def critic_weights(matrix: Any, benefit: Any = None) -> CRITICResult:
     Raises
     ------
     EvaluationInputError
-        Bad shape, NaN/inf, fewer than 2 rows or columns, or no information at all (every C_j = 0).
+        Bad shape, NaN/inf, fewer than 2 rows or columns, or no information at all (every C_j = 0:
+        constant columns, or columns perfectly correlated, r >= 1 - 1e-9).
 
     References
     ----------
@@ -113,6 +118,9 @@ def critic_weights(matrix: Any, benefit: Any = None) -> CRITICResult:
     corr[const, :] = 0.0
     corr[:, const] = 0.0
     np.clip(corr, -1.0, 1.0, out=corr)
+    # Perfectly correlated columns come out as r = 0.9999999999999998: count them as r = 1, so that their
+    # conflict is 0 rather than rounding noise that would turn into weights.
+    corr[corr >= 1.0 - CORRELATION_TOLERANCE] = 1.0
     live = np.flatnonzero(~const)
     corr[live, live] = 1.0
     conflict = (1.0 - corr).sum(axis=1)

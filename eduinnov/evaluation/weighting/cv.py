@@ -12,6 +12,7 @@ import pandas as pd
 from ..normalization import (
     centered_gram,
     column_stats,
+    rescale_extreme,
 )
 from ..results import MatrixResult, Step
 from ..validation import (
@@ -81,6 +82,7 @@ def cv_weights(matrix: Any) -> CVResult:
     """
     x, index, columns = as_matrix(matrix, method="cv", min_rows=2, check_finite=False)
     stats = column_stats(x, method="cv")
+    x, stats, scale = rescale_extreme(x, stats, method="cv")  # CV = std / mean is scale-free
     m, _ = x.shape
     if (stats.min < 0).any():
         j = int(np.flatnonzero(stats.min < 0)[0])
@@ -101,5 +103,7 @@ def cv_weights(matrix: Any) -> CVResult:
     cv_sam = std_sam / mean
     if not cv_pop.sum() > 0:
         raise EvaluationInputError("cv: every column is constant; all coefficients of variation are 0")
+    if scale is not None:  # report mean and std in the units of the input
+        mean, std_pop, std_sam = mean * scale, std_pop * scale, std_sam * scale
     return CVResult(index, columns, mean, std_pop, std_sam, cv_pop, cv_sam, cv_pop / cv_pop.sum(),
                     cv_sam / cv_sam.sum())
