@@ -189,3 +189,20 @@ def test_batched_sensitivity_kernels_agree_with_the_engine(data):
         scores, grades, _w, _f = simulate(run.model_snapshot, raw, _outcome_of(run), draws=10, spread=0.0, seed=1)
         assert np.allclose(scores, [r["score"] for r in run.results], atol=1e-9), tpl.key
         assert (grades == [r["grade_index"] for r in run.results]).all(), tpl.key
+
+
+def test_tied_scores_share_their_rank_on_the_page_and_in_the_export(data, model):
+    """s3 and s4 have the same achievements: one shared rank everywhere a rank is shown (1, 2, 3, 3)."""
+    from eduinnov.reports.tables import run_results_table
+
+    run = services.run_evaluation(model, services.Target(cohort=data.c22), data.director)
+    db.session.commit()
+    scores = [r["score"] for r in run.results]
+    assert scores[2] == scores[3]
+    view = services.run_view(run)
+    assert [(r["label"], r["rank"]) for r in view["ranking"]] == [
+        ("s1 (220001)", 1), ("s2 (220002)", 2), ("s3 (220003)", 3), ("s4 (220004)", 3)]
+    assert [row["rank"] for row in run_results_table(run).rows] == [1, 2, 3, 3]
+    # a run stored before ranks were shared (ordinal ranks, no "order") is shown the same way
+    run.results = [{k: v for k, v in r.items() if k != "order"} | {"rank": i + 1} for i, r in enumerate(run.results)]
+    assert [r["rank"] for r in services.ranked_results(run)] == [1, 2, 3, 3]

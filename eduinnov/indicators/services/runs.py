@@ -23,6 +23,7 @@ from eduinnov.auth.access import Action
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.core.i18n import enum_label
+from eduinnov.evaluation.hierarchy import grade_of
 from eduinnov.evaluation.params import default
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
@@ -275,20 +276,13 @@ def _summary(outcome: EvaluationOutcome, spec: dict[str, Any], ids: list[int], l
     summary: dict[str, Any] = {
         "n": len(ids), "mean": mean, "median": float(np.median(scores)), "min": float(scores.min()),
         "max": float(scores.max()), "grade_counts": counts,
-        "mean_grade_index": int(_grade_index_of(mean, scale)),
+        "mean_grade_index": int(grade_of([mean], [g["min"] for g in scale])[0]),
         "grade_rule": outcome.grade_rule, "warnings": outcome.warnings, "node_grades": outcome.node_grades,
     }
     lq = _location_quotient(spec, ids, labels)
     if lq is not None:
         summary["location_quotient"] = lq
     return summary
-
-
-def _grade_index_of(score: float, scale: list[dict[str, Any]]) -> int:
-    for k, band in enumerate(scale, start=1):
-        if score >= band["min"] - 1e-12:
-            return k
-    return len(scale)
 
 
 def _outcome_of(run: EvaluationRun) -> EvaluationOutcome:
