@@ -5,6 +5,10 @@ packages). Conventions (directions, 1-based ranks, constant columns) are those o
 "Evaluation methods". Every public function validates its input once and returns a frozen result
 dataclass with the arrays, lazily computed ranks and explanation ``steps``, and ``to_dict()`` for JSON.
 
+Hierarchical models (a tree of indicators over a table of raw leaf values) are evaluated by
+:mod:`.hierarchy` and their weight sensitivity by :mod:`.sensitivity`; method parameters, their defaults and
+bounds are in :mod:`.params`.
+
 Command line: ``python -m eduinnov.evaluation METHOD < input.json`` (``--list`` names the methods).
 """
 
@@ -32,8 +36,12 @@ from .aggregation import (
     unascertained_measure,
     weighted_sum,
 )
+from .hierarchy import ComputeError, EvaluationOutcome, GradeBand, LeafSpec, ModelSpec, NodeSpec, Scaling
+from .hierarchy import evaluate as evaluate_model
 from .normalization import normalize_minmax, normalize_vector
-from .results import Result, Step, rank_descending
+from .params import PARAMS, Param, check_param
+from .results import RANK_TOLERANCE, Result, Step, competition_rank, rank_descending
+from .sensitivity import sensitivity as model_sensitivity
 from .validation import Direction, EvaluationInputError
 from .weighting import (
     SAATY_RI,
@@ -55,6 +63,18 @@ from .weighting import (
 )
 
 __all__ = [
+    "PARAMS",
+    "ComputeError",
+    "EvaluationOutcome",
+    "GradeBand",
+    "LeafSpec",
+    "ModelSpec",
+    "NodeSpec",
+    "Param",
+    "Scaling",
+    "check_param",
+    "evaluate_model",
+    "model_sensitivity",
     "COUPLING_GRADES",
     "FUZZY_OPERATORS",
     "SAATY_RI",
@@ -97,6 +117,8 @@ __all__ = [
     "normalize_vector",
     "pca_composite",
     "rank_descending",
+    "competition_rank",
+    "RANK_TOLERANCE",
     "topsis",
     "unascertained_measure",
     "weighted_sum",

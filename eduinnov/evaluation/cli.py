@@ -22,6 +22,9 @@ __all__ = ["METHODS", "run", "main"]
 EXIT_USAGE = 2
 
 
+# Absent parameters are passed as None: each method then takes its default from .params.PARAMS.
+
+
 def _req(data: Mapping[str, Any], key: str, method: str) -> Any:
     if key not in data:
         raise EvaluationInputError(f"{method}: missing input key {key!r}")
@@ -55,7 +58,7 @@ def _fuzzy(d: Mapping[str, Any]) -> dict[str, Any]:
 METHODS: dict[str, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
     "ahp": ("AHP weights and consistency (matrix, mode)", _ahp),
     "ahm": ("AHM weights (matrix, beta)",
-            lambda d: wt.ahm_weights(_req(d, "matrix", "ahm"), d.get("beta", 2.0)).to_dict()),
+            lambda d: wt.ahm_weights(_req(d, "matrix", "ahm"), d.get("beta")).to_dict()),
     "entropy": ("entropy weights and scores (matrix, benefit)",
                 lambda d: wt.entropy_weights(_req(d, "matrix", "entropy"), d.get("benefit")).to_dict()),
     "cv": ("coefficient-of-variation weights (matrix)",
@@ -64,12 +67,12 @@ METHODS: dict[str, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = 
                lambda d: wt.critic_weights(_req(d, "matrix", "critic"), d.get("benefit")).to_dict()),
     "combine": ("combined subjective/objective weights (subjective, objective, method, alpha)",
                 lambda d: wt.combine_weights(_req(d, "subjective", "combine"), _req(d, "objective", "combine"),
-                                             method=d.get("method", "linear"), alpha=d.get("alpha", 0.5)).to_dict()),
+                                             method=d.get("method", "linear"), alpha=d.get("alpha")).to_dict()),
     "topsis": ("TOPSIS closeness and rank (matrix, weights, benefit)",
                lambda d: agg.topsis(_req(d, "matrix", "topsis"), _req(d, "weights", "topsis"),
                                     d.get("benefit")).to_dict()),
     "gra": ("grey relational grades (matrix, benefit, rho, normalization, weights)",
-            lambda d: agg.grey_relational(_req(d, "matrix", "gra"), d.get("benefit"), rho=d.get("rho", 0.5),
+            lambda d: agg.grey_relational(_req(d, "matrix", "gra"), d.get("benefit"), rho=d.get("rho"),
                                           normalization=d.get("normalization", "minmax"),
                                           weights=d.get("weights")).to_dict()),
     "fuzzy": ("fuzzy comprehensive evaluation (kind single: weights, R; two_level: groups, top_weights)", _fuzzy),
@@ -79,11 +82,11 @@ METHODS: dict[str, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = 
                           lambda d: agg.location_quotient(_req(d, "matrix", "location_quotient")).to_dict()),
     "pca": ("PCA composite (matrix, retention, threshold)",
             lambda d: agg.pca_composite(_req(d, "matrix", "pca"), d.get("retention", "kaiser"),
-                                        d.get("threshold", 0.85)).to_dict()),
+                                        d.get("threshold")).to_dict()),
     "unascertained": ("unascertained measure (x, anchors, weights, lambda, grade_values, grade_labels)",
                       lambda d: agg.unascertained_measure(
                           _req(d, "x", "unascertained"), _req(d, "anchors", "unascertained"),
-                          _req(d, "weights", "unascertained"), d.get("lambda", 0.6), d.get("grade_values"),
+                          _req(d, "weights", "unascertained"), d.get("lambda"), d.get("grade_values"),
                           d.get("grade_labels")).to_dict()),
     "weighted_sum": ("weighted sum (matrix, weights, benefit, normalization)",
                      lambda d: agg.weighted_sum(_req(d, "matrix", "weighted_sum"), _req(d, "weights", "weighted_sum"),

@@ -44,6 +44,7 @@ __all__ = [
     "ColumnStats",
     "column_stats",
     "minmax_parameters",
+    "minmax_offsets",
     "affine_columns",
     "affine_map",
     "normalize_minmax",
@@ -52,7 +53,10 @@ __all__ = [
     "constant_columns",
     "centered_gram",
     "row_dot",
+    "rescale_extreme",
     "Blocks",
+    "BLOCKED_MIN_ELEMS",
+    "use_blocked",
 ]
 
 # A block holds about this many elements (512 KiB of float64): a few temporaries of that size stay in L2.
@@ -61,6 +65,17 @@ _BLOCK_ELEMS = 1 << 16
 _MIN_WIDTH = 1024
 # Matrices with fewer elements than this are processed in the calling thread.
 _PARALLEL_MIN_ELEMS = 1 << 20
+# The one switch of the blocked (and, for large matrices, threaded) fast path: matrices with at least
+# this many elements take it; smaller ones, and every batch of Monte Carlo draws, go through the plain
+# numpy kernels. Set EDUINNOV_EVAL_BLOCKED=0 to turn the fast path off.
+BLOCKED_MIN_ELEMS = 1 << 16
+
+
+def use_blocked(x: np.ndarray) -> bool:
+    """Whether a validated 2-D matrix takes the blocked fast path (see ``BLOCKED_MIN_ELEMS``)."""
+    if os.environ.get("EDUINNOV_EVAL_BLOCKED", "").strip() == "0":
+        return False
+    return x.ndim == 2 and x.size >= BLOCKED_MIN_ELEMS
 
 
 def _thread_count() -> int:
@@ -180,7 +195,8 @@ def column_stats(x: np.ndarray, *, sumsq: bool = False, method: str = "evaluatio
             blocks.fold(v.sum(axis=0), reps, np.add),
         )
         if sumsq:
-            t = np.multiply(v, v, out=blocks.scratch_view(buf, span))
+            with np.errstate(over="ignore", under="ignore"):  # extreme columns are rescaled by the caller
+                t = np.multiply(v, v, out=blocks.scratch_view(buf, span))
             res += (blocks.fold(t.sum(axis=0), reps, np.add),)
         return res
 
@@ -192,6 +208,36 @@ def column_stats(x: np.ndarray, *, sumsq: bool = False, method: str = "evaluatio
     if not (np.isfinite(mn).all() and np.isfinite(mx).all()):
         raise_nonfinite(x, method=method)
     return ColumnStats(mn, mx, sm, sq)
+
+
+#: Columns whose largest magnitude reaches this (or, if not 0, stays below ``EXTREME_LOW``) are rescaled
+#: before squares, ranges or sums are taken: 1e160 squared overflows float64, 1e-170 squared underflows.
+EXTREME_HIGH = 1e150
+EXTREME_LOW = 1e-150
+
+
+def rescale_extreme(
+    x: np.ndarray, stats: ColumnStats, *, common: bool = False, sumsq: bool = False, method: str = "evaluation"
+) -> tuple[np.ndarray, ColumnStats, np.ndarray | None]:
+    """Divide extreme columns by a power of two near their magnitude: ``(x, stats, scale)``.
+
+    Every method that uses this is invariant to a positive factor per column (min-max, vector and z-score
+    normalisation, coefficients of variation, correlations) or, with ``common=True``, to one factor for the
+    whole matrix (location quotients); a power of two makes the division exact, so results stay exact
+    where squares or ranges of the raw values would overflow. Returns ``x`` and ``stats`` unchanged and
+    ``scale = None`` when no column is extreme (the usual case costs nothing: the test reads the column
+    minima and maxima already computed).
+    """
+    mag = np.maximum(np.abs(stats.min), np.abs(stats.max))
+    extreme = (mag >= EXTREME_HIGH) | ((mag > 0) & (mag < EXTREME_LOW))
+    if not extreme.any():
+        return x, stats, None
+    if common:
+        mag, extreme = np.full_like(mag, mag.max()), np.ones_like(extreme)
+    # mag = f 2^e with 0.5 <= f < 1: dividing by 2^(e-1) (finite even for mag near 1.8e308) brings it to [1, 2)
+    scale = np.where(extreme, np.ldexp(1.0, np.frexp(np.where(mag > 0, mag, 1.0))[1] - 1), 1.0)
+    y = np.ascontiguousarray(x / scale)
+    return y, column_stats(y, sumsq=sumsq, method=method), scale
 
 
 def row_dot(a: np.ndarray, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -211,14 +257,19 @@ def minmax_parameters(stats: ColumnStats, is_cost: np.ndarray) -> tuple[np.ndarr
     ``(x - offset)/divisor``. A constant column maps to exactly 1 (``x/x``, or ``(x + 1)/1`` when x = 0),
     the convention of DOMAIN.md: it carries no information.
     """
-    rng = stats.max - stats.min
-    offset = np.where(is_cost, stats.max, stats.min)
+    return minmax_offsets(stats.min, stats.max, is_cost)
+
+
+def minmax_offsets(lo: np.ndarray, hi: np.ndarray, is_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`minmax_parameters` from column minima and maxima of any shape (..., n) (a batch)."""
+    rng = hi - lo
+    offset = np.where(is_cost, hi, lo)
     divisor = np.where(is_cost, -rng, rng)
     const = rng == 0
     if const.any():
-        zero = const & (stats.min == 0)
+        zero = const & (lo == 0)
         offset = np.where(const, np.where(zero, -1.0, 0.0), offset)
-        divisor = np.where(const, np.where(zero, 1.0, stats.min), divisor)
+        divisor = np.where(const, np.where(zero, 1.0, lo), divisor)
     return offset, divisor
 
 
@@ -286,6 +337,7 @@ def normalize_minmax(
     .. [1] Jahan, A. and Edwards, K. L. (2015). *Materials & Design* 65, 335-342.
     """
     stats = stats if stats is not None else column_stats(x)
+    x, stats, _scale = rescale_extreme(x, stats)
     is_cost = np.zeros(x.shape[1], dtype=bool) if is_cost is None else is_cost
     offset, divisor = minmax_parameters(stats, is_cost)
     return affine_columns(x, offset, divisor), constant_columns(stats)

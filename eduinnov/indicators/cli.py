@@ -76,7 +76,7 @@ def cli(model_name, cohort_id, program_id, version, email, as_json, draws):
         click.echo(f"warning: {w}")
     width = max([len(r["label"]) for r in run.results] + [6])
     click.echo(f"{'rank':>4}  {'object':<{width}}  {'score':>7}  grade")
-    for r in sorted(run.results, key=lambda r: r["rank"]):
+    for r in services.ranked_results(run):
         click.echo(f"{r['rank']:>4}  {r['label']:<{width}}  {r['score']:7.4f}  {r['grade']} / {r['grade_zh']}")
     s = run.summary
     click.echo(f"mean {s['mean']:.4f}  median {s['median']:.4f}  n {s['n']}")

@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from eduinnov.core.i18n import enum_choices
+from eduinnov.evaluation.params import PARAMS
 from eduinnov.indicators.models import AggregationMethod, Direction, EvaluationUnit, WeightingMethod
 from eduinnov.indicators.spec import FUZZY_OPERATORS
 
@@ -119,6 +120,23 @@ class NodeAddForm(FlaskForm):
                              description=_l("Choose a metric for a leaf; leave empty for a group of indicators."))
 
 
+class ParamRange:
+    """WTForms validator: the bounds of a method parameter from the engine's registry (as the YAML check)."""
+
+    def __init__(self, method: str, name: str):
+        self.param = PARAMS[(method, name)]
+
+    def __call__(self, form, field):
+        if field.data is not None and not self.param.contains(float(field.data)):
+            raise ValidationError(_l("Must lie in %(interval)s.", interval=self.param.interval))
+
+
+def param_field(label, method: str, name: str, description=None) -> FloatField:
+    """A float field for a method parameter: registry default and bounds."""
+    return FloatField(label, validators=[Optional(), ParamRange(method, name)], default=PARAMS[(method, name)].default,
+                      description=description)
+
+
 class NodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
@@ -141,26 +159,25 @@ class NodeForm(FlaskForm):
     scaling_max = FloatField(_l("Maximum"), validators=[Optional()])
     # inner nodes
     weighting = SelectField(_l("Weighting"), choices=enum_choices(WeightingMethod), default="equal")
-    beta = FloatField(_l("AHM β"), validators=[Optional(), NumberRange(min=1)], default=2,
-                      description=_l("Conversion parameter of AHM (≥ 1, usually 2)."))
+    beta = param_field(_l("AHM β"), "ahm", "beta", description=_l("Conversion parameter of AHM (≥ 1, usually 2)."))
     objective = SelectField(_l("Objective method to combine with AHP"),
                             choices=[("entropy", _l("Entropy")), ("cv", _l("Coefficient of variation")),
                                      ("critic", "CRITIC")], default="entropy")
     combine_method = SelectField(_l("Combination"), choices=[("linear", _l("Linear: α·AHP + (1−α)·objective")),
                                                              ("multiplicative", _l("Multiplicative"))],
                                  default="linear")
-    alpha = FloatField(_l("α (share of AHP)"), validators=[Optional(), NumberRange(0, 1)], default=0.5)
+    alpha = param_field(_l("α (share of AHP)"), "combine", "alpha")
     aggregation = SelectField(_l("Aggregation"), choices=enum_choices(AggregationMethod), default="weighted_sum")
     operator = SelectField(_l("Fuzzy operator"), choices=[(o, o) for o in FUZZY_OPERATORS], default="M(*,+)")
     anchors = StringField(_l("Grade anchors"), validators=[Optional(), _number_list],
                           description=_l("One score per grade, best first, decreasing (default: the grade values)."))
-    lam = FloatField(_l("Confidence λ"), validators=[Optional(), NumberRange(0.5, 1)], default=0.6)
-    rho = FloatField(_l("Distinguishing coefficient ρ"), validators=[Optional(), NumberRange(0.01, 1)], default=0.5)
+    lam = param_field(_l("Confidence λ"), "unascertained", "lambda")
+    rho = param_field(_l("Distinguishing coefficient ρ"), "gra", "rho")
     retention = SelectField(_l("Components kept"), choices=[("kaiser", _l("Eigenvalue > 1 (Kaiser)")),
                                                             ("cumulative", _l("Cumulative share ≥ threshold"))],
                             default="kaiser")
-    threshold = FloatField(_l("Cumulative share threshold"), validators=[Optional(), NumberRange(0.01, 1)], default=0.85)
-    floor = FloatField(_l("Smallest subsystem score"), validators=[Optional(), NumberRange(0.001, 1)], default=0.01)
+    threshold = param_field(_l("Cumulative share threshold"), "pca", "threshold")
+    floor = param_field(_l("Smallest subsystem score"), "coupling", "floor")
 
 
 class RunForm(FlaskForm):
@@ -203,6 +220,7 @@ class SensitivityForm(FlaskForm):
         csrf = False  # a GET form: it computes, it changes nothing
 
     draws = IntegerField(_l("Draws"), validators=[Optional(), NumberRange(10, 2000)], default=300)
-    spread = FloatField(_l("Perturbation (±)"), validators=[Optional(), NumberRange(0.01, 0.5)], default=0.15,
+    spread = FloatField(_l("Perturbation (±)"), validators=[Optional(), NumberRange(0.01, 0.5)],
+                        default=PARAMS[("sensitivity", "spread")].default,
                         description=_l("0.10–0.20 means each weight varies by ±10–20 %."))
     seed = IntegerField(_l("Seed"), validators=[Optional(), NumberRange(0, 2**31 - 1)], default=1)

@@ -18,6 +18,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from eduinnov.evaluation.hierarchy import GradeBand, LeafSpec, ModelSpec, NodeSpec, Scaling, judgment_text
+from eduinnov.evaluation.params import PARAMS
 from eduinnov.indicators.metrics import METRICS, MetricParamError
 from eduinnov.indicators.models import (
     MAX_DEPTH,
@@ -29,8 +31,8 @@ from eduinnov.indicators.models import (
     WeightingMethod,
 )
 
-__all__ = ["FUZZY_OPERATORS", "SpecError", "judgment_matrix", "model_to_spec", "parse_judgment",
-           "validate_grade_scale", "validate_spec", "walk"]
+__all__ = ["FUZZY_OPERATORS", "SpecError", "build_model", "judgment_matrix", "judgment_text", "model_to_spec",
+           "parse_judgment", "validate_grade_scale", "validate_spec", "walk"]
 
 #: Fuzzy composition operators (the engine's names).
 FUZZY_OPERATORS = ("M(*,+)", "M(^,v)", "M(*,v)", "M(^,+)")
@@ -64,16 +66,6 @@ def parse_judgment(value: Any) -> float:
     if not math.isfinite(v) or v < 1 / 9 - 1e-9 or v > 9 + 1e-9:
         raise ValueError(_("%(value)s is outside Saaty's scale 1/9 … 9", value=value))
     return v
-
-
-def judgment_text(value: float) -> str:
-    """A judgment for display and storage: ``"3"``, ``"1/3"`` or a short decimal."""
-    if value >= 1:
-        return f"{value:g}" if abs(value - round(value)) > 1e-9 else str(int(round(value)))
-    inv = 1 / value
-    if abs(inv - round(inv)) < 1e-9:
-        return f"1/{int(round(inv))}"
-    return f"{value:.4g}"
 
 
 def judgment_matrix(codes: list[str], judgments: dict[str, Any]) -> list[list[float]]:
@@ -135,6 +127,16 @@ def _number(node: str, field: str, value: Any, *, lo: float | None = None, hi: f
         _fail(node, field, _("must be a number, got %(value)r", value=value))
     if not math.isfinite(v) or (lo is not None and (v <= lo if lo_open else v < lo)) or (hi is not None and v > hi):
         _fail(node, field, _("%(value)g is out of range", value=v))
+    return v
+
+
+def _param(node: str, field: str, method: str, name: str, params: dict[str, Any]) -> float:
+    """A method parameter from ``params`` (absent = the default), checked against the engine's registry."""
+    p = PARAMS[(method, name)]
+    value = params.get(name, p.default)
+    v = _number(node, field, value)
+    if not p.contains(v):
+        _fail(node, field, _("%(value)g is out of range %(interval)s", value=v, interval=p.interval))
     return v
 
 
@@ -254,7 +256,7 @@ class _Validator:
                         _fail(code, "judgments", _("%(a)s vs %(b)s: %(err)s", a=a, b=b, err=exc))
             out["judgments"] = clean
         if weighting == WeightingMethod.AHM:
-            out["weighting_params"]["beta"] = _number(code, "weighting_params.beta", params.get("beta", 2), lo=1)
+            out["weighting_params"]["beta"] = _param(code, "weighting_params.beta", "ahm", "beta", params)
         if weighting == WeightingMethod.COMBINED:
             objective = params.get("objective", "entropy")
             if objective not in OBJECTIVE_FOR_COMBINED:
@@ -264,8 +266,7 @@ class _Validator:
             if method not in ("linear", "multiplicative"):
                 _fail(code, "weighting_params.method", _("must be 'linear' or 'multiplicative'"))
             out["weighting_params"] = {"objective": objective, "method": method,
-                                       "alpha": _number(code, "weighting_params.alpha", params.get("alpha", 0.5),
-                                                        lo=0, hi=1)}
+                                       "alpha": _param(code, "weighting_params.alpha", "combine", "alpha", params)}
         if weighting == WeightingMethod.EXPERT:
             weights = raw.get("weights") or {}
             if not isinstance(weights, dict):
@@ -304,7 +305,7 @@ class _Validator:
             clean = {"operator": op,
                      "anchors": _anchors(code, "aggregation_params.anchors", params.get("anchors", default_anchors), k)}
         elif agg == AggregationMethod.UNASCERTAINED:
-            lam = _number(code, "aggregation_params.lambda", params.get("lambda", 0.6), lo=0, hi=1, lo_open=True)
+            lam = _param(code, "aggregation_params.lambda", "unascertained", "lambda", params)
             anchors = params.get("anchors", default_anchors)
             if isinstance(anchors, dict):
                 unknown = [c for c in anchors if c not in child_codes]
@@ -316,21 +317,19 @@ class _Validator:
                 anchors = _anchors(code, "aggregation_params.anchors", anchors, k)
             clean = {"lambda": lam, "anchors": anchors}
         elif agg == AggregationMethod.GRA:
-            clean = {"rho": _number(code, "aggregation_params.rho", params.get("rho", 0.5), lo=0, hi=1, lo_open=True)}
+            clean = {"rho": _param(code, "aggregation_params.rho", "gra", "rho", params)}
         elif agg == AggregationMethod.PCA:
             retention = params.get("retention", "kaiser")
             if retention not in ("kaiser", "cumulative"):
                 _fail(code, "aggregation_params.retention", _("must be 'kaiser' or 'cumulative'"))
             clean = {"retention": retention,
-                     "threshold": _number(code, "aggregation_params.threshold", params.get("threshold", 0.85),
-                                          lo=0, hi=1, lo_open=True)}
+                     "threshold": _param(code, "aggregation_params.threshold", "pca", "threshold", params)}
             if n < 2:
                 _fail(code, "aggregation", _("a principal component composite needs at least two children"))
         elif agg == AggregationMethod.COUPLING:
             if n < 2:
                 _fail(code, "aggregation", _("coupling coordination needs at least two subsystems (children)"))
-            clean = {"floor": _number(code, "aggregation_params.floor", params.get("floor", 0.01), lo=0, hi=1,
-                                      lo_open=True)}
+            clean = {"floor": _param(code, "aggregation_params.floor", "coupling", "floor", params)}
         return {"aggregation": agg.value, "aggregation_params": clean}
 
 
@@ -419,3 +418,40 @@ def model_to_spec(model: EvaluationModel) -> dict[str, Any]:
         "settings": dict(model.settings or {}),
         "tree": _node_to_spec(root) if root is not None else None,
     }
+
+
+def _build_node(node: dict[str, Any]) -> NodeSpec | LeafSpec:
+    if not node.get("children"):
+        sc = node.get("scaling") or {}
+        return LeafSpec(node["code"], node.get("direction", "benefit"),
+                        Scaling(sc.get("method", "minmax"), sc.get("target"), sc.get("min"), sc.get("max")))
+    children = tuple(_build_node(c) for c in node["children"])
+    codes = [c.code for c in children]
+    weighting = node["weighting"]
+    wp, ap = node.get("weighting_params") or {}, node.get("aggregation_params") or {}
+    kw: dict[str, Any] = {}
+    if weighting in ("ahp", "ahp_geometric", "combined", "ahm"):
+        kw["judgments"] = tuple(tuple(row) for row in judgment_matrix(codes, node.get("judgments") or {}))
+    if weighting == "expert":
+        kw["weights"] = tuple(float(node["weights"][c]) for c in codes)
+    if "beta" in wp:
+        kw["beta"] = float(wp["beta"])
+    if weighting == "combined":
+        kw.update(objective=wp["objective"], combine_method=wp["method"], alpha=float(wp["alpha"]))
+    anchors = ap.get("anchors")
+    if isinstance(anchors, dict):
+        kw["anchors"] = tuple(tuple(anchors[c]) for c in codes)
+    elif anchors is not None:
+        kw["anchors"] = tuple(anchors)
+    for key, name in (("rho", "rho"), ("operator", "operator"), ("lambda", "lam"), ("retention", "retention"),
+                      ("threshold", "threshold"), ("floor", "floor")):
+        if key in ap:
+            kw[name] = ap[key]
+    return NodeSpec(node["code"], children, weighting, node["aggregation"], **kw)
+
+
+def build_model(spec: dict[str, Any]) -> ModelSpec:
+    """The engine's typed, frozen model from a validated spec (see :func:`validate_spec`), built once per run."""
+    grades = tuple(GradeBand(g.get("name_en") or g.get("name_zh"), float(g["min"]), float(g["value"]))
+                   for g in spec["grade_scale"])
+    return ModelSpec(_build_node(spec["tree"]), grades)

@@ -14,6 +14,7 @@ from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, query_id
+from eduinnov.evaluation.params import default
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.forms import (
     CopyForm,
@@ -402,20 +403,24 @@ def _fill_node_form(form: NodeForm, node: IndicatorNode) -> None:
     form.scaling_min.data, form.scaling_max.data = scaling.get("min"), scaling.get("max")
     form.weighting.data = (node.weighting or WeightingMethod.EQUAL).value
     wp = node.weighting_params or {}
-    form.beta.data = wp.get("beta", 2)
+    form.beta.data = wp.get("beta", default("ahm", "beta"))
     form.objective.data = wp.get("objective", "entropy")
     form.combine_method.data = wp.get("method", "linear")
-    form.alpha.data = wp.get("alpha", 0.5)
+    form.alpha.data = wp.get("alpha", default("combine", "alpha"))
     form.aggregation.data = node.aggregation.value if node.aggregation else "weighted_sum"
     ap = node.aggregation_params or {}
     form.operator.data = ap.get("operator", "M(*,+)")
     anchors = ap.get("anchors")
     form.anchors.data = ", ".join(f"{a:g}" for a in anchors) if isinstance(anchors, list) else ""
-    form.lam.data = ap.get("lambda", 0.6)
-    form.rho.data = ap.get("rho", 0.5)
+    form.lam.data = ap.get("lambda", default("unascertained", "lambda"))
+    form.rho.data = ap.get("rho", default("gra", "rho"))
     form.retention.data = ap.get("retention", "kaiser")
-    form.threshold.data = ap.get("threshold", 0.85)
-    form.floor.data = ap.get("floor", 0.01)
+    form.threshold.data = ap.get("threshold", default("pca", "threshold"))
+    form.floor.data = ap.get("floor", default("coupling", "floor"))
+
+
+def _or_default(value, method: str, name: str):
+    return value if value is not None else default(method, name)
 
 
 def _node_kwargs(form: NodeForm, node: IndicatorNode) -> dict:
@@ -428,27 +433,27 @@ def _node_kwargs(form: NodeForm, node: IndicatorNode) -> dict:
     weighting = form.weighting.data
     wparams = {}
     if weighting == "ahm":
-        wparams = {"beta": form.beta.data if form.beta.data is not None else 2}
+        wparams = {"beta": _or_default(form.beta.data, "ahm", "beta")}
     elif weighting == "combined":
         wparams = {"objective": form.objective.data, "method": form.combine_method.data,
-                   "alpha": form.alpha.data if form.alpha.data is not None else 0.5}
+                   "alpha": _or_default(form.alpha.data, "combine", "alpha")}
     agg = form.aggregation.data
     aparams: dict = {}
     anchors = getattr(form.anchors, "parsed", None)
     if agg == "fuzzy":
         aparams = {"operator": form.operator.data}
     elif agg == "unascertained":
-        aparams = {"lambda": form.lam.data if form.lam.data is not None else 0.6}
+        aparams = {"lambda": _or_default(form.lam.data, "unascertained", "lambda")}
         old = (node.aggregation_params or {}).get("anchors")
         if anchors is None and isinstance(old, dict):
             aparams["anchors"] = old  # per-child anchors (from YAML) are kept unless replaced here
     elif agg == "gra":
-        aparams = {"rho": form.rho.data if form.rho.data is not None else 0.5}
+        aparams = {"rho": _or_default(form.rho.data, "gra", "rho")}
     elif agg == "pca":
         aparams = {"retention": form.retention.data,
-                   "threshold": form.threshold.data if form.threshold.data is not None else 0.85}
+                   "threshold": _or_default(form.threshold.data, "pca", "threshold")}
     elif agg == "coupling":
-        aparams = {"floor": form.floor.data if form.floor.data is not None else 0.01}
+        aparams = {"floor": _or_default(form.floor.data, "coupling", "floor")}
     if anchors is not None and agg in ("fuzzy", "unascertained"):
         aparams["anchors"] = anchors
     weights = None
@@ -615,7 +620,7 @@ def run_detail(run_id: int):
     sensitivity = None
     if request.args.get("sensitivity") and sform.validate():
         try:
-            sensitivity = services.run_sensitivity(run, draws=sform.draws.data or 300, spread=sform.spread.data or 0.15,
+            sensitivity = services.run_sensitivity(run, draws=sform.draws.data or 300, spread=sform.spread.data or default("sensitivity", "spread"),
                                                    seed=sform.seed.data if sform.seed.data is not None else 1)
         except DomainError as exc:
             fail_request(exc)

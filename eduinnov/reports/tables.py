@@ -19,6 +19,7 @@ from eduinnov.achievements.models import Achievement, AchievementKind
 from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
+from eduinnov.indicators.services.runs import ranked_results
 from eduinnov.indicators.spec import walk
 from eduinnov.obe import services as obe_services
 from eduinnov.programs.models import Cohort
@@ -109,14 +110,15 @@ def run_results_table(run: EvaluationRun) -> ExportTable:
                Column("grade", _("Grade")),
                *(Column(f"node:{code}", f"{code} {name}", "0.0000") for code, name in nodes)]
     rows = []
-    for i, res in enumerate(run.results):
+    position = {o["id"]: i for i, o in enumerate(run.inputs["objects"])}
+    for res in ranked_results(run):
+        i = position[res["id"]]
         row = {"rank": res["rank"], "label": res["label"], "score": res["score"],
                "grade": res["grade"] if english else res.get("grade_zh") or res["grade"]}
         for code, _name in nodes:
             values = run.node_scores.get(code)
             row[f"node:{code}"] = values[i] if values else None
         rows.append(row)
-    rows.sort(key=lambda r: r["rank"])
     return ExportTable(columns, rows, sheet_title=f"{run.model_name} {run.id}", stem=_stem("run", run.id, "results"))
 
 

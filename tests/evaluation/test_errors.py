@@ -62,7 +62,7 @@ CASES = [
     ("ahp too large", lambda: ahp_weights(np.ones((16, 16))), "RI is tabulated only for n <= 15"),
     ("ahp bad fraction", lambda: ahp_weights([[1, "1/0"], [1, 1]]), r"cell \(1, 2\) must be a number"),
     ("ahp mode", lambda: ahp_weights(GOOD, "arithmetic"), "mode must be one of"),
-    ("ahm beta", lambda: ahm_weights([[1, 2], [0.5, 1]], beta=0.5), "beta must be a number >= 1"),
+    ("ahm beta", lambda: ahm_weights([[1, 2], [0.5, 1]], beta=0.5), r"beta must be in \[1, ∞\)"),
     ("fuzzy operator", lambda: fuzzy_evaluate([1.0], [[0.5, 0.5]], "M(+,*)"), "operator must be one of M"),
     ("fuzzy membership", lambda: fuzzy_evaluate([0.5, 0.5], [[0.5, 1.5], [0.2, 0.8]]),
      r"memberships must lie in \[0, 1\]; R cell \(1, 2\) is 1.5"),

@@ -39,7 +39,8 @@ def test_run_matches_an_independent_computation(data, model):
     expected = w[0] * projects + w[1] * papers + w[2] * awards
     assert [r["label"] for r in run.results] == ["s1 (220001)", "s2 (220002)", "s3 (220003)", "s4 (220004)"]
     assert np.allclose([r["score"] for r in run.results], expected)
-    assert [r["rank"] for r in run.results] == [1, 2, 3, 4]  # s3 and s4 tie: first appearance first
+    assert [r["rank"] for r in run.results] == [1, 2, 3, 3]  # s3 and s4 tie: they share a competition rank
+    assert [r["order"] for r in run.results] == [1, 2, 3, 4]  # the engine order: first appearance first
     assert [r["grade"] for r in run.results] == ["Excellent", "Fair", "Poor", "Poor"]
     assert np.allclose(run.weights["G"]["weights"], w)
     assert run.weights["G"]["CR"] == pytest.approx(0.0, abs=1e-9)
@@ -188,3 +189,20 @@ def test_batched_sensitivity_kernels_agree_with_the_engine(data):
         scores, grades, _w, _f = simulate(run.model_snapshot, raw, _outcome_of(run), draws=10, spread=0.0, seed=1)
         assert np.allclose(scores, [r["score"] for r in run.results], atol=1e-9), tpl.key
         assert (grades == [r["grade_index"] for r in run.results]).all(), tpl.key
+
+
+def test_tied_scores_share_their_rank_on_the_page_and_in_the_export(data, model):
+    """s3 and s4 have the same achievements: one shared rank everywhere a rank is shown (1, 2, 3, 3)."""
+    from eduinnov.reports.tables import run_results_table
+
+    run = services.run_evaluation(model, services.Target(cohort=data.c22), data.director)
+    db.session.commit()
+    scores = [r["score"] for r in run.results]
+    assert scores[2] == scores[3]
+    view = services.run_view(run)
+    assert [(r["label"], r["rank"]) for r in view["ranking"]] == [
+        ("s1 (220001)", 1), ("s2 (220002)", 2), ("s3 (220003)", 3), ("s4 (220004)", 3)]
+    assert [row["rank"] for row in run_results_table(run).rows] == [1, 2, 3, 3]
+    # a run stored before ranks were shared (ordinal ranks, no "order") is shown the same way
+    run.results = [{k: v for k, v in r.items() if k != "order"} | {"rank": i + 1} for i, r in enumerate(run.results)]
+    assert [r["rank"] for r in services.ranked_results(run)] == [1, 2, 3, 3]

@@ -31,6 +31,7 @@ from eduinnov.indicators.services.runs import (
     fingerprint_of,
     list_objects,
     load_leaf_values,
+    ranked_results,
     run_evaluation,
     run_sensitivity,
     run_view,
@@ -39,7 +40,7 @@ from eduinnov.indicators.services.runs import (
 __all__ = [
     "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "add_manual_score", "add_node",
     "archive_model", "compare_runs", "copy_model", "create_model", "delete_manual_score", "delete_model",
-    "delete_node", "delete_swot", "fingerprint_of", "import_model", "judgment_report", "list_objects", "load_leaf_values",
+    "delete_node", "delete_swot", "fingerprint_of", "import_model", "judgment_report", "list_objects", "load_leaf_values", "ranked_results",
     "model_problems", "move_node", "new_version", "run_evaluation", "run_sensitivity", "run_view", "save_swot",
     "set_judgments", "update_model", "update_node",
 ]

@@ -23,6 +23,8 @@ from eduinnov.auth.access import Action
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.core.i18n import enum_label
+from eduinnov.evaluation.hierarchy import grade_of
+from eduinnov.evaluation.params import default
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.metrics import METRICS, MetricContext, MetricParamError
@@ -38,8 +40,8 @@ from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
-__all__ = ["compare_runs", "fingerprint_of", "list_objects", "load_leaf_values", "run_evaluation", "run_view",
-           "run_sensitivity", "Target"]
+__all__ = ["compare_runs", "fingerprint_of", "list_objects", "load_leaf_values", "ranked_results", "run_evaluation",
+           "run_view", "run_sensitivity", "Target"]
 
 
 @dataclass(frozen=True)
@@ -243,10 +245,25 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
 
 
 def _results(outcome: EvaluationOutcome, ids: list[int], labels: list[str], spec: dict[str, Any]) -> list[dict]:
+    """Per object: score, grade, the displayed competition ``rank`` (1, 2, 2, 4) and ``order``, the
+    engine's rank with ties broken by first appearance (the baseline of the sensitivity analysis)."""
     scale = spec["grade_scale"]
+    shown = ev.competition_rank(np.asarray(outcome.scores))
     return [{"id": i, "label": label, "score": s, "grade_index": g, "grade": scale[g - 1]["name_en"],
-             "grade_zh": scale[g - 1]["name_zh"], "rank": r}
-            for i, label, s, g, r in zip(ids, labels, outcome.scores, outcome.grades, outcome.ranks, strict=True)]
+             "grade_zh": scale[g - 1]["name_zh"], "rank": int(c), "order": r}
+            for i, label, s, g, r, c in zip(ids, labels, outcome.scores, outcome.grades, outcome.ranks, shown,
+                                            strict=True)]
+
+
+def ranked_results(run: EvaluationRun) -> list[dict[str, Any]]:
+    """A stored run's results in rank order, each with its competition ``rank`` (1, 2, 2, 4) over scores
+    equal within 1e-9, computed from the stored scores, so runs stored before ranks were shared show
+    them the same way."""
+    shown = ev.competition_rank(np.asarray([r["score"] for r in run.results], dtype=np.float64))
+    rows = [{**res, "rank": int(c), "order": res.get("order", res["rank"])}
+            for res, c in zip(run.results, shown, strict=True)]
+    rows.sort(key=lambda r: (r["rank"], r["order"]))
+    return rows
 
 
 def _summary(outcome: EvaluationOutcome, spec: dict[str, Any], ids: list[int], labels: list[str]) -> dict:
@@ -259,7 +276,7 @@ def _summary(outcome: EvaluationOutcome, spec: dict[str, Any], ids: list[int], l
     summary: dict[str, Any] = {
         "n": len(ids), "mean": mean, "median": float(np.median(scores)), "min": float(scores.min()),
         "max": float(scores.max()), "grade_counts": counts,
-        "mean_grade_index": int(_grade_index_of(mean, scale)),
+        "mean_grade_index": int(grade_of([mean], [g["min"] for g in scale])[0]),
         "grade_rule": outcome.grade_rule, "warnings": outcome.warnings, "node_grades": outcome.node_grades,
     }
     lq = _location_quotient(spec, ids, labels)
@@ -268,24 +285,18 @@ def _summary(outcome: EvaluationOutcome, spec: dict[str, Any], ids: list[int], l
     return summary
 
 
-def _grade_index_of(score: float, scale: list[dict[str, Any]]) -> int:
-    for k, band in enumerate(scale, start=1):
-        if score >= band["min"] - 1e-12:
-            return k
-    return len(scale)
-
-
 def _outcome_of(run: EvaluationRun) -> EvaluationOutcome:
     return EvaluationOutcome(
         object_ids=[o["id"] for o in run.inputs["objects"]], inputs=run.inputs["values"], weights=run.weights,
         node_scores=run.node_scores, scores=[r["score"] for r in run.results],
-        grades=[r["grade_index"] for r in run.results], ranks=[r["rank"] for r in run.results],
+        grades=[r["grade_index"] for r in run.results], ranks=[r.get("order", r["rank"]) for r in run.results],
         grade_rule=run.summary.get("grade_rule", "band"), warnings=run.summary.get("warnings", []),
         node_grades=run.summary.get("node_grades", {}),
     )
 
 
-def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = 0.15, seed: int = 1) -> dict[str, Any]:
+def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = default("sensitivity", "spread"),
+                    seed: int = 1) -> dict[str, Any]:
     """Monte Carlo sensitivity of a stored run, computed from its snapshot alone (same seed, same report).
 
     Returns the dict of :func:`.compute.sensitivity` with object labels and grade names added.
@@ -301,8 +312,9 @@ def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = 0.1
         report = sensitivity(run.model_snapshot, raw, _outcome_of(run), draws=draws, spread=spread, seed=seed)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    for obj, res in zip(report["objects"], run.results, strict=True):
-        obj.update({"label": res["label"], "grade": res["grade"], "grade_zh": res["grade_zh"], "rank": res["rank"],
+    shown = ev.competition_rank(np.asarray([r["score"] for r in run.results], dtype=np.float64))
+    for obj, res, rank in zip(report["objects"], run.results, shown, strict=True):
+        obj.update({"label": res["label"], "grade": res["grade"], "grade_zh": res["grade_zh"], "rank": int(rank),
                     "score": res["score"]})
     return report
 
@@ -410,10 +422,9 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
             "direction": node.get("direction"), "scaling": node.get("scaling"),
         })
     first = [(c["code"], c["name_zh"], c.get("name_en")) for c in spec["tree"].get("children", [])]
-    ranking = []
-    for i, res in enumerate(run.results):
-        ranking.append({**res, "first_level": [run.node_scores[c][i] for c, _zh, _en in first]})
-    ranking.sort(key=lambda r: r["rank"])
+    position = {o["id"]: i for i, o in enumerate(run.inputs["objects"])}
+    ranking = [{**res, "first_level": [run.node_scores[c][position[res["id"]]] for c, _zh, _en in first]}
+               for res in ranked_results(run)]
     scale = spec["grade_scale"]
     grades = [{**g, "count": run.summary["grade_counts"][k]} for k, g in enumerate(scale)]
     lq = run.summary.get("location_quotient")
