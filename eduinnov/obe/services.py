@@ -330,7 +330,7 @@ def score_template_csv(offering: CourseOffering) -> bytes:
     import csv
     import io
 
-    from eduinnov.reports.exports import neutralise
+    from eduinnov.core.tabular import neutralise
 
     out = io.StringIO()
     writer = csv.writer(out)

@@ -1,6 +1,6 @@
 """What the dashboards show: figures, charts and their data tables, assembled from the report queries.
 
-Charts come from :mod:`eduinnov.reports.charts` only (the same code path as the PDFs); every chart
+Charts come from :mod:`eduinnov.core.charts` only (the same code path as the PDFs); every chart
 travels with its data table (:class:`Figure`). Labels are translated when a figure is built, so pages
 follow the user's language. Nothing here is cached: each page reads the database afresh.
 """
@@ -18,14 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from eduinnov.achievements.models import AchievementKind, Indexing, Level
-from eduinnov.core.i18n import enum_label
-from eduinnov.extensions import db
-from eduinnov.frameworks.models import AggregationRule, PartnerKind
-from eduinnov.indicators.models import EvaluationRun
-from eduinnov.obe import services as obe_services
-from eduinnov.programs.models import Cohort, Program
-from eduinnov.reports import queries
-from eduinnov.reports.charts import (
+from eduinnov.core.charts import (
     ABOVE,
     BELOW,
     ChartData,
@@ -35,6 +28,13 @@ from eduinnov.reports.charts import (
     line_chart,
     radar_chart,
 )
+from eduinnov.core.i18n import enum_label
+from eduinnov.extensions import db
+from eduinnov.frameworks.models import AggregationRule, PartnerKind
+from eduinnov.indicators.models import EvaluationRun
+from eduinnov.obe import services as obe_services
+from eduinnov.programs.models import Cohort, Program
+from eduinnov.reports import queries
 from eduinnov.reports.queries import Headline
 
 __all__ = [

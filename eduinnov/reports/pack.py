@@ -37,6 +37,7 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.auth.models import User
 from eduinnov.config import ROOT
+from eduinnov.core.charts import ChartData, bar_chart, bin_values, histogram, radar_chart
 from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks import queries as framework_queries
@@ -52,7 +53,6 @@ from eduinnov.obe import queries as obe_queries
 from eduinnov.obe import services as obe_services
 from eduinnov.obe.compute import REFERENCE as OBE_REFERENCE
 from eduinnov.programs.models import Cohort, Program, Student
-from eduinnov.reports.charts import ChartData, bar_chart, bin_values, histogram, radar_chart
 
 if TYPE_CHECKING:  # the PDF module imports WeasyPrint: only where a PDF is made
     from eduinnov.reports.pdf import PdfLayout, Section
