@@ -50,7 +50,7 @@ from eduinnov.frameworks.models import (
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
 from eduinnov.indicators.services import run_view
 from eduinnov.obe import queries as obe_queries
-from eduinnov.obe import services as obe_services
+from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.compute import REFERENCE as OBE_REFERENCE
 from eduinnov.programs.models import Cohort, Program, Student
 
@@ -286,7 +286,7 @@ def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str) -> dict[str,
 
 def _obe_part(cohort: Cohort, framework: FrameworkVersion, lang: str) -> dict[str, Any]:
     en = _english(lang)
-    report = obe_services.cohort_report(cohort, framework)
+    report = obe_reports.cohort_report(cohort, framework)
     requirements = []
     for r in report.requirements:
         req = r.requirement

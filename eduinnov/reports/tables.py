@@ -21,7 +21,7 @@ from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, t
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.indicators.spec import walk
-from eduinnov.obe import services as obe_services
+from eduinnov.obe import reports as obe_reports
 from eduinnov.programs.models import Cohort
 from eduinnov.reports import queries
 from eduinnov.reports.figures import kind_label
@@ -122,7 +122,7 @@ def run_results_table(run: EvaluationRun) -> ExportTable:
 
 def obe_table(cohort: Cohort) -> ExportTable:
     """Requirement and indicator-point achievement of a cohort under both rules, with the threshold."""
-    report = obe_services.cohort_report(cohort)
+    report = obe_reports.cohort_report(cohort)
     english = _english()
 
     def verdict(achieved: bool | None) -> str | None:
