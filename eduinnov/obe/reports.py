@@ -29,7 +29,7 @@ from eduinnov.frameworks.models import (
     ObjectiveIndicatorLink,
 )
 from eduinnov.obe import compute, queries, results
-from eduinnov.obe.models import AssessmentItem, CourseOffering, SurveyResult
+from eduinnov.obe.models import AchievementResult, AssessmentItem, CourseOffering, SurveyResult
 from eduinnov.obe.services.offerings import check_plan
 from eduinnov.programs.models import Cohort, Student
 
@@ -77,13 +77,17 @@ class OfferingReport:
         return [oid for oid, v in self.class_values.items() if compute.achieved(v, self.threshold) is False]
 
 
-def _offering_results(offering: CourseOffering) -> dict[str, Any] | None:
-    """The stored figures of an offering (None when its course is not of the cohort's framework version)."""
+def _offering_results(offering: CourseOffering, stored: results.Results | None = None) -> dict[str, Any] | None:
+    """The stored figures of an offering (``stored``: its cohort's results when the caller has them).
+
+    An offering whose course is not of the version its cohort is reported under is computed on its own.
+    """
+    if stored is not None and stored.cohort_id == offering.cohort_id and stored.offering(offering.id) is not None:
+        return stored.offering(offering.id)
     framework = queries.get_framework_for_cohort(offering.cohort)
     if framework is None or offering.course.framework_id != framework.id:
-        framework = offering.course.framework  # an offering of another version: computed on its own
-        return results.compute_results(results.load_inputs(offering.cohort_id, framework))["offerings"].get(
-            str(offering.id))
+        inputs = results.load_inputs(offering.cohort_id, offering.course.framework)
+        return results.compute_results(inputs)["offerings"].get(str(offering.id))
     return results.get_results(offering.cohort, framework).offering(offering.id)
 
 
@@ -253,9 +257,7 @@ class CohortReport:
 def _tree(framework: FrameworkVersion) -> tuple[list[GraduationRequirement], list[CourseSupport],
                                                 dict[tuple[int, int], list[int]]]:
     """Requirements with their points, supports with course and objectives, objective links: three queries."""
-    requirements = list(db.session.scalars(
-        select(GraduationRequirement).where(GraduationRequirement.framework_id == framework.id)
-        .options(selectinload(GraduationRequirement.indicator_points)).order_by(GraduationRequirement.number)))
+    requirements = _requirements(framework)
     supports = list(db.session.scalars(
         select(CourseSupport).join(CourseSupport.course).where(Course.framework_id == framework.id)
         .options(selectinload(CourseSupport.course).selectinload(Course.objectives)).order_by(CourseSupport.id)))
@@ -295,7 +297,7 @@ def _row(entry: dict[str, Any] | None, key: str) -> Any:
 
 
 def cohort_report(cohort: Cohort, framework: FrameworkVersion | None = None, *,
-                  direct_weight: float | None = None) -> CohortReport:
+                  direct_weight: float | None = None, detail: bool = True) -> CohortReport:
     """Indicator-point and graduation-requirement achievement of a cohort, both rules, with drill-down data.
 
     Parameters
@@ -306,6 +308,9 @@ def cohort_report(cohort: Cohort, framework: FrameworkVersion | None = None, *,
     direct_weight : float, optional
         When given (0..1), each indicator point also gets a combined value
         ``direct_weight · direct + (1 − direct_weight) · mean of its survey results``.
+    detail : bool
+        False: requirement and point values only (points without their courses, no offerings), for
+        pages that show the requirements; three queries fewer and no course tree.
 
     Returns
     -------
@@ -315,14 +320,30 @@ def cohort_report(cohort: Cohort, framework: FrameworkVersion | None = None, *,
     if framework is None:
         return CohortReport(cohort=cohort, framework=None, threshold=0.7, rule=AggregationRule.WEIGHTED_SUM)
     stored = results.get_results(cohort, framework).data
-    return _build(cohort, framework, stored, direct_weight)
+    return _build(cohort, framework, stored, direct_weight, detail)
+
+
+def _requirements(framework: FrameworkVersion) -> list[GraduationRequirement]:
+    return list(db.session.scalars(
+        select(GraduationRequirement).where(GraduationRequirement.framework_id == framework.id)
+        .options(selectinload(GraduationRequirement.indicator_points)).order_by(GraduationRequirement.number)))
+
+
+def _courses_without_scores(framework: FrameworkVersion, with_scores: set[int]) -> list[Course]:
+    supported = select(CourseSupport.course_id).join(Course, Course.id == CourseSupport.course_id).where(
+        Course.framework_id == framework.id)
+    return list(db.session.scalars(select(Course).where(Course.id.in_(supported), Course.id.not_in(with_scores or {-1}))
+                                   .order_by(Course.code)))
 
 
 def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
-           direct_weight: float | None) -> CohortReport:
+           direct_weight: float | None, detail: bool = True) -> CohortReport:
     threshold, rule = framework.threshold, framework.aggregation_rule
-    requirements, supports, links = _tree(framework)
-    offerings = _offerings_of(cohort, framework)
+    if detail:
+        requirements, supports, links = _tree(framework)
+        offerings = _offerings_of(cohort, framework)
+    else:
+        requirements, supports, links, offerings = _requirements(framework), [], {}, []
     offerings_by_course: dict[int, list[CourseOffering]] = defaultdict(list)
     for o in offerings:
         offerings_by_course[o.course_id].append(o)
@@ -356,8 +377,9 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
     report = CohortReport(cohort=cohort, framework=framework, threshold=threshold, rule=rule,
                           offerings=offerings, direct_weight=direct_weight, students=stored["students"])
     with_scores = set(stored["courses_with_scores"])
-    report.courses_without_scores = sorted({s.course for s in supports if s.course_id not in with_scores},
-                                           key=lambda c: c.code)
+    report.courses_without_scores = (sorted({s.course for s in supports if s.course_id not in with_scores},
+                                            key=lambda c: c.code) if detail
+                                     else _courses_without_scores(framework, with_scores))
     pts, reqs = stored["points"], stored["requirements"]
     for requirement in requirements:
         points = []
@@ -389,34 +411,45 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
     return report
 
 
-def requirement_values(cohort: Cohort, framework: FrameworkVersion | None = None) -> dict[int, dict[str, Any]]:
-    """Requirement id → stored figures (``weighted_sum``, ``minimum``, verdicts) without building the tree."""
-    framework = framework or queries.get_framework_for_cohort(cohort)
-    if framework is None:
-        return {}
-    return _ids(results.get_results(cohort, framework).data["requirements"])
-
-
 def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[int, float | None]]]:
     """Requirement values (program rule) of the program's cohorts, by requirement number, oldest first.
 
     Cohorts without a framework or without any value are left out; at most ``limit`` cohorts. The
-    stored figures of all of them are read in one query.
+    stored figures of all of them are read in one query (a cohort stored under one version only needs
+    no framework look-up).
     """
     cohorts = queries.list_cohorts_of_program(cohort.program_id)[-limit:]
-    frameworks = {c.id: queries.get_framework_for_cohort(c) for c in cohorts}
-    stored = results.get_many(cohorts, frameworks)
-    numbers = {}
-    ids = {f.id for f in frameworks.values() if f is not None}
-    if ids:
-        numbers = dict(db.session.execute(select(GraduationRequirement.id, GraduationRequirement.number)
-                                          .where(GraduationRequirement.framework_id.in_(ids))).all())
+    rows = db.session.execute(select(AchievementResult.cohort_id, AchievementResult.framework_id,
+                                     AchievementResult.fingerprint, AchievementResult.data)
+                              .where(AchievementResult.cohort_id.in_([c.id for c in cohorts]))).all()
+    by_cohort: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_cohort[r.cohort_id].append(r)
+    stored: dict[int, results.Results] = {}
+    framework_of: dict[int, int] = {}
+    for c in cohorts:
+        found = by_cohort.get(c.id, [])
+        if len(found) == 1:
+            framework_of[c.id] = found[0].framework_id
+            stored[c.id] = results.Results(c.id, found[0].framework_id, found[0].fingerprint, found[0].data)
+            continue
+        framework = queries.get_framework_for_cohort(c)  # none stored yet, or under several versions
+        if framework is not None:
+            framework_of[c.id] = framework.id
+            stored[c.id] = results.get_many([c], {c.id: framework})[c.id]
+    info = {}
+    if framework_of:
+        info = {r.id: r for r in db.session.execute(
+            select(FrameworkVersion.id, FrameworkVersion.aggregation_rule)
+            .where(FrameworkVersion.id.in_(set(framework_of.values()))))}
+    numbers = dict(db.session.execute(select(GraduationRequirement.id, GraduationRequirement.number).where(
+        GraduationRequirement.framework_id.in_(set(framework_of.values()) or {-1}))).all())
     out = []
     for other in cohorts:
-        framework = frameworks.get(other.id)
-        if framework is None or other.id not in stored:
+        if other.id not in stored:
             continue
-        attr = "weighted_sum" if framework.aggregation_rule == AggregationRule.WEIGHTED_SUM else "minimum"
+        rule = info[framework_of[other.id]].aggregation_rule
+        attr = "weighted_sum" if rule == AggregationRule.WEIGHTED_SUM else "minimum"
         values = {numbers[int(rid)]: _num(entry.get(attr))
                   for rid, entry in stored[other.id].data["requirements"].items() if int(rid) in numbers}
         values = dict(sorted(values.items()))
@@ -443,6 +476,7 @@ class StudentReport:
 def student_report(student: Student) -> StudentReport:
     """A student's graduation-requirement achievement from their own scores, plus their objective values."""
     report = cohort_report(student.cohort)
+    stored = results.get_results(student.cohort, report.framework) if report.framework is not None else None
     reqs = []
     for row in report.requirements:
         values = [_num(report.students.get(rule, {}).get(str(student.id), {}).get(str(row.requirement.id)))
@@ -450,7 +484,7 @@ def student_report(student: Student) -> StudentReport:
         reqs.append((row.requirement, values[0], values[1]))
     offerings = []
     for offering in queries.list_offerings_of_student(student):
-        data = _offering_results(offering)
+        data = _offering_results(offering, stored)
         if data is None or data.get("error"):
             continue
         per = _ids(data.get("students", {}).get(str(student.id)))

@@ -401,7 +401,7 @@ def _direct_weight() -> float | None:
 def cohort(cohort_id: int):
     cohort = get_or_404(current_user, Cohort, cohort_id)
     require_role(current_user, *STAFF)
-    report = reports.cohort_report(cohort, direct_weight=_direct_weight())
+    report = reports.cohort_report(cohort, direct_weight=_direct_weight(), detail=False)
     rule_attr = "weighted_sum" if report.rule.value == "weighted_sum" else "minimum"
     bars = figures.achievement_bars([(f"GR{r.requirement.number}", getattr(r, rule_attr)) for r in report.requirements],
                                     report.threshold, title=_("Requirement achievement"),
