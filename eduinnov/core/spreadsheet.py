@@ -12,7 +12,7 @@ value came in by (a form, an import, the database).
 A dangerous value keeps its text and gets a leading apostrophe, which spreadsheets read as "this is
 text". Numbers, dates and booleans stay what they are, so negative numbers remain numbers.
 
-Every export goes through :func:`neutralise`: ``reports.exports`` (dashboard and run exports, OBE
+Every export goes through :func:`neutralise`: ``core.tabular`` (dashboard and run exports, OBE
 exports), the import templates (``imports.schemas``) and the OBE score-sheet template.
 """
 

@@ -575,7 +575,7 @@ _PARAM_CHECKS[("obe_achievement", "requirement")] = _check_requirement
         units=(S, C), params={"requirement": None, "rule": "program", "default": None})
 def obe_achievement(ctx: MetricContext, requirement: Any, rule: Any, default: Any) -> pd.Series:
     """Graduation-requirement achievement per cohort (class value) or per student (the student's own value)."""
-    from eduinnov.obe.services import cohort_report
+    from eduinnov.obe.reports import cohort_report
 
     if ctx.unit == C:
         cohort_ids = list(ctx.objects)

@@ -25,17 +25,32 @@ def _verdict(value: bool | None) -> str:
 
 
 @cli.command("compute")
-@click.option("--cohort", "cohort_id", type=int, required=True, help="Cohort id.")
+@click.option("--cohort", "cohort_id", type=int, help="Cohort id.")
+@click.option("--all", "every", is_flag=True, help="Recompute and store the figures of every cohort instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @with_appcontext
-def compute_command(cohort_id: int, as_json: bool):
-    """Print a cohort's requirement and indicator-point achievement degrees (both rules)."""
-    from eduinnov.obe import services
+def compute_command(cohort_id: int | None, every: bool, as_json: bool):
+    """Print a cohort's requirement and indicator-point achievement degrees (both rules), or store all."""
+    from sqlalchemy import select
 
+    from eduinnov.obe import queries, reports, results
+
+    if every:
+        n = 0
+        for cohort in db.session.scalars(select(Cohort).order_by(Cohort.id)):
+            framework = queries.get_framework_for_cohort(cohort)
+            if framework is not None:
+                results.refresh(cohort, framework)
+                n += 1
+        db.session.commit()
+        click.echo(f"Stored the achievement degrees of {n} cohort(s).")
+        return
+    if cohort_id is None:
+        raise click.UsageError("give --cohort ID or --all")
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
         raise click.ClickException(f"no cohort with id {cohort_id}")
-    report = services.cohort_report(cohort)
+    report = reports.cohort_report(cohort)
     if report.framework is None:
         raise click.ClickException(f"cohort {cohort_id} has no framework version")
     if as_json:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     DateTime,
     Float,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from eduinnov.programs.models import Cohort, Student
 
 __all__ = [
-    "AssessmentItem", "AssessmentType", "CourseOffering", "ImprovementRecord", "ImprovementStatus",
+    "AchievementResult", "AssessmentItem", "AssessmentType", "CourseOffering", "ImprovementRecord", "ImprovementStatus",
     "ItemObjectiveMapping", "ObjectiveTypeWeight", "Score", "ScoreImport", "SurveyResult", "SurveySource",
 ]
 
@@ -343,3 +344,23 @@ class ImprovementRecord(TimestampMixin, VersionedMixin, db.Model):
         if self.indicator_point is not None:
             return str(self.indicator_point.code)
         return f"GR{self.requirement.number}" if self.requirement else ""
+
+
+class AchievementResult(db.Model):
+    """A cohort's achievement degrees under one framework version, stored with the fingerprint of their inputs.
+
+    Written by :mod:`eduinnov.obe.results` only: recomputed in the transaction that changes a score
+    sheet, a plan, a survey or a framework setting, so a stored row is never stale. ``data`` holds plain
+    values (see :func:`eduinnov.obe.results.compute_results`). No ``framework`` attribute on purpose
+    (see the module docstring): figures of a cohort taught under an archived version stay writable.
+    """
+
+    __tablename__ = "obe_results"
+    __table_args__ = (UniqueConstraint("cohort_id", "framework_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework_versions.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    data: Mapped[dict] = mapped_column(JSON)

@@ -12,10 +12,12 @@ from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
     Course,
     CourseObjective,
+    CourseSupport,
     FrameworkStatus,
     FrameworkVersion,
     GraduationRequirement,
     IndicatorPoint,
+    ObjectiveIndicatorLink,
 )
 from eduinnov.obe.models import (
     AssessmentItem,
@@ -194,3 +196,18 @@ def list_cohorts_of_program(program_id: int) -> list[Cohort]:
     """A program's cohorts, oldest first."""
     return list(db.session.scalars(select(Cohort).where(Cohort.program_id == program_id)
                                    .order_by(Cohort.entry_year)))
+
+
+def candidate_objectives(requirement: GraduationRequirement) -> list[CourseObjective]:
+    """Course objectives that bear on a requirement: linked to its points, or of courses supporting them."""
+    point_ids = [p.id for p in requirement.indicator_points]
+    if not point_ids:
+        return []
+    linked = set(db.session.scalars(select(ObjectiveIndicatorLink.objective_id)
+                                    .where(ObjectiveIndicatorLink.indicator_point_id.in_(point_ids))))
+    course_ids = set(db.session.scalars(select(CourseSupport.course_id)
+                                        .where(CourseSupport.indicator_point_id.in_(point_ids))))
+    stmt = (select(CourseObjective).join(CourseObjective.course)
+            .where((CourseObjective.id.in_(linked or {-1})) | (CourseObjective.course_id.in_(course_ids or {-1})))
+            .order_by(Course.code, CourseObjective.number))
+    return list(db.session.scalars(stmt))

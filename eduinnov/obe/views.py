@@ -31,7 +31,7 @@ from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, query_id, track_new_file, undo_on_failure
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
-from eduinnov.obe import queries, services
+from eduinnov.obe import figures, queries, reports, services
 from eduinnov.obe.forms import (
     ConfirmForm,
     ImprovementForm,
@@ -51,7 +51,6 @@ from eduinnov.obe.models import (
     SurveySource,
 )
 from eduinnov.programs.models import Cohort, Student
-from eduinnov.reports import figures
 
 bp = Blueprint("obe", __name__, url_prefix="/obe")
 
@@ -168,7 +167,7 @@ def offering_delete(offering_id: int):
 @login_required
 def offering(offering_id: int):
     offering = get_or_404(current_user, CourseOffering, offering_id)
-    report = services.offering_report(offering)
+    report = reports.offering_report(offering)
     numbers = {o.id: o.number for o in report.objectives}
     hists = {oid: figures.achievement_histogram(counts, report.threshold,
                                                 title=_("Students by achievement of CO%(n)d", n=numbers.get(oid, 0)))
@@ -208,7 +207,7 @@ def _shares_from_request(offering: CourseOffering) -> dict[int, float | None]:
 
 def _render_plan(offering: CourseOffering, item_form: ItemForm | None = None, status: int = 200):
     item_form = item_form or _item_form(offering)
-    report = services.offering_report(offering)
+    report = reports.offering_report(offering)
     return render_template("obe/plan.html", offering=offering, form=item_form, weights_form=WeightsForm(),
                            report=report, types=list(AssessmentType)), status
 
@@ -401,7 +400,7 @@ def student_scores(offering_id: int, student_id: int):
     student = get_or_404(current_user, Student, student_id)
     if student.cohort_id != offering.cohort_id:
         abort(404)
-    return render_template("obe/student_scores.html", data=services.student_scores(offering, student))
+    return render_template("obe/student_scores.html", data=reports.student_scores(offering, student))
 
 
 # --- cohorts, requirements and students -----------------------------------------------------------------
@@ -419,13 +418,13 @@ def _direct_weight() -> float | None:
 def cohort(cohort_id: int):
     cohort = get_or_404(current_user, Cohort, cohort_id)
     require_role(current_user, *STAFF)
-    report = services.cohort_report(cohort, direct_weight=_direct_weight())
+    report = reports.cohort_report(cohort, direct_weight=_direct_weight(), detail=False)
     rule_attr = "weighted_sum" if report.rule.value == "weighted_sum" else "minimum"
     bars = figures.achievement_bars([(f"GR{r.requirement.number}", getattr(r, rule_attr)) for r in report.requirements],
                                     report.threshold, title=_("Requirement achievement"),
                                     series_name=enum_label(report.rule), label_header=_("Requirement"),
                                     width=460, height=300)
-    trend = services.cohort_trend(cohort)
+    trend = reports.cohort_trend(cohort)
     return render_template("obe/cohort.html", cohort=cohort, report=report, bars=bars, trend=trend,
                            direct_weight=_direct_weight())
 
@@ -436,7 +435,7 @@ def requirement(cohort_id: int, requirement_id: int):
     cohort = get_or_404(current_user, Cohort, cohort_id)
     require_role(current_user, *STAFF)
     requirement = get_or_404(current_user, GraduationRequirement, requirement_id)
-    report = services.cohort_report(cohort)
+    report = reports.cohort_report(cohort)
     row = next((r for r in report.requirements if r.requirement.id == requirement.id), None)
     if row is None:
         abort(404)
@@ -454,7 +453,7 @@ def requirement(cohort_id: int, requirement_id: int):
 @login_required
 def student(student_id: int):
     student = get_or_404(current_user, Student, student_id)
-    report = services.student_report(student)
+    report = reports.student_report(student)
     rule_index = 1 if report.rule.value == "weighted_sum" else 2
     items = [(f"GR{r[0].number}", r[rule_index]) for r in report.requirements]
     return render_template("obe/student.html", student=student, report=report,
@@ -514,7 +513,7 @@ def _improvement_form(requirement: GraduationRequirement, record: ImprovementRec
     choices = [("req", _("GR%(n)d itself", n=requirement.number))]
     choices += [(f"ip-{p.id}", _("Indicator point %(code)s", code=p.code)) for p in requirement.indicator_points]
     choices += [(f"co-{o.id}", f"{o.course.code} {o.course.display_name} CO{o.number}")
-                for o in services.candidate_objectives(requirement)]
+                for o in queries.candidate_objectives(requirement)]
     form.target.choices = choices
     form.cohort_id.choices = [("", _("—"))] + [(c.id, c.display_name)
                                                for c in queries.list_cohorts_of_program(requirement.program_id)]

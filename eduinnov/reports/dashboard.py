@@ -83,15 +83,6 @@ def cohort(cohort_id: int):
                            cohorts=cohorts, indexing=Indexing)
 
 
-@bp.route("/cohorts/<int:cohort_id>/obe")
-@login_required
-def cohort_obe(cohort_id: int):
-    """The OBE section of the cohort dashboard as an HTML fragment (loaded after the page)."""
-    _staff()
-    cohort = get_or_404(current_user, Cohort, cohort_id)
-    return render_template("dashboards/_obe.html", obe=figures.obe_section(cohort), cohort=cohort)
-
-
 @bp.route("/programs/<int:program_id>/trends")
 @login_required
 def trends(program_id: int):

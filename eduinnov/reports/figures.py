@@ -1,6 +1,6 @@
 """What the dashboards show: figures, charts and their data tables, assembled from the report queries.
 
-Charts come from :mod:`eduinnov.reports.charts` only (the same code path as the PDFs); every chart
+Charts come from :mod:`eduinnov.core.charts` only (the same code path as the PDFs); every chart
 travels with its data table (:class:`Figure`). Labels are translated when a figure is built, so pages
 follow the user's language. Nothing here is cached: each page reads the database afresh.
 """
@@ -15,19 +15,9 @@ from typing import Any
 import numpy as np
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from eduinnov.achievements.models import AchievementKind, Indexing, Level
-from eduinnov.core.i18n import enum_label
-from eduinnov.extensions import db
-from eduinnov.frameworks.models import AggregationRule, PartnerKind
-from eduinnov.indicators.models import EvaluationRun
-from eduinnov.obe import services as obe_services
-from eduinnov.programs.models import Cohort, Program
-from eduinnov.reports import queries
-from eduinnov.reports.charts import (
-    ABOVE,
-    BELOW,
+from eduinnov.core.charts import (
     ChartData,
     bar_chart,
     bin_values,
@@ -35,6 +25,15 @@ from eduinnov.reports.charts import (
     line_chart,
     radar_chart,
 )
+from eduinnov.core.figures import Figure
+from eduinnov.core.figures import make_figure as _figure
+from eduinnov.core.i18n import enum_label
+from eduinnov.extensions import db
+from eduinnov.frameworks.models import PartnerKind
+from eduinnov.indicators.models import EvaluationRun
+from eduinnov.obe.figures import ObeSection, obe_section
+from eduinnov.programs.models import Cohort, Program
+from eduinnov.reports import queries
 from eduinnov.reports.queries import Headline
 
 __all__ = [
@@ -42,12 +41,8 @@ __all__ = [
     "Comparison",
     "Figure",
     "Trends",
-    "achievement_bars",
-    "achievement_histogram",
-    "achievement_radar",
     "cohort_dashboard",
     "compare",
-    "obe_section",
     "program_trends",
 ]
 
@@ -55,18 +50,6 @@ KINDS = (AchievementKind.PROJECT, AchievementKind.PUBLICATION, AchievementKind.P
 LEVELS = (Level.INTERNATIONAL, Level.NATIONAL, Level.PROVINCIAL, Level.UNIVERSITY)
 INDEXINGS = (*Indexing, None)
 
-
-@dataclass(frozen=True)
-class Figure:
-    """One chart (inline SVG) with its data table one click away."""
-
-    title: str
-    svg: Markup
-    table: Markup
-
-
-def _figure(title: str, svg: Markup, data: ChartData) -> Figure:
-    return Figure(title=title, svg=svg, table=data.table_html(caption=title, collapsible=True))
 
 
 def _lang() -> str:
@@ -94,57 +77,6 @@ def indexing_label(indexing: Indexing | None) -> str:
     return enum_label(indexing) if indexing is not None else _("Not recorded")
 
 
-# --- OBE achievement charts (also used by the OBE pages) ----------------------------------------------
-
-def _verdict_colours(values: Sequence[float | None], threshold: float) -> list[str]:
-    return [BELOW if v is not None and v < threshold - 1e-9 else ABOVE for v in values]
-
-
-def achievement_bars(items: Sequence[tuple[str, float | None]], threshold: float, *, title: str,
-                     series_name: str = "", label_header: str = "", width: int | None = None,
-                     height: int = 280, table: ChartData | None = None) -> Figure:
-    """Achievement degrees (0..1) as bars, red below ``threshold``, with the threshold as a dashed line.
-
-    Parameters
-    ----------
-    items
-        ``(label, value)`` pairs (``None``: no value, no bar).
-    table
-        The data table to show (default: the charted values); e.g. both aggregation rules.
-    """
-    labels = [label for label, _v in items]
-    values = [v for _label, v in items]
-    data = ChartData(labels, {series_name or _("Achievement degree"): values}, label_header=label_header,
-                     decimals=3)
-    svg = bar_chart(data, title=title, min_value=0.0, max_value=1.0, threshold=threshold,
-                    threshold_label=_("threshold %(t)s", t=f"{threshold:g}"), show_title=False,
-                    colours=_verdict_colours(values, threshold), width=width or max(320, 60 * len(items) + 90),
-                    height=height, y_label=_("Achievement degree"))
-    return _figure(title, svg, table or data)
-
-
-def achievement_histogram(counts: Sequence[int], threshold: float, *, title: str, width: int = 360,
-                          height: int = 200) -> Figure:
-    """Students by achievement degree in ten bins of 0.1; bins below ``threshold`` in red."""
-    n = len(counts)
-    labels = [f"{i / n:.1f}–{(i + 1) / n:.1f}" for i in range(n)]
-    data = ChartData(labels, {_("Students"): counts}, label_header=_("Achievement degree"), decimals=0)
-    colours = [BELOW if (i + 1) / n <= threshold + 1e-9 else ABOVE for i in range(n)]
-    svg = histogram(data, title=title, width=width, height=height, show_title=False, colours=colours,
-                    y_label=_("Students"))
-    return _figure(title, svg, data)
-
-
-def achievement_radar(items: Sequence[tuple[str, float | None]], threshold: float, *, title: str,
-                      series_name: str = "") -> Figure | None:
-    """A radar of achievement degrees with the threshold ring (``None`` with fewer than three axes)."""
-    if len(items) < 3:
-        return None
-    data = ChartData([label for label, _v in items], {series_name or _("Achievement degree"): [v for _l, v in items]},
-                     decimals=3)
-    svg = radar_chart(data, title=title, max_value=1.0, threshold=threshold, show_title=False, width=420)
-    return _figure(title, svg, data)
-
 
 # --- cohort dashboard --------------------------------------------------------------------------------
 
@@ -163,17 +95,6 @@ class RunSection:
 
 
 @dataclass
-class ObeSection:
-    """Graduation-requirement achievement of a cohort (program rule charted, both rules in the table)."""
-
-    threshold: float
-    rule: AggregationRule
-    figure: Figure
-    below: list[str]
-    framework_version: str
-
-
-@dataclass
 class CohortDashboard:
     """Everything the cohort dashboard shows."""
 
@@ -185,6 +106,7 @@ class CohortDashboard:
     indexing: Figure
     participation: Figure | None
     run: RunSection | None
+    obe: ObeSection | None
 
 
 def _kinds_figure(h: Headline) -> Figure:
@@ -266,32 +188,8 @@ def _run_figures(run_id: int, fingerprint: str, lang: str) -> dict[str, Any]:
                 radar=radar, first_level=first_level, grades=grades, scores=scores)
 
 
-def obe_section(cohort: Cohort) -> ObeSection | None:
-    """Graduation-requirement achievement of a cohort (None when there is nothing to show).
-
-    The OBE computation reads every score sheet of the cohort, so the dashboard loads this section
-    in a request of its own.
-    """
-    report = obe_services.cohort_report(cohort)
-    if report.framework is None or not report.requirements:
-        return None
-    program_rule = report.rule == AggregationRule.WEIGHTED_SUM
-    values = [(f"GR{r.requirement.number}", r.weighted_sum if program_rule else r.minimum) for r in report.requirements]
-    if all(v is None for _l, v in values):
-        return None
-    table = ChartData([f"GR{r.requirement.number} {r.requirement.title}" for r in report.requirements],
-                      {_("Weighted sum"): [r.weighted_sum for r in report.requirements],
-                       _("Minimum"): [r.minimum for r in report.requirements]},
-                      label_header=_("Requirement"), decimals=3)
-    figure = achievement_bars(values, report.threshold, title=_("Graduation requirement achievement"),
-                              series_name=enum_label(report.rule), label_header=_("Requirement"), table=table)
-    below = [label for label, v in values if v is not None and v < report.threshold - 1e-9]
-    return ObeSection(threshold=report.threshold, rule=report.rule, figure=figure, below=below,
-                      framework_version=report.framework.version)
-
-
 def cohort_dashboard(cohort: Cohort) -> CohortDashboard:
-    """The headline figures, latest evaluation run and IUR participation of a cohort (OBE: :func:`obe_section`).
+    """The headline figures, latest evaluation run, IUR participation and OBE section of a cohort.
 
     Parameters
     ----------
@@ -309,6 +207,7 @@ def cohort_dashboard(cohort: Cohort) -> CohortDashboard:
         kinds=_kinds_figure(headline), levels=_levels_figure(headline), indexing=_indexing_figure(headline),
         participation=_participation_figure(headline),
         run=_run_section(run) if run is not None else None,
+        obe=obe_section(cohort),
     )
 
 

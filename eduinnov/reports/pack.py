@@ -37,6 +37,7 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.auth.models import User
 from eduinnov.config import ROOT
+from eduinnov.core.charts import ChartData, bar_chart, bin_values, histogram, radar_chart
 from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks import queries as framework_queries
@@ -49,10 +50,9 @@ from eduinnov.frameworks.models import (
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
 from eduinnov.indicators.services import run_view
 from eduinnov.obe import queries as obe_queries
-from eduinnov.obe import services as obe_services
+from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.compute import REFERENCE as OBE_REFERENCE
 from eduinnov.programs.models import Cohort, Program, Student
-from eduinnov.reports.charts import ChartData, bar_chart, bin_values, histogram, radar_chart
 
 if TYPE_CHECKING:  # the PDF module imports WeasyPrint: only where a PDF is made
     from eduinnov.reports.pdf import PdfLayout, Section
@@ -286,7 +286,7 @@ def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str) -> dict[str,
 
 def _obe_part(cohort: Cohort, framework: FrameworkVersion, lang: str) -> dict[str, Any]:
     en = _english(lang)
-    report = obe_services.cohort_report(cohort, framework)
+    report = obe_reports.cohort_report(cohort, framework)
     requirements = []
     for r in report.requirements:
         req = r.requirement

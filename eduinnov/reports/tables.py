@@ -1,7 +1,7 @@
 """The exported tables: columns (headers in the user's language) and rows for CSV and xlsx.
 
 Each function returns an :class:`ExportTable`; :func:`render` turns it into file bytes through
-:mod:`eduinnov.reports.exports`, which neutralises formula injection. Rows are plain values read with a
+:mod:`eduinnov.core.tabular`, which neutralises formula injection. Rows are plain values read with a
 fixed number of queries (no query per student or per achievement).
 """
 
@@ -17,14 +17,14 @@ from flask_babel import gettext as _
 
 from eduinnov.achievements.models import Achievement, AchievementKind
 from eduinnov.core.i18n import enum_label
+from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.indicators.services.runs import ranked_results
 from eduinnov.indicators.spec import walk
-from eduinnov.obe import services as obe_services
+from eduinnov.obe import reports as obe_reports
 from eduinnov.programs.models import Cohort
 from eduinnov.reports import queries
-from eduinnov.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
 from eduinnov.reports.figures import kind_label
 
 __all__ = ["ExportTable", "Format", "achievements_table", "obe_table", "render", "run_results_table",
@@ -124,7 +124,7 @@ def run_results_table(run: EvaluationRun) -> ExportTable:
 
 def obe_table(cohort: Cohort) -> ExportTable:
     """Requirement and indicator-point achievement of a cohort under both rules, with the threshold."""
-    report = obe_services.cohort_report(cohort)
+    report = obe_reports.cohort_report(cohort)
     english = _english()
 
     def verdict(achieved: bool | None) -> str | None:

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from eduinnov.reports.charts import ABOVE, BELOW, THRESHOLD, ChartData, bar_chart, radar_chart
-from eduinnov.reports.figures import achievement_bars, achievement_histogram
+from eduinnov.core.charts import ABOVE, BELOW, THRESHOLD, ChartData, bar_chart, radar_chart
+from eduinnov.obe.figures import achievement_bars, achievement_histogram
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -8,7 +8,7 @@ import pytest
 
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
-from eduinnov.obe import services as obe_services
+from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.models import Score
 from tests.dashboards.conftest import make_run
 from tests.factories import make_user
@@ -18,7 +18,7 @@ from tests.obe.conftest import make_obe_plan
 def _urls(data, run):
     c = data.cohort.id
     return [
-        f"/dashboards/cohorts/{c}", f"/dashboards/cohorts/{c}/obe", f"/dashboards/programs/{data.program.id}/trends",
+        f"/dashboards/cohorts/{c}", f"/dashboards/programs/{data.program.id}/trends",
         f"/dashboards/compare?cohort={c}&cohort={data.later.id}",
         f"/dashboards/compare?program={data.program.id}&program={data.other_program.id}",
         f"/dashboards/cohorts/{c}/students/export", f"/dashboards/cohorts/{c}/students/export?format=xlsx",
@@ -141,18 +141,19 @@ def test_obe_section_matches_the_obe_module_and_marks_values_below_the_threshold
         for item, value in zip(plan.items, (8, 8, 20, 6), strict=True):
             db.session.add(Score(item_id=item.id, student_id=student.id, value=value))
     db.session.commit()
-    expected = obe_services.cohort_report(plan.cohort).requirements[0].weighted_sum
+    expected = obe_reports.cohort_report(plan.cohort).requirements[0].weighted_sum
     assert expected == pytest.approx(0.695)
-    html = login_as(teacher).get(f"/dashboards/cohorts/{plan.cohort.id}/obe").get_data(as_text=True)
+    # The section comes with the page (stored results), not in a request of its own.
+    html = login_as(teacher).get(f"/dashboards/cohorts/{plan.cohort.id}").get_data(as_text=True)
     assert "GR3: 0.695" in html and "threshold 0.7" in html
     assert "Below the threshold: GR3" in html
     assert 'fill="#D55E00"' in html  # the bar below the threshold is red
-    page = login_as(teacher).get(f"/dashboards/cohorts/{plan.cohort.id}").get_data(as_text=True)
-    assert f'data-fragment="/dashboards/cohorts/{plan.cohort.id}/obe"' in page
+    assert "data-fragment" not in html
+    assert login_as(teacher).get(f"/dashboards/cohorts/{plan.cohort.id}/obe").status_code == 404
 
 
 def test_obe_section_without_scores_says_so(login_as, data, teacher):
-    html = login_as(teacher).get(f"/dashboards/cohorts/{data.cohort.id}/obe").get_data(as_text=True)
+    html = login_as(teacher).get(f"/dashboards/cohorts/{data.cohort.id}").get_data(as_text=True)
     assert "No achievement degrees for this cohort yet" in html
 
 

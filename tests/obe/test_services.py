@@ -18,7 +18,7 @@ from eduinnov.frameworks.models import (
     IndicatorPoint,
     SupportStrength,
 )
-from eduinnov.obe import services
+from eduinnov.obe import reports, services
 from eduinnov.obe.models import AssessmentType, CourseOffering, ImprovementStatus, SurveyResult
 from tests.factories import make_cohort, make_framework, make_student
 
@@ -74,7 +74,7 @@ def worked(program, teacher):
 
 
 def test_worked_example_end_to_end(worked):
-    report = services.cohort_report(worked["cohort"])
+    report = reports.cohort_report(worked["cohort"])
     (gr3,) = report.requirements
     assert gr3.weighted_sum == pytest.approx(0.72) and gr3.minimum == pytest.approx(0.695)
     assert gr3.achieved_weighted_sum is True and gr3.achieved_minimum is False
@@ -86,7 +86,7 @@ def test_worked_example_end_to_end(worked):
     # Per student: s1 IP3.2 = 0.5·0.795 + 0.3·0.78 + 0.2·0.82 = 0.7955 → GR3 0.72; s2 → 0.6955.
     assert gr3.share_weighted_sum == pytest.approx(0.5) and gr3.share_minimum == pytest.approx(0.5)
     s1, s2 = worked["students"]
-    student = services.student_report(s2)
+    student = reports.student_report(s2)
     assert student.requirements[0][1] == pytest.approx(0.6955)
     assert student.requirements[0][2] == pytest.approx(0.595)
 
@@ -111,7 +111,7 @@ def test_the_program_rule_and_threshold_come_from_the_framework(worked):
     worked["framework"].aggregation_rule = AggregationRule.MINIMUM
     worked["framework"].threshold = 0.65
     db.session.commit()
-    report = services.cohort_report(worked["cohort"])
+    report = reports.cohort_report(worked["cohort"])
     assert report.rule == AggregationRule.MINIMUM and report.threshold == 0.65
     assert report.requirements[0].achieved_minimum is True and not report.requirements[0].rule_changes_verdict
 
@@ -180,7 +180,7 @@ def test_survey_import_all_or_nothing_and_replace(plan, director):
     db.session.commit()
     values = {(s.source.value, s.value) for s in db.session.query(SurveyResult)}
     assert values == {("graduate", 0.9), ("employer", 0.78)}
-    report = services.cohort_report(plan.cohort, direct_weight=0.8)
+    report = reports.cohort_report(plan.cohort, direct_weight=0.8)
     ip = report.requirements[0].points[1]
     assert ip.indirect == {"graduate": 0.9, "employer": 0.78}
 

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from eduinnov.extensions import db
-from eduinnov.obe import services
+from eduinnov.obe import reports, services
 from eduinnov.obe.models import Score, ScoreImport
 from eduinnov.obe.sheets import normalise_student_no
 
@@ -44,7 +44,7 @@ def test_gbk_csv_with_title_rows_imports_every_score(plan, teacher):
     assert scores[("2021051003", "作业1")] is None and scores[("2021051003", "题1")] is None  # missing work
     assert record.row_count == 3 and record.encoding == "GBK/GB18030"
     # The class value of CO1: homework (17+15+6)/3/20, exam (32+20+0)/3/40.
-    report = services.offering_report(plan.offering)
+    report = reports.offering_report(plan.offering)
     expected = 0.3 * (38 / 3 / 20) + 0.7 * (52 / 3 / 40)
     assert report.class_values[plan.co1.id] == pytest.approx(expected)
 

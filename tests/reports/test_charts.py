@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from eduinnov.reports.charts import (
+from eduinnov.core.charts import (
     ChartData,
     Series,
     bar_chart,

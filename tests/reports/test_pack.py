@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.extensions import db
-from eduinnov.obe.services import cohort_report
+from eduinnov.obe.reports import cohort_report
 from eduinnov.reports import pack, services
 from eduinnov.reports.models import ReportSnapshot
 from eduinnov.reports.pdf import Section, render_pdf_parallel

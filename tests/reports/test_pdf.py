@@ -16,7 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from eduinnov.config import ROOT
-from eduinnov.reports.charts import ChartData, bar_chart
+from eduinnov.core.charts import ChartData, bar_chart
 from eduinnov.reports.pdf import (
     BlockedURLError,
     PdfLayout,

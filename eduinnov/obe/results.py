@@ -1,0 +1,529 @@
+"""Stored OBE achievement degrees: one vectorised pass per cohort, kept keyed by a fingerprint of the inputs.
+
+Achievement degrees are pure functions of the score sheets, the assessment plans, the framework (support
+matrix, objective links, threshold, rule, H/M/L numbers) and the survey results. :func:`load_inputs`
+reads all of them for one cohort in nine plain ``select()`` queries (no ORM objects, no lazy loads),
+:func:`compute_results` computes every offering's course-objective values, the courses' values for
+their indicator points, and the point and requirement degrees under both rules in one pass of pandas
+group-bys, and the result is stored in :class:`~eduinnov.obe.models.AchievementResult` with the
+:func:`fingerprint` of its inputs.
+
+Never stale, by construction: a session listener (:func:`_collect`) notices every flush that adds,
+changes or deletes an input row (scores come with a :class:`~eduinnov.obe.models.ScoreImport`; framework
+objects and students included) and deletes the stored rows they feed in the same transaction; before
+the transaction commits, the cohorts touched are recomputed (:func:`_recompute_before_commit`), so the
+request that changes a score sheet, a plan, a survey or a program setting stores the new figures with
+its change. A read that finds no stored row computes and stores it (:func:`get_results`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, event, inspect, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from eduinnov.core.models import utcnow
+from eduinnov.extensions import db
+from eduinnov.frameworks.models import (
+    Course,
+    CourseObjective,
+    CourseSupport,
+    FrameworkVersion,
+    GraduationRequirement,
+    IndicatorPoint,
+    ObjectiveIndicatorLink,
+)
+from eduinnov.obe import compute
+from eduinnov.obe.models import (
+    AchievementResult,
+    AssessmentItem,
+    CourseOffering,
+    ItemObjectiveMapping,
+    ObjectiveTypeWeight,
+    Score,
+    ScoreImport,
+    SurveyResult,
+)
+from eduinnov.programs.models import Cohort, Student
+
+__all__ = ["Inputs", "Results", "compute_results", "fingerprint", "get_results", "load_inputs", "refresh"]
+
+log = logging.getLogger(__name__)
+#: Bump when the stored layout or the formulas change: every stored row then fails the fingerprint.
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the achievement degrees of one cohort under one framework version depend on."""
+
+    cohort_id: int
+    framework_id: int
+    threshold: float
+    rule: str
+    offerings: pd.DataFrame  # offering, course
+    items: pd.DataFrame  # item, offering, type, full_marks (by offering, position, id)
+    mappings: pd.DataFrame  # item, objective, share
+    type_weights: pd.DataFrame  # offering, objective, type, weight
+    scores: pd.DataFrame  # student, item, value
+    objectives: pd.DataFrame  # objective, course, number (every course of the framework)
+    supports: pd.DataFrame  # course, point, requirement, weight (effective)
+    links: pd.DataFrame  # objective, course, point
+    surveys: pd.DataFrame  # point, source, value
+
+
+_FLOATS = {"full_marks", "share", "weight", "value"}
+_TEXT = {"type", "source", "strength"}
+
+
+def _frame(stmt, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``stmt`` as a frame with typed columns (ids int64, numbers float), also when empty."""
+    rows = db.session.execute(stmt).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    for col in columns:
+        if col in _FLOATS:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+        elif col not in _TEXT:
+            frame[col] = frame[col].astype("int64")
+    return frame
+
+
+def load_inputs(cohort_id: int, framework: FrameworkVersion) -> Inputs:
+    """Read the inputs of a cohort's achievement degrees in nine queries of plain rows.
+
+    Only the offerings whose course belongs to ``framework`` count (as the reports always did).
+    """
+    fid = framework.id
+    offering_ids = (select(CourseOffering.id).join(Course, Course.id == CourseOffering.course_id)
+                    .where(CourseOffering.cohort_id == cohort_id, Course.framework_id == fid))
+    offerings = _frame(select(CourseOffering.id, CourseOffering.course_id).join(
+        Course, Course.id == CourseOffering.course_id).where(
+        CourseOffering.cohort_id == cohort_id, Course.framework_id == fid).order_by(
+        Course.code, CourseOffering.term, CourseOffering.class_name), ["offering", "course"])
+    items = _frame(select(AssessmentItem.id, AssessmentItem.offering_id, AssessmentItem.type,
+                          AssessmentItem.full_marks).where(AssessmentItem.offering_id.in_(offering_ids))
+                   .order_by(AssessmentItem.offering_id, AssessmentItem.position, AssessmentItem.id),
+                   ["item", "offering", "type", "full_marks"])
+    items["type"] = [getattr(t, "value", t) for t in items["type"]]
+    mappings = _frame(select(ItemObjectiveMapping.item_id, ItemObjectiveMapping.objective_id,
+                             ItemObjectiveMapping.share).join(AssessmentItem)
+                      .where(AssessmentItem.offering_id.in_(offering_ids))
+                      .order_by(ItemObjectiveMapping.item_id, ItemObjectiveMapping.id),
+                      ["item", "objective", "share"])
+    type_weights = _frame(select(ObjectiveTypeWeight.offering_id, ObjectiveTypeWeight.objective_id,
+                                 ObjectiveTypeWeight.type, ObjectiveTypeWeight.weight)
+                          .where(ObjectiveTypeWeight.offering_id.in_(offering_ids))
+                          .order_by(ObjectiveTypeWeight.offering_id, ObjectiveTypeWeight.id),
+                          ["offering", "objective", "type", "weight"])
+    type_weights["type"] = [getattr(t, "value", t) for t in type_weights["type"]]
+    scores = _frame(select(Score.student_id, Score.item_id, Score.value).join(AssessmentItem)
+                    .where(AssessmentItem.offering_id.in_(offering_ids)), ["student", "item", "value"])
+    objectives = _frame(select(CourseObjective.id, CourseObjective.course_id, CourseObjective.number)
+                        .join(Course).where(Course.framework_id == fid)
+                        .order_by(CourseObjective.course_id, CourseObjective.number),
+                        ["objective", "course", "number"])
+    strength = {"H": framework.weight_h, "M": framework.weight_m, "L": framework.weight_l}
+    raw = _frame(select(CourseSupport.course_id, CourseSupport.indicator_point_id, IndicatorPoint.requirement_id,
+                        CourseSupport.weight, CourseSupport.strength, CourseSupport.id)
+                 .join(Course, Course.id == CourseSupport.course_id)
+                 .join(IndicatorPoint, IndicatorPoint.id == CourseSupport.indicator_point_id)
+                 .where(Course.framework_id == fid).order_by(CourseSupport.id),
+                 ["course", "point", "requirement", "weight", "strength", "id"])
+    raw["weight"] = [float(w) if w is not None and not pd.isna(w) else float(strength.get(getattr(s, "value", s)) or 0.0)
+                     for w, s in zip(raw["weight"], raw["strength"], strict=True)]
+    supports = raw[["course", "point", "requirement", "weight"]].reset_index(drop=True)
+    links = _frame(select(ObjectiveIndicatorLink.objective_id, CourseObjective.course_id,
+                          ObjectiveIndicatorLink.indicator_point_id)
+                   .join(CourseObjective, CourseObjective.id == ObjectiveIndicatorLink.objective_id)
+                   .join(Course, Course.id == CourseObjective.course_id)
+                   .where(Course.framework_id == fid).order_by(ObjectiveIndicatorLink.id),
+                   ["objective", "course", "point"])
+    surveys = _frame(select(SurveyResult.indicator_point_id, SurveyResult.source, SurveyResult.value)
+                     .where(SurveyResult.cohort_id == cohort_id), ["point", "source", "value"])
+    surveys["source"] = [getattr(s, "value", s) for s in surveys["source"]]
+    return Inputs(cohort_id=cohort_id, framework_id=fid, threshold=float(framework.threshold),
+                  rule=getattr(framework.aggregation_rule, "value", framework.aggregation_rule),
+                  offerings=offerings, items=items, mappings=mappings, type_weights=type_weights, scores=scores,
+                  objectives=objectives, supports=supports, links=links, surveys=surveys)
+
+
+def fingerprint(inputs: Inputs) -> str:
+    """SHA-256 of every input, in a canonical order (rows sorted), with the layout :data:`VERSION`."""
+    h = hashlib.sha256(f"v{VERSION}|{inputs.cohort_id}|{inputs.framework_id}|{inputs.threshold!r}|"
+                       f"{inputs.rule}".encode())
+    for name in ("offerings", "items", "mappings", "type_weights", "scores", "objectives", "supports", "links",
+                 "surveys"):
+        frame: pd.DataFrame = getattr(inputs, name)
+        h.update(f"|{name}:{len(frame)}:{','.join(frame.columns)}|".encode())
+        if len(frame):
+            ordered = frame.sort_values(list(frame.columns), kind="mergesort").reset_index(drop=True)
+            h.update(pd.util.hash_pandas_object(ordered.astype(str), index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+# --- the vectorised pass -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Offering:
+    """One offering's course-objective values: students × objectives, and the class row."""
+
+    students: list[int]
+    objectives: list[int]
+    per_student: np.ndarray
+    class_values: np.ndarray
+
+
+def _objective_values(inputs: Inputs) -> tuple[dict[int, _Offering], dict[int, str]]:
+    """``A(CO_j)`` of every offering, per student and for the class, with the plan errors by offering.
+
+    The inputs of all offerings are split in memory (no query); each offering's students × items score
+    matrix (missing work 0) goes through the engine's kernel (``compute``), so the values are the
+    very floating-point numbers the per-offering computation gave.
+    """
+    objectives_of = {int(c): [int(o) for o in g["objective"]]
+                     for c, g in inputs.objectives.groupby("course", sort=False)}
+    items_of = {int(o): g for o, g in inputs.items.groupby("offering", sort=False)}
+    item_order = {int(i): n for n, i in enumerate(inputs.items["item"])}
+    maps = inputs.mappings.merge(inputs.items[["item", "offering"]], on="item")
+    maps = maps.assign(order=maps["item"].map(item_order)).sort_values("order", kind="mergesort")
+    maps_of = {int(o): g for o, g in maps.groupby("offering", sort=False)}
+    weights_of = {int(o): g for o, g in inputs.type_weights.groupby("offering", sort=False)}
+    scores = inputs.scores.merge(inputs.items[["item", "offering"]], on="item")
+    scores_of = {int(o): g for o, g in scores.groupby("offering", sort=False)}
+    out: dict[int, _Offering] = {}
+    errors: dict[int, str] = {}
+    empty_maps = pd.DataFrame({"item": [], "objective": [], "share": []})
+    empty_weights = pd.DataFrame({"objective": [], "type": [], "weight": []})
+    for oid, cid in zip(inputs.offerings["offering"], inputs.offerings["course"], strict=True):
+        oid, objectives = int(oid), objectives_of.get(int(cid), [])
+        rows = items_of.get(oid)
+        if rows is None or rows.empty:
+            out[oid] = _Offering([], objectives, np.empty((0, len(objectives))), np.full(len(objectives), np.nan))
+            continue
+        items = pd.DataFrame({"full_marks": rows["full_marks"].to_numpy(dtype=float), "type": rows["type"].to_numpy()},
+                             index=rows["item"].to_numpy())
+        mapped = maps_of.get(oid, empty_maps)[["item", "objective", "share"]].reset_index(drop=True)
+        weights = weights_of.get(oid, empty_weights)[["objective", "type", "weight"]].reset_index(drop=True)
+        sc = scores_of.get(oid)
+        students = sorted(int(x) for x in sc["student"].unique()) if sc is not None else []
+        matrix = np.zeros((len(students), len(items)))
+        if students:
+            row_of = {s: n for n, s in enumerate(students)}
+            col_of = {int(i): n for n, i in enumerate(items.index)}
+            matrix[[row_of[int(s)] for s in sc["student"]], [col_of[int(i)] for i in sc["item"]]] = \
+                np.nan_to_num(sc["value"].to_numpy(dtype=float), nan=0.0)
+        try:
+            compute._check_plan(items, mapped, weights)
+            per = compute._objective_kernel(matrix, items, mapped, weights, objectives)
+            cls = (compute._objective_kernel(matrix.mean(axis=0, keepdims=True), items, mapped, weights,
+                                             objectives)[0] if students else np.full(len(objectives), np.nan))
+        except ValueError as exc:  # an inconsistent plan: the offering page says why
+            errors[oid] = str(exc)
+            continue
+        out[oid] = _Offering(students, objectives, per, cls)
+    return out, errors
+
+
+def _share(values: np.ndarray, threshold: float) -> float | None:
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None
+    return float((values >= threshold - compute.TOLERANCE).mean())
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return None if np.isnan(v) else v
+
+
+def compute_results(inputs: Inputs) -> dict[str, Any]:
+    """Every figure of the cohort in plain JSON values (ids as string keys, NaN as None).
+
+    Keys: ``offerings`` (per offering: class values, shares at or above the threshold, histograms and
+    per-student values by objective, or the plan error), ``course_objectives`` (per course, the class
+    value of each objective pooled over its offerings), ``courses_with_scores``, ``cells`` (the course's
+    value for each supported point, ``"point:course"``), ``points`` and ``requirements`` (both rules and
+    their verdicts; requirements also the share of students at or above the threshold) and
+    ``students`` (per rule, each student's requirement values).
+    """
+    threshold = inputs.threshold
+    values, errors = _objective_values(inputs)
+    objectives_of: dict[int, list[int]] = {
+        int(c): [int(o) for o in g["objective"]] for c, g in inputs.objectives.groupby("course", sort=False)}
+    offerings: dict[str, Any] = {}
+    long: list[tuple[int, int, int, float]] = []  # offering, student, objective, value (assessed only)
+    for oid in inputs.offerings["offering"]:
+        oid = int(oid)
+        if oid in errors:
+            offerings[str(oid)] = {"error": errors[oid]}
+            continue
+        v = values[oid]
+        entry: dict[str, Any] = {"error": None, "class": {}, "shares": {}, "hist": {}, "students": {}}
+        for j, obj in enumerate(v.objectives):
+            col = v.per_student[:, j]
+            entry["class"][str(obj)] = _num(v.class_values[j])
+            entry["shares"][str(obj)] = _share(col, threshold)
+            counts, _edges = np.histogram(np.clip(col[~np.isnan(col)], 0, 1), bins=10, range=(0.0, 1.0))
+            entry["hist"][str(obj)] = [int(x) for x in counts]
+        for i, sid in enumerate(v.students):
+            entry["students"][str(sid)] = {str(obj): _num(v.per_student[i, j]) for j, obj in enumerate(v.objectives)}
+            long.extend((oid, sid, obj, float(v.per_student[i, j])) for j, obj in enumerate(v.objectives)
+                        if not np.isnan(v.per_student[i, j]))
+        offerings[str(oid)] = entry
+    grid = pd.DataFrame(long, columns=["offering", "student", "objective", "value"]).astype(
+        {"offering": "int64", "student": "int64", "objective": "int64", "value": float})
+
+    # Courses: per-student values pooled over the course's offerings (a student in two: their mean).
+    course_of = dict(zip(inputs.offerings["offering"], inputs.offerings["course"], strict=True))
+    grid = grid.assign(course=grid["offering"].map(course_of).astype("int64"))
+    pooled = grid.groupby(["course", "student", "objective"], as_index=False)["value"].mean()
+    course_students = grid[["course", "student"]].drop_duplicates()
+    class_objectives = pooled.groupby(["course", "objective"])["value"].mean()
+    with_scores = sorted(int(c) for c in course_students["course"].unique())
+
+    # The objectives behind each (course, point): the linked ones, else all of the course's.
+    links = inputs.links.groupby(["course", "point"], sort=False)["objective"].apply(list).to_dict()
+    support = inputs.supports.copy()
+    pairs = []
+    for cid, pid in zip(support["course"], support["point"], strict=True):
+        for obj in links.get((cid, pid)) or objectives_of.get(int(cid), []):
+            pairs.append((cid, pid, obj))
+    pairs_frame = pd.DataFrame(pairs, columns=["course", "point", "objective"])
+    cls = pairs_frame.merge(class_objectives.rename("value").reset_index(), on=["course", "objective"], how="left")
+    cell_values = cls.groupby(["point", "course"])["value"].mean()
+    support["value"] = [cell_values.get((p, c), np.nan) for p, c in zip(support["point"], support["course"], strict=True)]
+    result = compute.cohort_achievement(support[["requirement", "point", "course", "weight", "value"]], threshold)
+
+    # Students: their own course values for each point, then both rules.
+    per_student = pairs_frame.merge(pooled, on=["course", "objective"], how="inner")
+    student_cells = per_student.groupby(["student", "point", "course"], as_index=False)["value"].mean()
+    base = course_students.merge(support[["course", "point"]].drop_duplicates(), on="course")
+    student_long = base.merge(student_cells, on=["student", "point", "course"], how="left")
+    students: dict[str, Any] = {}
+    if len(student_long):
+        for rule in compute.Rule:
+            frame = compute.student_achievement(support.drop(columns="value"),
+                                                student_long[["student", "point", "course", "value"]], rule)
+            students[rule.value] = {str(int(sid)): {str(int(r)): _num(v) for r, v in row.items()}
+                                    for sid, row in frame.iterrows()}
+    points = {str(int(pid)): {k: (_num(row[k]) if k in ("weighted_sum", "minimum") else row[k])
+                              for k in ("weighted_sum", "minimum", "achieved_weighted_sum", "achieved_minimum")}
+              for pid, row in result.points.iterrows()}
+    requirements = {}
+    for rid, row in result.requirements.iterrows():
+        entry = {k: (_num(row[k]) if k in ("weighted_sum", "minimum") else row[k])
+                 for k in ("weighted_sum", "minimum", "achieved_weighted_sum", "achieved_minimum")}
+        entry["rule_changes_verdict"] = bool(row["rule_changes_verdict"])
+        for rule in compute.Rule:
+            values = [v[str(int(rid))] for v in students.get(rule.value, {}).values() if str(int(rid)) in v]
+            arr = np.array([np.nan if v is None else v for v in values], dtype=float)
+            entry[f"share_{rule.value}"] = _share(arr, threshold) if len(values) else None
+        requirements[str(int(rid))] = entry
+    return {
+        "offerings": offerings,
+        "course_objectives": {f"{int(c)}:{int(o)}": _num(v) for (c, o), v in class_objectives.items()},
+        "courses_with_scores": with_scores,
+        "cells": {f"{int(p)}:{int(c)}": _num(v) for (p, c), v in cell_values.items()},
+        "points": points,
+        "requirements": requirements,
+        "students": students,
+    }
+
+
+# --- stored results ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Results:
+    """The stored (or just computed) figures of a cohort under one framework version."""
+
+    cohort_id: int
+    framework_id: int
+    fingerprint: str
+    data: dict[str, Any]
+
+    def offering(self, offering_id: int) -> dict[str, Any] | None:
+        return self.data["offerings"].get(str(offering_id))
+
+
+def _store(inputs: Inputs, fp: str, data: dict[str, Any]) -> None:
+    """Insert or replace the stored row, in a savepoint so a concurrent writer never fails the request."""
+    try:
+        with db.session.begin_nested():
+            db.session.execute(delete(AchievementResult).where(AchievementResult.cohort_id == inputs.cohort_id,
+                                                               AchievementResult.framework_id == inputs.framework_id))
+            db.session.add(AchievementResult(cohort_id=inputs.cohort_id, framework_id=inputs.framework_id,
+                                             fingerprint=fp, computed_at=utcnow(), data=data))
+    except (IntegrityError, OperationalError) as exc:  # another request stored it first: theirs is as good
+        log.info("OBE results of cohort %s not stored: %s", inputs.cohort_id, exc)
+
+
+def refresh(cohort: Cohort | int, framework: FrameworkVersion) -> Results:
+    """Compute a cohort's figures from its current inputs and store them (unchanged inputs: no write)."""
+    cohort_id = cohort if isinstance(cohort, int) else cohort.id
+    inputs = load_inputs(cohort_id, framework)
+    fp = fingerprint(inputs)
+    stored = db.session.execute(select(AchievementResult.fingerprint, AchievementResult.data).where(
+        AchievementResult.cohort_id == cohort_id, AchievementResult.framework_id == framework.id)).first()
+    if stored is not None and stored.fingerprint == fp:
+        return Results(cohort_id, framework.id, fp, stored.data)
+    data = json.loads(json.dumps(compute_results(inputs)))  # exactly what a read of the stored row gives
+    _store(inputs, fp, data)
+    return Results(cohort_id, framework.id, fp, data)
+
+
+def get_results(cohort: Cohort, framework: FrameworkVersion) -> Results:
+    """A cohort's figures: the stored row (one query), else computed now and stored."""
+    row = db.session.execute(select(AchievementResult.fingerprint, AchievementResult.data).where(
+        AchievementResult.cohort_id == cohort.id, AchievementResult.framework_id == framework.id)).first()
+    if row is not None:
+        return Results(cohort.id, framework.id, row.fingerprint, row.data)
+    return refresh(cohort, framework)
+
+
+def get_many(cohorts: list[Cohort], framework_of: dict[int, FrameworkVersion]) -> dict[int, Results]:
+    """Figures of several cohorts: the stored rows in one query, the missing ones computed now."""
+    wanted = {c.id: framework_of[c.id].id for c in cohorts if framework_of.get(c.id) is not None}
+    out: dict[int, Results] = {}
+    if wanted:
+        rows = db.session.execute(select(AchievementResult.cohort_id, AchievementResult.framework_id,
+                                         AchievementResult.fingerprint, AchievementResult.data)
+                                  .where(AchievementResult.cohort_id.in_(list(wanted))))
+        for r in rows:
+            if wanted.get(r.cohort_id) == r.framework_id:
+                out[r.cohort_id] = Results(r.cohort_id, r.framework_id, r.fingerprint, r.data)
+    for c in cohorts:
+        if c.id in wanted and c.id not in out:
+            out[c.id] = refresh(c, framework_of[c.id])
+    return out
+
+
+def is_current(cohort: Cohort, framework: FrameworkVersion) -> bool:
+    """Whether the stored row's fingerprint is that of the current inputs (False when none is stored)."""
+    row = db.session.scalar(select(AchievementResult.fingerprint).where(
+        AchievementResult.cohort_id == cohort.id, AchievementResult.framework_id == framework.id))
+    return row is not None and row == fingerprint(load_inputs(cohort.id, framework))
+
+
+# --- invalidation: every input change, in the same transaction --------------------------------------------
+
+_BY_OFFERING = (AssessmentItem, ObjectiveTypeWeight, ScoreImport)
+_FRAMEWORK_PARTS = (FrameworkVersion, GraduationRequirement, IndicatorPoint, Course, CourseObjective, CourseSupport,
+                    ObjectiveIndicatorLink)
+_PENDING = "obe_results_pending"
+_KEYS = ("cohorts", "offerings", "items", "objectives", "courses", "requirements", "frameworks")
+
+
+def _old(obj: Any, attr: str) -> list[Any]:
+    """The attribute's current and previous values (a row moved to another cohort touches both)."""
+    hist = inspect(obj).attrs[attr].history
+    return [v for v in (getattr(obj, attr, None), *hist.deleted) if v is not None]
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _flush_context: Any) -> None:
+    """Note which cohorts, offerings, items and frameworks the flush touched (ids are set by now)."""
+    touched = session.info.setdefault(_PENDING, {k: set() for k in _KEYS})
+    dirty = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    for obj in (*session.new, *dirty, *session.deleted):
+        if isinstance(obj, (Cohort, Student, SurveyResult, CourseOffering)):
+            if isinstance(obj, Cohort):
+                touched["cohorts"].add(obj.id)
+            else:
+                touched["cohorts"].update(_old(obj, "cohort_id"))
+            if isinstance(obj, CourseOffering):
+                touched["offerings"].add(obj.id)
+        elif isinstance(obj, _BY_OFFERING):
+            touched["offerings"].update(_old(obj, "offering_id"))
+        elif isinstance(obj, (ItemObjectiveMapping, Score)):
+            touched["items"].update(_old(obj, "item_id"))
+        elif isinstance(obj, FrameworkVersion):
+            touched["frameworks"].add(obj.id)
+        elif isinstance(obj, (GraduationRequirement, Course)):
+            touched["frameworks"].update(_old(obj, "framework_id"))
+        elif isinstance(obj, IndicatorPoint):
+            touched["requirements"].update(_old(obj, "requirement_id"))
+        elif isinstance(obj, (CourseObjective, CourseSupport)):
+            touched["courses"].update(_old(obj, "course_id"))
+        elif isinstance(obj, ObjectiveIndicatorLink):
+            touched["objectives"].update(_old(obj, "objective_id"))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _invalidate(session: Session, _flush_context: Any) -> None:
+    """Delete the stored rows fed by what the flush touched; remember their cohorts for recomputing."""
+    touched = session.info.get(_PENDING)
+    if not touched or not any(touched.values()):
+        return
+    cohorts = set(touched["cohorts"])
+    frameworks = set(touched["frameworks"])
+    if touched["items"]:
+        touched["offerings"].update(session.execute(select(AssessmentItem.offering_id).where(
+            AssessmentItem.id.in_(touched["items"]))).scalars())
+    if touched["offerings"]:
+        cohorts.update(session.execute(select(CourseOffering.cohort_id).where(
+            CourseOffering.id.in_(touched["offerings"]))).scalars())
+    if touched["objectives"]:
+        touched["courses"].update(session.execute(select(CourseObjective.course_id).where(
+            CourseObjective.id.in_(touched["objectives"]))).scalars())
+    if touched["requirements"]:
+        frameworks.update(session.execute(select(GraduationRequirement.framework_id).where(
+            GraduationRequirement.id.in_(touched["requirements"]))).scalars())
+    if touched["courses"]:
+        frameworks.update(session.execute(select(Course.framework_id).where(
+            Course.id.in_(touched["courses"]))).scalars())
+    where = []
+    if cohorts:
+        where.append(AchievementResult.cohort_id.in_(cohorts))
+    if frameworks:
+        where.append(AchievementResult.framework_id.in_(frameworks))
+    recompute = session.info.setdefault("obe_results_recompute", set())
+    recompute.update(cohorts)
+    if where:
+        stale = or_(*where)
+        recompute.update(session.execute(select(AchievementResult.cohort_id).where(stale)).scalars())
+        session.execute(delete(AchievementResult).where(stale))
+    for key in touched:
+        touched[key] = set()
+
+
+@event.listens_for(Session, "before_commit")
+def _recompute_before_commit(session: Session) -> None:
+    """Store the new figures of every cohort whose inputs changed, in the transaction that changed them."""
+    if session.info.get("obe_results_busy"):
+        return
+    # before_commit comes before the commit's own flush: flush now so every change has been noted.
+    session.flush()
+    pending = session.info.pop("obe_results_recompute", None)
+    if not pending:
+        return
+    from eduinnov.obe import queries
+
+    session.info["obe_results_busy"] = True
+    try:
+        for cohort in session.scalars(select(Cohort).where(Cohort.id.in_(pending))):
+            framework = queries.get_framework_for_cohort(cohort)
+            if framework is not None:
+                refresh(cohort, framework)
+        session.flush()
+        session.info.pop("obe_results_recompute", None)
+    finally:
+        session.info.pop("obe_results_busy", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction: nothing it noted happened
+        session.info.pop("obe_results_recompute", None)
+        session.info.pop(_PENDING, None)

@@ -1,0 +1,36 @@
+"""Package boundaries (STYLE.md §3): no domain imports ``reports``; charts and the tabular writer are domain-free."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2] / "eduinnov"
+DOMAINS = ["achievements", "auth", "core", "evaluation", "frameworks", "imports", "indicators", "obe", "programs"]
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports (absolute names), lazily imported ones included."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return out
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_no_domain_imports_reports(domain):
+    offenders = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if m.startswith("eduinnov.reports"))
+                 for p in (ROOT / domain).rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("module", ["charts.py", "tabular.py", "figures.py"])
+def test_charts_and_the_tabular_writer_import_no_domain(module):
+    names = _imports(ROOT / "core" / module)
+    assert [m for m in names if m.startswith("eduinnov.") and not m.startswith("eduinnov.core")] == []
