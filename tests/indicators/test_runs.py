@@ -11,6 +11,7 @@ from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.extensions import db
 from eduinnov.indicators import services
 from eduinnov.indicators.models import EvaluationRun, IndicatorNode, ModelStatus
+from eduinnov.indicators.services.checks import pruned_spec
 from eduinnov.indicators.services.compute import simulate
 from eduinnov.indicators.services.runs import _outcome_of
 from tests.factories import make_achievement, make_user
@@ -39,7 +40,7 @@ def test_run_matches_an_independent_computation(data, model):
     expected = w[0] * projects + w[1] * papers + w[2] * awards
     assert [r["label"] for r in run.results] == ["s1 (220001)", "s2 (220002)", "s3 (220003)", "s4 (220004)"]
     assert np.allclose([r["score"] for r in run.results], expected)
-    assert [r["rank"] for r in run.results] == [1, 2, 3, 4]  # s3 and s4 tie: first appearance first
+    assert [r["rank"] for r in run.results] == [1, 2, 3, 3]  # s3 and s4 tie: they share rank 3
     assert [r["grade"] for r in run.results] == ["Excellent", "Fair", "Poor", "Poor"]
     assert np.allclose(run.weights["G"]["weights"], w)
     assert run.weights["G"]["CR"] == pytest.approx(0.0, abs=1e-9)
@@ -185,6 +186,7 @@ def test_batched_sensitivity_kernels_agree_with_the_engine(data):
         run = services.run_evaluation(model, target, admin if institution else data.director)
         import pandas as pd
         raw = pd.DataFrame(run.inputs["values"], index=[o["id"] for o in run.inputs["objects"]])
-        scores, grades, _w, _f = simulate(run.model_snapshot, raw, _outcome_of(run), draws=10, spread=0.0, seed=1)
+        spec = pruned_spec(run.model_snapshot, raw)  # information-free leaves excluded, as the run did
+        scores, grades, _w, _f = simulate(spec, raw, _outcome_of(run), draws=10, spread=0.0, seed=1)
         assert np.allclose(scores, [r["score"] for r in run.results], atol=1e-9), tpl.key
         assert (grades == [r["grade_index"] for r in run.results]).all(), tpl.key

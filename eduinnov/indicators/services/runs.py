@@ -34,11 +34,13 @@ from eduinnov.indicators.models import (
     WeightingMethod,
 )
 from eduinnov.indicators.services._common import ensure_allowed
-from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, evaluate_spec, sensitivity
+from eduinnov.evaluation.ranking import competition_rank
+from eduinnov.indicators.services.checks import evaluate_checked, health_of, pruned_spec
+from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, sensitivity
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
-__all__ = ["compare_runs", "fingerprint_of", "list_objects", "load_leaf_values", "run_evaluation", "run_view",
+__all__ = ["compare_runs", "display_ranks", "fingerprint_of", "list_objects", "load_leaf_values", "run_evaluation", "run_view",
            "run_sensitivity", "Target"]
 
 
@@ -215,9 +217,11 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
     labels = [label for _i, label in objects]
     raw = load_leaf_values(spec, ids)
     try:
-        outcome = evaluate_spec(spec, raw)
+        outcome, prepass = evaluate_checked(spec, raw)
     except ComputeError as exc:
         raise ValidationError(_("The model could not be evaluated: %(error)s", error=str(exc))) from exc
+    summary = _summary(outcome, spec, ids, labels)
+    summary["health"] = health_of(spec, raw, outcome, prepass)
     run = EvaluationRun(
         model=model, program_id=target.program_id if model.unit != EvaluationUnit.PROGRAM else None,
         model_name=model.name, model_version=model.version, unit=model.unit,
@@ -233,8 +237,9 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
         weights=outcome.weights,
         node_scores=outcome.node_scores,
         results=_results(outcome, ids, labels, spec),
-        summary=_summary(outcome, spec, ids, labels),
+        summary=summary,
         fingerprint="",
+        health_passed=bool(summary["health"]["passed"]),
     )
     run.fingerprint = fingerprint_of(run)
     db.session.add(run)
@@ -279,7 +284,9 @@ def _outcome_of(run: EvaluationRun) -> EvaluationOutcome:
     return EvaluationOutcome(
         object_ids=[o["id"] for o in run.inputs["objects"]], inputs=run.inputs["values"], weights=run.weights,
         node_scores=run.node_scores, scores=[r["score"] for r in run.results],
-        grades=[r["grade_index"] for r in run.results], ranks=[r["rank"] for r in run.results],
+        grades=[r["grade_index"] for r in run.results],
+        # the perturbed draws are ranked by the calculator's rule (ties by first appearance): so is the base
+        ranks=[int(r) for r in ev.rank_descending([r["score"] for r in run.results])],
         grade_rule=run.summary.get("grade_rule", "band"), warnings=run.summary.get("warnings", []),
         node_grades=run.summary.get("node_grades", {}),
     )
@@ -298,7 +305,8 @@ def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = 0.1
     ids = [o["id"] for o in run.inputs["objects"]]
     raw = pd.DataFrame(run.inputs["values"], index=pd.Index(ids, dtype="int64"))
     try:
-        report = sensitivity(run.model_snapshot, raw, _outcome_of(run), draws=draws, spread=spread, seed=seed)
+        report = sensitivity(pruned_spec(run.model_snapshot, raw), raw, _outcome_of(run), draws=draws,
+                             spread=spread, seed=seed)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     for obj, res in zip(report["objects"], run.results, strict=True):
@@ -325,15 +333,19 @@ def compare_runs(run_a: EvaluationRun, run_b: EvaluationRun) -> dict[str, Any]:
     spec_a, spec_b = run_a.model_snapshot, run_b.model_snapshot
     if _canonical(spec_a["tree"]) != _canonical(spec_b["tree"]) or run_a.unit != run_b.unit:
         raise DomainError(_("These runs use different models; only runs of the same model version can be compared."))
+    if not (run_a.is_published and run_b.is_published):
+        raise DomainError(_("A run whose health check failed is compared only after a director has recorded why "
+                            "it stands."))
     nodes = []
     for node, depth, parent in walk(spec_a["tree"]):
         code = node["code"]
         wa = _child_weight(run_a, parent, code)
         wb = _child_weight(run_b, parent, code)
-        ma = float(np.mean(run_a.node_scores[code]))
-        mb = float(np.mean(run_b.node_scores[code]))
+        ma = _mean_or_none(run_a.node_scores.get(code))
+        mb = _mean_or_none(run_b.node_scores.get(code))
         nodes.append({"code": code, "name_zh": node["name_zh"], "name_en": node.get("name_en"), "depth": depth,
-                      "weight_a": wa, "weight_b": wb, "mean_a": ma, "mean_b": mb, "diff": mb - ma,
+                      "weight_a": wa, "weight_b": wb, "mean_a": ma, "mean_b": mb,
+                      "diff": mb - ma if ma is not None and mb is not None else None,
                       "is_leaf": not node.get("children")})
     scale = spec_a["grade_scale"]
     grades = [{"name_zh": g["name_zh"], "name_en": g["name_en"], "a": run_a.summary["grade_counts"][k],
@@ -345,6 +357,15 @@ def compare_runs(run_a: EvaluationRun, run_b: EvaluationRun) -> dict[str, Any]:
                 "grade": scale[s["mean_grade_index"] - 1], "created_at": run.created_at}
 
     return {"nodes": nodes, "grades": grades, "a": side(run_a), "b": side(run_b)}
+
+
+def _mean_or_none(values: list[float] | None) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def display_ranks(run: EvaluationRun) -> list[int]:
+    """Competition ranks (1, 2, 2, 4) of a stored run's units in object order, whenever the run was made."""
+    return [int(r) for r in competition_rank([r["score"] for r in run.results])] if run.results else []
 
 
 def _label(enum_cls: type, value: str | None) -> str | None:
@@ -363,7 +384,9 @@ def _child_weight(run: EvaluationRun, parent: str | None, code: str) -> float | 
     entry = run.weights.get(parent)
     if not entry:
         return None
-    tree_codes = _children_codes(run.model_snapshot["tree"], parent)
+    tree_codes = entry.get("children") or _children_codes(run.model_snapshot["tree"], parent)
+    if code not in tree_codes:
+        return 0.0  # excluded from this run (information-free)
     return float(entry["weights"][tree_codes.index(code)])
 
 
@@ -411,8 +434,11 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
         })
     first = [(c["code"], c["name_zh"], c.get("name_en")) for c in spec["tree"].get("children", [])]
     ranking = []
+    ranks = display_ranks(run)
     for i, res in enumerate(run.results):
-        ranking.append({**res, "first_level": [run.node_scores[c][i] for c, _zh, _en in first]})
+        ranking.append({**res, "rank": ranks[i],
+                        "first_level": [run.node_scores[c][i] if run.node_scores.get(c) else None
+                                        for c, _zh, _en in first]})
     ranking.sort(key=lambda r: r["rank"])
     scale = spec["grade_scale"]
     grades = [{**g, "count": run.summary["grade_counts"][k]} for k, g in enumerate(scale)]
