@@ -206,3 +206,8 @@ class SensitivityForm(FlaskForm):
     spread = FloatField(_l("Perturbation (±)"), validators=[Optional(), NumberRange(0.01, 0.5)], default=0.15,
                         description=_l("0.10–0.20 means each weight varies by ±10–20 %."))
     seed = IntegerField(_l("Seed"), validators=[Optional(), NumberRange(0, 2**31 - 1)], default=1)
+
+
+class RunReviewForm(FlaskForm):
+    reason = TextAreaField(_l("Why this verdict stands"), validators=[DataRequired(), Length(min=20, max=5000)],
+                           description=_l("Recorded with your name and the time, and shown with the run."))

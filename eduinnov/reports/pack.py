@@ -47,6 +47,7 @@ from eduinnov.frameworks.models import (
     PartnerOrganisation,
 )
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
+from eduinnov.indicators.queries import published_runs_clause
 from eduinnov.indicators.services import run_view
 from eduinnov.obe import queries as obe_queries
 from eduinnov.obe import services as obe_services
@@ -80,17 +81,18 @@ PACK_CSS = ROOT / "templates" / "reports" / "pdf" / "pack.css"
 # -- reads ---------------------------------------------------------------------------------------------
 
 def list_pack_runs(cohort: Cohort) -> list[EvaluationRun]:
-    """Stored evaluation runs that say something about ``cohort``, newest first.
+    """Published evaluation runs that say something about ``cohort``, newest first.
 
     Runs of student models on this cohort, and runs of cohort models on its program (the cohort is
-    one of the evaluated objects).
+    one of the evaluated objects). A run whose health check failed is left out until a director has
+    reviewed it.
     """
     stmt = (
         select(EvaluationRun)
         .where(or_(
             EvaluationRun.target_cohort_id == cohort.id,
             (EvaluationRun.unit == EvaluationUnit.COHORT) & (EvaluationRun.target_program_id == cohort.program_id),
-        ))
+        ), published_runs_clause())
         .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
     )
     return list(db.session.scalars(stmt))

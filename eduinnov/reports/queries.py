@@ -31,6 +31,7 @@ from eduinnov.auth.models import Role, User
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Participation, PartnerKind, PartnerOrganisation
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
+from eduinnov.indicators.queries import published_runs_clause
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
 __all__ = [
@@ -218,11 +219,12 @@ def list_cohorts_of(program_ids: Sequence[int]) -> list[Cohort]:
 
 
 def get_latest_student_run(cohort: Cohort) -> EvaluationRun | None:
-    """The newest stored evaluation run of a student model on ``cohort`` (its raw inputs not loaded)."""
+    """The newest published evaluation run of a student model on ``cohort`` (its raw inputs not loaded)."""
     stmt = (
         select(EvaluationRun)
         .where(EvaluationRun.target_cohort_id == cohort.id, EvaluationRun.unit == EvaluationUnit.STUDENT,
-               EvaluationRun.program_id == cohort.program_id)
+               EvaluationRun.program_id == cohort.program_id,
+               published_runs_clause())  # a run whose health check failed waits for a director's review
         # Only the small columns: the dashboard's figures of a run are memoised (runs never change).
         .options(defer(EvaluationRun.inputs), defer(EvaluationRun.weights), defer(EvaluationRun.results),
                  defer(EvaluationRun.node_scores), defer(EvaluationRun.model_snapshot))

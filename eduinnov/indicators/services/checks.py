@@ -18,10 +18,17 @@ from eduinnov import evaluation as ev
 from eduinnov.evaluation import health as hc
 from eduinnov.evaluation.ranking import competition_rank
 from eduinnov.indicators.informative import NothingVaries, Prepass, expand_weights, prepare_informative
-from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, evaluate_spec, sensitivity
+from eduinnov.indicators.services.compute import (
+    ComputeError,
+    EvaluationOutcome,
+    evaluate_spec,
+    memberships,
+    sensitivity,
+)
 from eduinnov.indicators.spec import walk
 
-__all__ = ["REACH_STEPS", "STABILITY_DRAWS", "evaluate_checked", "health_of", "pruned_spec", "reach_of"]
+__all__ = ["REACH_STEPS", "STABILITY_DRAWS", "evaluate_checked", "health_of", "node_memberships", "pruned_spec",
+           "reach_of"]
 
 #: Points on the path from "nothing achieved" to "every target met" used to find the reachable grades.
 REACH_STEPS = 41
@@ -159,3 +166,42 @@ def health_of(spec: dict[str, Any], raw: pd.DataFrame, outcome: EvaluationOutcom
     health = hc.health_report(checks)
     health["excluded"] = prepass.excluded
     return health
+
+
+def node_memberships(spec: dict[str, Any], weights: dict[str, dict[str, Any]],
+                     node_scores: dict[str, list[float]]) -> dict[str, list[list[float]]]:
+    """Membership vectors (per unit, grades best first) of every fuzzy or unascertained node of a run.
+
+    Recomputed from the run's own node scores and weights with the engine's kernels, exactly as the
+    evaluation composed them: a fuzzy node composes its fuzzy children's membership rows and turns any
+    other child's score into memberships between the grade anchors; an unascertained node sums the
+    weighted single-index measures. ``spec`` is the spec the run was evaluated with (pruned).
+    """
+    out: dict[str, list[list[float]]] = {}
+
+    def rec(node: dict[str, Any]) -> np.ndarray | None:
+        children = node.get("children")
+        if not children:
+            return None
+        kids = [rec(c) for c in children]
+        agg, p = node.get("aggregation"), node.get("aggregation_params") or {}
+        if agg not in ("fuzzy", "unascertained"):
+            return None
+        w = np.asarray(weights[node["code"]]["weights"], dtype=np.float64)
+        s = np.column_stack([np.asarray(node_scores[c["code"]], dtype=np.float64) for c in children])
+        if agg == "fuzzy":
+            anchors = np.asarray(p["anchors"], dtype=np.float64)
+            rows = [k if (c.get("aggregation") == "fuzzy" and k is not None) else memberships(s[:, j], anchors)
+                    for j, (c, k) in enumerate(zip(children, kids, strict=True))]
+            r = np.stack(rows, axis=1)  # (m, n, K)
+            b = np.array([ev.fuzzy_evaluate(w, r[i], p["operator"]).B_normalized for i in range(r.shape[0])])
+        else:
+            a = p["anchors"]
+            anchors = (np.array([a[c["code"]] for c in children]) if isinstance(a, dict)
+                       else np.tile(np.asarray(a, dtype=np.float64), (len(children), 1)))
+            b = (w[None, :, None] * memberships(s, anchors)).sum(axis=1)
+        out[node["code"]] = [[float(v) for v in row] for row in b]
+        return b
+
+    rec(spec["tree"])
+    return out

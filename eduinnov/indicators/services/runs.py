@@ -35,8 +35,9 @@ from eduinnov.indicators.models import (
 )
 from eduinnov.indicators.services._common import ensure_allowed
 from eduinnov.evaluation.ranking import competition_rank
-from eduinnov.indicators.services.checks import evaluate_checked, health_of, pruned_spec
+from eduinnov.indicators.services.checks import evaluate_checked, health_of, node_memberships, pruned_spec
 from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, sensitivity
+from eduinnov.indicators.services.verdict import run_memberships
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
@@ -222,6 +223,9 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
         raise ValidationError(_("The model could not be evaluated: %(error)s", error=str(exc))) from exc
     summary = _summary(outcome, spec, ids, labels)
     summary["health"] = health_of(spec, raw, outcome, prepass)
+    if outcome.grade_rule != "band":  # the membership vectors behind the grades, shown as the legend
+        summary["membership"] = node_memberships(prepass.spec, outcome.weights, outcome.node_scores).get(
+            spec["tree"]["code"])
     run = EvaluationRun(
         model=model, program_id=target.program_id if model.unit != EvaluationUnit.PROGRAM else None,
         model_name=model.name, model_version=model.version, unit=model.unit,
@@ -414,6 +418,7 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
     ids = [o["id"] for o in run.inputs["objects"]]
     rows: list[dict[str, Any]] = []
     global_w: dict[str, float] = {}
+    excluded = {e["code"] for e in (run.summary.get("health") or {}).get("excluded", [])}
     for node, depth, parent in walk(spec["tree"]):
         code = node["code"]
         local = _child_weight(run, parent, code)
@@ -431,12 +436,16 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
             "mean": float(np.mean(run.node_scores[code])) if run.node_scores.get(code) else None,
             "metric": metric, "raw_mean": float(np.mean(raw)) if raw else None,
             "direction": node.get("direction"), "scaling": node.get("scaling"),
+            # left out of this run as information-free (itself, or everything below it)
+            "excluded": code in excluded or (bool(excluded) and run.node_scores.get(code) is None),
+            "defuzzified": node.get("aggregation") in ("fuzzy", "unascertained"),
         })
     first = [(c["code"], c["name_zh"], c.get("name_en")) for c in spec["tree"].get("children", [])]
     ranking = []
     ranks = display_ranks(run)
+    mem = run_memberships(run)
     for i, res in enumerate(run.results):
-        ranking.append({**res, "rank": ranks[i],
+        ranking.append({**res, "rank": ranks[i], "membership": mem[i] if mem else None,
                         "first_level": [run.node_scores[c][i] if run.node_scores.get(c) else None
                                         for c, _zh, _en in first]})
     ranking.sort(key=lambda r: r["rank"])
