@@ -7,9 +7,10 @@ is not published until a reviewer records why it stands) or ``"info"``. What fai
 - **information-free leaves** carrying half or more of the model's overall weight (the verdict then rests
   on less than half of the model); fewer are a warning (they are excluded and reported);
 - **the root score does not vary** across the units (everyone gets the same verdict);
-- **a degenerate grade distribution**: one grade holds at least 80 % of the units (with 5 units or more);
+- **a degenerate grade distribution**: one grade holds at least 80 % of the units (with 3 units or more);
 - **a grade no unit can reach** given the model's targets (from a unit at zero on every indicator to a
-  unit at full marks on every indicator).
+  unit at full marks on every indicator), except the lowest grades when even a unit with nothing scores
+  above them (e.g. a coupling floor or grey relation's 1/3): that is a warning.
 
 Leaves where more than 80 % of the units are zero, inner nodes whose scores do not vary, grades that
 disagree with the score bands (maximum-membership rules) and an unstable ranking are warnings or notes.
@@ -35,8 +36,8 @@ __all__ = [
 DEGENERATE_SHARE = 0.8
 #: A leaf with more than this share of zeros is reported.
 ZERO_SHARE = 0.8
-#: Below this many units a grade distribution says nothing about the model.
-MIN_UNITS_FOR_DISTRIBUTION = 5
+#: Below this many units a grade distribution says nothing about the model (two units may well share a grade).
+MIN_UNITS_FOR_DISTRIBUTION = 3
 #: Information-free leaves carrying at least this share of the overall weight fail the run.
 FAIL_WEIGHT_SHARE = 0.5
 
@@ -157,9 +158,17 @@ def reach_check(lowest: float | None, highest: float | None, reached_grades: Seq
     else:
         reach = sorted({int(g) for g in reached_grades})
     missing = [g for g in range(1, k + 1) if g not in reach]
-    data = {"lowest": lo, "highest": hi, "reachable": reach, "unreachable": missing}
+    # the lowest grades, when even "nothing achieved" scores above them, only warn
+    tail = []
+    for g in range(k, 0, -1):
+        if g not in missing:
+            break
+        tail.append(g)
+    data = {"lowest": lo, "highest": hi, "reachable": reach, "unreachable": missing, "bottom_only": len(tail) ==
+            len(missing)}
     if missing:
-        return Check("reach", "fail", "grade(s) " + ", ".join(str(g) for g in missing) + " cannot be reached: "
+        return Check("reach", "warn" if len(tail) == len(missing) else "fail",
+                     "grade(s) " + ", ".join(str(g) for g in missing) + " cannot be reached: "
                      f"scores run from {lo:.3f} (nothing achieved) to {hi:.3f} (every target met)", data)
     return Check("reach", "pass", f"every grade can be reached (scores {lo:.3f} to {hi:.3f})", data)
 

@@ -22,6 +22,7 @@ from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import AggregationRule, PartnerKind
 from eduinnov.indicators.models import EvaluationRun
+from eduinnov.indicators.services import grade_legend
 from eduinnov.obe import services as obe_services
 from eduinnov.programs.models import Cohort, Program
 from eduinnov.reports import queries
@@ -160,6 +161,7 @@ class RunSection:
     first_level: Figure | None
     grades: Figure
     scores: Figure
+    legend: dict[str, Any] | None = None
 
 
 @dataclass
@@ -263,7 +265,8 @@ def _run_figures(run_id: int, fingerprint: str, lang: str) -> dict[str, Any]:
                        label_header=_("Score"), decimals=2)
     scores = _figure(title, histogram(sdata, title=title, show_title=False, width=480, height=300, y_label=_("Students")), sdata)
     return dict(n=summary["n"], mean=summary["mean"], grade=_name(scale[summary["mean_grade_index"] - 1]),
-                radar=radar, first_level=first_level, grades=grades, scores=scores)
+                radar=radar, first_level=first_level, grades=grades, scores=scores,
+                legend=grade_legend(run, english=lang.startswith("en")))
 
 
 def obe_section(cohort: Cohort) -> ObeSection | None:

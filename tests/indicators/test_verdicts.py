@@ -18,7 +18,7 @@ from eduinnov.indicators.yaml_io import list_templates
 from tests.factories import make_cohort, make_program, make_student, make_user
 from tests.indicators.test_templates import enrich
 
-NOTHING_VARIES = "no indicator of the model varies"
+NOTHING_VARIES = "No indicator of the model varies"
 
 
 @pytest.fixture

@@ -42,16 +42,12 @@ def evaluate_checked(spec: dict[str, Any], raw: pd.DataFrame) -> tuple[Evaluatio
     Raises
     ------
     ComputeError
-        The engine refused the data, or no indicator varies across the units (nothing to grade).
+        The engine refused the data.
+    NothingVaries
+        No indicator varies across the units: there is nothing to rank or grade.
     """
     if len(raw.index) and not raw.isna().any().any():
-        try:
-            prepass = prepare_informative(spec, raw)
-        except NothingVaries as exc:
-            raise ComputeError(
-                "no indicator of the model varies across the units of this run (for example, nothing has been "
-                "recorded for them yet), so there is nothing to rank or grade: add data, or give the leaves "
-                "absolute targets") from exc
+        prepass = prepare_informative(spec, raw)  # NothingVaries: the caller says so in the user's words
     else:
         prepass = Prepass(spec=spec)
     outcome = evaluate_spec(prepass.spec, raw)

@@ -25,6 +25,7 @@ from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
+from eduinnov.indicators.informative import NothingVaries
 from eduinnov.indicators.metrics import METRICS, MetricContext, MetricParamError
 from eduinnov.indicators.models import (
     AggregationMethod,
@@ -219,6 +220,10 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
     raw = load_leaf_values(spec, ids)
     try:
         outcome, prepass = evaluate_checked(spec, raw)
+    except NothingVaries as exc:
+        raise ValidationError(_("No indicator of the model varies across the units of this run (for example, "
+                                "nothing has been recorded for them yet), so there is nothing to rank or grade. "
+                                "Add data, or give the leaves absolute targets.")) from exc
     except ComputeError as exc:
         raise ValidationError(_("The model could not be evaluated: %(error)s", error=str(exc))) from exc
     summary = _summary(outcome, spec, ids, labels)
