@@ -49,4 +49,5 @@ def review_run(run: EvaluationRun, reason: str | None, user: User) -> Evaluation
     review = EvaluationRunReview(run_id=run.id, program_id=run.program_id, reason=text, reviewed_by_id=user.id)
     db.session.add(review)
     db.session.flush()
+    db.session.expire(run, ["review"])  # reloaded on next access: the run now reads as published
     return review

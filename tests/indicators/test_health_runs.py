@@ -1,0 +1,185 @@
+"""Health check of stored runs, the director's review, and which runs dashboards, comparisons and packs use."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from eduinnov.auth.models import Role
+from eduinnov.core.audit import AuditLog
+from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.extensions import db
+from eduinnov.indicators import queries, services
+from eduinnov.indicators.models import EvaluationModel, EvaluationRun, EvaluationRunReview
+from eduinnov.reports import pack
+from eduinnov.reports import queries as report_queries
+from tests.factories import make_cohort, make_student, make_user
+from tests.indicators.conftest import simple_spec
+from tests.indicators.test_templates import enrich
+
+
+def _unreachable_spec() -> dict:
+    """simple_spec with targets nobody reaches: every student scores below 0.4 and is graded Poor."""
+    spec = simple_spec(name="Harsh model")
+    for leaf in spec["tree"]["children"]:
+        leaf["scaling"] = {"method": "target", "target": 100}
+    return spec
+
+
+@pytest.fixture
+def runs(data):
+    good_model = services.import_model(simple_spec(), data.program, data.director)
+    good = services.run_evaluation(good_model, services.Target(cohort=data.c22), data.director)
+    harsh_model = services.import_model(_unreachable_spec(), data.program, data.director)
+    bad = services.run_evaluation(harsh_model, services.Target(cohort=data.c22), data.director)
+    db.session.commit()
+    return good, bad
+
+
+def _check(run, key):
+    return next(c for c in run.summary["health"]["checks"] if c["key"] == key)
+
+
+def test_health_is_computed_from_the_run_and_stored_with_its_snapshot(runs):
+    good, bad = runs
+    # good: scores 0.857, 0.457, 0.143, 0.143 -> Excellent, Fair, Poor, Poor: 2 of 4 at most in one grade
+    assert good.health_passed is True and good.summary["health"]["passed"] is True
+    assert [c["key"] for c in good.summary["health"]["checks"]] == [
+        "information", "distribution", "reach", "grade_rule", "stability"]
+    assert _check(good, "distribution")["data"]["counts"] == [1, 0, 1, 2]
+    assert _check(good, "reach")["data"]["lowest"] == pytest.approx(0.0)
+    assert _check(good, "reach")["data"]["highest"] == pytest.approx(1.0)
+    assert [r["rank"] for r in good.results] == [1, 2, 3, 3]
+    # bad: every student Poor
+    assert bad.health_passed is False
+    dist = _check(bad, "distribution")
+    assert dist["status"] == "fail" and dist["data"]["share"] == 1.0 and dist["data"]["grade_index"] == 4
+    assert bad.summary["health"]["reasons"] == [dist["reason"]]
+    # the health report is part of the fingerprinted snapshot
+    assert services.fingerprint_of(bad) == bad.fingerprint
+    tampered = copy.deepcopy(bad.summary)
+    tampered["health"]["passed"] = True
+    clone = EvaluationRun(**{c: getattr(bad, c) for c in ("model_snapshot", "model_name", "model_version", "unit",
+                                                          "target_label", "inputs", "weights", "node_scores",
+                                                          "results")}, summary=tampered)
+    assert services.fingerprint_of(clone) != bad.fingerprint
+
+
+def test_failed_run_is_held_back_until_a_director_reviews_it(runs, data):
+    good, bad = runs
+    cohort = data.c22
+    # the dashboard shows the newest PUBLISHED run: the older, healthy one
+    assert report_queries.get_latest_student_run(cohort).id == good.id
+    assert [r.id for r in pack.list_pack_runs(cohort)] == [good.id]
+    with pytest.raises(ValidationError, match="failed its health check"):
+        from eduinnov.reports.services import resolve_pack_run
+        resolve_pack_run(cohort, bad.id)
+    # the same model on a cohort with no achievements: only L3 (target) is left, everybody scores 0: Poor
+    empty = make_cohort(data.program, 2025)
+    for i in range(3):
+        make_student(empty, student_no=f"25000{i}")
+    held = services.run_evaluation(good.model, services.Target(cohort=empty), data.director)
+    assert held.health_passed is False and {e["code"] for e in held.summary["health"]["excluded"]} == {"L1", "L2"}
+    good2 = services.run_evaluation(good.model, services.Target(cohort=data.c23), data.director)
+    with pytest.raises(DomainError, match="health check failed"):
+        services.compare_runs(good, held)
+    assert [r.id for r in queries.runs_to_compare(data.director, good)] == [good2.id]
+
+    teacher = make_user(Role.TEACHER, [data.program])
+    with pytest.raises(DomainError, match="not allowed"):
+        services.review_run(bad, "The cohort genuinely has no outcomes yet.", teacher)
+    with pytest.raises(ValidationError, match="at least 20"):
+        services.review_run(bad, "  fine  ", data.director)
+    with pytest.raises(DomainError, match="nothing to review"):
+        services.review_run(good, "This run passed anyway, but let us review.", data.director)
+    assert db.session.scalar(select(EvaluationRunReview.id)) is None
+
+    review = services.review_run(bad, "Targets are the ministry's; nobody in 2022 reached them.", data.director)
+    db.session.commit()
+    bad = db.session.get(EvaluationRun, bad.id)
+    assert bad.review.reviewed_by_id == data.director.id and bad.review.reviewed_at is not None
+    assert bad.is_published and bad.fingerprint == services.fingerprint_of(bad)  # the run itself is untouched
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "evaluation_run_reviews")).all()
+    assert len(audit) == 1 and audit[0].action == "create" and audit[0].entity_id == review.id
+    assert "nobody in 2022" in json.dumps(audit[0].changes, ensure_ascii=False)
+    assert report_queries.get_latest_student_run(cohort).id == bad.id
+    assert bad.id in [r.id for r in pack.list_pack_runs(cohort)]
+    services.review_run(held, "A new cohort: the verdict is expected to be empty.", data.director)
+    services.compare_runs(good, held)  # no longer refused
+    with pytest.raises(DomainError, match="already been reviewed"):
+        services.review_run(bad, "A second opinion on the same run.", data.director)
+
+
+def test_run_page_says_what_failed_and_what_to_do_and_takes_the_review(runs, data, login_as):
+    good, bad = runs
+    b = login_as(data.director)
+    b.client.set_cookie("lang", "en")
+    page = b.get(f"/evaluation/runs/{bad.id}").get_data(as_text=True)
+    assert "Health check failed — not published" in page
+    assert "100 % of the units are graded Poor." in page and "Calibrate the targets" in page
+    assert 'name="reason"' in page
+    url = f"/evaluation/runs/{bad.id}/review"
+    r = b.post(url, {"reason": "short"}, token_from=f"/evaluation/runs/{bad.id}")
+    assert r.status_code == 302 and db.session.scalar(select(EvaluationRunReview.id)) is None
+    r = b.post(url, {"reason": "Targets are the ministry's; nobody reached them."},
+               token_from=f"/evaluation/runs/{bad.id}")
+    assert r.status_code == 302
+    page = b.get(f"/evaluation/runs/{bad.id}").get_data(as_text=True)
+    assert "Health check failed — reviewed, published" in page and "nobody reached them" in page
+    assert 'name="reason"' not in page
+    healthy = b.get(f"/evaluation/runs/{good.id}").get_data(as_text=True)
+    assert "Health check passed" in healthy and 'name="reason"' not in healthy
+    assert "0.85 ≤ score</div>" in healthy and "0 ≤ score &lt; 0.4" in healthy  # band legend of a band rule
+    teacher = login_as(make_user(Role.TEACHER, [data.program]))
+    assert teacher.post(url, {"reason": "A teacher cannot publish a run."},
+                        token_from=f"/evaluation/runs/{good.id}").status_code == 403
+
+
+def test_membership_rule_shows_memberships_that_give_each_grade(data, login_as):
+    from eduinnov.indicators.yaml_io import get_template
+
+    enrich(data)
+    tpl = get_template("ahp_fuzzy")
+    model = services.import_model(tpl.spec, data.program, data.director, template_key=tpl.key)
+    run = services.run_evaluation(model, services.Target(cohort=data.c22), data.director)
+    db.session.commit()
+    mem = np.array(run.summary["membership"])
+    grades = [r["grade_index"] for r in run.results]
+    assert mem.shape == (len(run.results), 5) and np.allclose(mem.sum(axis=1), 1)
+    assert (mem.argmax(axis=1) + 1).tolist() == grades  # the memberships shown give the grades shown
+    values = np.array([g["value"] for g in tpl.spec["grade_scale"]])
+    assert np.allclose(mem @ values, [r["score"] for r in run.results])  # score = Σ membership × value
+    b = login_as(data.director)
+    b.client.set_cookie("lang", "en")
+    page = b.get(f"/evaluation/runs/{run.id}").get_data(as_text=True)
+    assert "maximum membership of fuzzy comprehensive evaluation" in page
+    assert "grade value 0.75" in page and "≥ 0.7" not in page
+    assert "Σ membership × grade value" in page
+
+
+def test_cli_runs_a_template_directly_with_health_and_competition_ranks(runner, data):
+    make_user(Role.ADMIN)
+    listing = runner.invoke(args=["evaluate", "--list-templates"])
+    assert listing.exit_code == 0 and "grey_fuzzy" in listing.output and "student" in listing.output
+    assert len(listing.output.strip().splitlines()) == 7
+    args = ["evaluate", "--template", "ahp_fuzzy", "--cohort", str(data.c22.id), "--json"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    out = json.loads(first.output)
+    assert out["template"] == "ahp_fuzzy" and isinstance(out["health"]["passed"], bool)
+    assert {c["key"] for c in out["health"]["checks"]} >= {"information", "distribution", "reach", "grade_rule"}
+    scores = [r["score"] for r in out["results"]]
+    expected = [1 + sum(1 for t in scores if t > s * (1 + 1e-9) + 1e-300) for s in scores]
+    assert [r["rank"] for r in out["results"]] == expected
+    second = runner.invoke(args=args)
+    assert second.exit_code == 0
+    models = db.session.scalars(select(EvaluationModel).where(EvaluationModel.template_key == "ahp_fuzzy")).all()
+    assert len(models) == 1 and models[0].program_id == data.program.id  # copied once, then reused
+    bad = runner.invoke(args=["evaluate", "--template", "nope", "--cohort", str(data.c22.id)])
+    assert bad.exit_code != 0 and "--list-templates" in bad.output
+    both = runner.invoke(args=["evaluate", "--template", "ahp_fuzzy", "--model", "x", "--cohort", str(data.c22.id)])
+    assert both.exit_code != 0 and "either --model" in both.output
