@@ -183,3 +183,27 @@ def test_cli_runs_a_template_directly_with_health_and_competition_ranks(runner, 
     assert bad.exit_code != 0 and "--list-templates" in bad.output
     both = runner.invoke(args=["evaluate", "--template", "ahp_fuzzy", "--model", "x", "--cohort", str(data.c22.id)])
     assert both.exit_code != 0 and "either --model" in both.output
+
+
+def test_export_and_pack_state_the_rule_used(data, login_as):
+    from eduinnov.indicators.yaml_io import get_template
+    from eduinnov.reports.tables import run_results_table
+
+    enrich(data)
+    tpl = get_template("ahp_fuzzy")
+    model = services.import_model(tpl.spec, data.program, data.director, template_key=tpl.key)
+    run = services.run_evaluation(model, services.Target(cohort=data.c22), data.director)
+    db.session.commit()
+    part = pack._evaluation_part(run, data.c22, "en")
+    assert part["legend"]["rule"] == "max_membership" and "maximum membership" in part["legend"]["text"]
+    assert [g["value"] for g in part["legend"]["grades"]] == [0.95, 0.85, 0.75, 0.65, 0.55]
+    by_label = {r["label"]: r for r in part["results"]}
+    for res, mem in zip(run.results, run.summary["membership"], strict=True):
+        assert by_label[res["label"]]["membership"] == pytest.approx(mem, abs=1e-6)  # the pack keeps 6 decimals
+    table = run_results_table(run)
+    keys = [c.key for c in table.columns]
+    assert keys[:5] == ["rank", "label", "score", "grade", "rule"] and keys[5:10] == [f"member:{k}" for k in range(5)]
+    assert {r["rule"] for r in table.rows} == {"maximum membership"}
+    for row in table.rows:
+        mem = [row[f"member:{k}"] for k in range(5)]
+        assert int(np.argmax(mem)) + 1 == next(r["grade_index"] for r in run.results if r["label"] == row["label"])
