@@ -187,6 +187,7 @@ class CohortDashboard:
     indexing: Figure
     participation: Figure | None
     run: RunSection | None
+    held_run: EvaluationRun | None = None  # newer than ``run``, held back by its failed health check
 
 
 def _kinds_figure(h: Headline) -> Figure:
@@ -307,11 +308,14 @@ def cohort_dashboard(cohort: Cohort) -> CohortDashboard:
     """
     headline = queries.count_headlines([cohort.id])[cohort.id]
     run = queries.get_latest_student_run(cohort)
+    held = queries.get_latest_held_run(cohort)
     return CohortDashboard(
         program=cohort.program, cohort=cohort, headline=headline,
         kinds=_kinds_figure(headline), levels=_levels_figure(headline), indexing=_indexing_figure(headline),
         participation=_participation_figure(headline),
         run=_run_section(run) if run is not None else None,
+        held_run=held if held is not None and (run is None or (held.created_at, held.id) > (run.created_at, run.id))
+        else None,
     )
 
 

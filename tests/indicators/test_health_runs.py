@@ -207,3 +207,17 @@ def test_export_and_pack_state_the_rule_used(data, login_as):
     for row in table.rows:
         mem = [row[f"member:{k}"] for k in range(5)]
         assert int(np.argmax(mem)) + 1 == next(r["grade_index"] for r in run.results if r["label"] == row["label"])
+
+
+def test_dashboard_shows_the_published_run_and_points_to_the_held_one(runs, data, login_as):
+    good, bad = runs
+    b = login_as(data.director)
+    b.client.set_cookie("lang", "en")
+    page = b.get(f"/dashboards/cohorts/{data.c22.id}").get_data(as_text=True)
+    assert f"/evaluation/runs/{good.id}\"" in page  # the healthy run is the one shown
+    assert "A newer evaluation failed its health check" in page and f"/evaluation/runs/{bad.id}#health" in page
+    assert "Grade rule" in page and "Excellent ≥ 0.85" in page
+    services.review_run(bad, "Targets are the ministry's; nobody reached them.", data.director)
+    db.session.commit()
+    page = b.get(f"/dashboards/cohorts/{data.c22.id}").get_data(as_text=True)
+    assert f"/evaluation/runs/{bad.id}\"" in page and "A newer evaluation failed" not in page
