@@ -26,7 +26,6 @@ from eduinnov.indicators.services.records import (
     save_swot,
 )
 from eduinnov.indicators.services.reviews import review_run
-from eduinnov.indicators.services.verdict import grade_legend, health_view, run_memberships
 from eduinnov.indicators.services.runs import (
     Target,
     compare_runs,
@@ -38,6 +37,7 @@ from eduinnov.indicators.services.runs import (
     run_sensitivity,
     run_view,
 )
+from eduinnov.indicators.services.verdict import grade_legend, health_view, run_memberships
 
 __all__ = [
     "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "add_manual_score", "add_node",

@@ -23,6 +23,7 @@ from eduinnov.auth.access import Action
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.core.i18n import enum_label
+from eduinnov.evaluation.ranking import competition_rank
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.informative import NothingVaries
@@ -35,7 +36,6 @@ from eduinnov.indicators.models import (
     WeightingMethod,
 )
 from eduinnov.indicators.services._common import ensure_allowed
-from eduinnov.evaluation.ranking import competition_rank
 from eduinnov.indicators.services.checks import evaluate_checked, health_of, node_memberships, pruned_spec
 from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, sensitivity
 from eduinnov.indicators.services.verdict import run_memberships
