@@ -221,3 +221,42 @@ def test_dashboard_shows_the_published_run_and_points_to_the_held_one(runs, data
     db.session.commit()
     page = b.get(f"/dashboards/cohorts/{data.c22.id}").get_data(as_text=True)
     assert f"/evaluation/runs/{bad.id}\"" in page and "A newer evaluation failed" not in page
+
+
+def test_a_run_stored_before_the_health_check_still_shows_and_computes(data, login_as):
+    """Runs made before this change have no health report and were evaluated without exclusions."""
+    import pandas as pd
+
+    from eduinnov.indicators.services.compute import evaluate_spec
+    from eduinnov.indicators.spec import model_to_spec, validate_spec
+
+    model = services.import_model(simple_spec(), data.program, data.director)
+    spec = validate_spec(model_to_spec(model))
+    ids = [s.id for s in (data.s[1], data.s[2], data.s[3], data.s[4])]
+    raw = pd.DataFrame({"L1": [0.0] * 4, "L2": [5.0, 3.0, 0.0, 0.0], "L3": [0.0, 0.0, 4.0, 4.0]},
+                       index=pd.Index(ids, dtype="int64"))  # L1 constant: the old evaluation gave it 1 for all
+    out = evaluate_spec(spec, raw)
+    scale = spec["grade_scale"]
+    legacy = EvaluationRun(
+        model=model, program_id=data.program.id, model_name=model.name, model_version=1, unit=model.unit,
+        target_cohort_id=data.c22.id, target_label="legacy", created_by_id=data.director.id, model_snapshot=spec,
+        inputs={"objects": [{"id": i, "label": f"o{i}"} for i in ids], "values": out.inputs, "metrics": {}},
+        weights=out.weights, node_scores=out.node_scores,
+        results=[{"id": i, "label": f"o{i}", "score": s, "grade_index": g, "grade": scale[g - 1]["name_en"],
+                  "grade_zh": scale[g - 1]["name_zh"], "rank": r}
+                 for i, s, g, r in zip(ids, out.scores, out.grades, out.ranks, strict=True)],
+        summary={"n": 4, "mean": float(np.mean(out.scores)), "median": 0.0, "min": 0.0, "max": 1.0,
+                 "grade_counts": [out.grades.count(k) for k in range(1, 5)], "mean_grade_index": 3,
+                 "grade_rule": "band", "warnings": []},
+        fingerprint="")
+    legacy.fingerprint = services.fingerprint_of(legacy)
+    db.session.add(legacy)
+    db.session.commit()
+    assert legacy.health_passed is None and legacy.is_published
+    report = services.run_sensitivity(legacy, draws=20, spread=0.0)
+    assert all(o["same_grade"] == 1.0 for o in report["objects"])
+    assert [r["rank"] for r in services.run_view(legacy)["ranking"]] == [1, 2, 3, 3]  # competition ranks
+    b = login_as(data.director)
+    b.client.set_cookie("lang", "en")
+    page = b.get(f"/evaluation/runs/{legacy.id}").get_data(as_text=True)
+    assert "stored before runs were health-checked" in page

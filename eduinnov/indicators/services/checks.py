@@ -56,8 +56,14 @@ def evaluate_checked(spec: dict[str, Any], raw: pd.DataFrame) -> tuple[Evaluatio
     return outcome, prepass
 
 
-def pruned_spec(spec: dict[str, Any], raw: pd.DataFrame) -> dict[str, Any]:
-    """The spec a stored run was evaluated with (the pre-pass is a pure function of spec and raw values)."""
+def pruned_spec(spec: dict[str, Any], raw: pd.DataFrame, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The spec a stored run was evaluated with (the pre-pass is a pure function of spec and raw values).
+
+    A run stored before the information-free rule (its ``summary`` has no ``health``) was evaluated with
+    its snapshot as it is.
+    """
+    if summary is not None and "health" not in summary:
+        return spec
     try:
         return prepare_informative(spec, raw).spec
     except NothingVaries:

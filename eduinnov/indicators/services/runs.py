@@ -314,7 +314,7 @@ def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = 0.1
     ids = [o["id"] for o in run.inputs["objects"]]
     raw = pd.DataFrame(run.inputs["values"], index=pd.Index(ids, dtype="int64"))
     try:
-        report = sensitivity(pruned_spec(run.model_snapshot, raw), raw, _outcome_of(run), draws=draws,
+        report = sensitivity(pruned_spec(run.model_snapshot, raw, run.summary), raw, _outcome_of(run), draws=draws,
                              spread=spread, seed=seed)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc

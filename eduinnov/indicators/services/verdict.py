@@ -62,7 +62,7 @@ def run_memberships(run: EvaluationRun) -> list[list[float]] | None:
         return summary["membership"]
     ids = [o["id"] for o in run.inputs["objects"]]
     raw = pd.DataFrame(run.inputs["values"], index=pd.Index(ids, dtype="int64"))
-    spec = pruned_spec(run.model_snapshot, raw)
+    spec = pruned_spec(run.model_snapshot, raw, summary)
     try:
         return node_memberships(spec, run.weights, run.node_scores).get(spec["tree"]["code"])
     except (KeyError, ValueError, IndexError):  # a run stored before exclusions were recorded
