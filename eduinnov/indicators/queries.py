@@ -75,7 +75,7 @@ def find_model(name_or_id: str, *, program_id: int | None, version: int | None =
 
 def list_runs_stmt(user: User, *, model_id: int | None = None) -> Select:
     """Runs ``user`` may see (institution-wide runs: administrators), newest first."""
-    stmt = select(EvaluationRun)
+    stmt = select(EvaluationRun).options(selectinload(EvaluationRun.review))
     ids = visible_program_ids(user)
     if ids is not None:
         stmt = stmt.where(EvaluationRun.program_id.in_(ids or [-1]))

@@ -260,3 +260,15 @@ def test_a_run_stored_before_the_health_check_still_shows_and_computes(data, log
     b.client.set_cookie("lang", "en")
     page = b.get(f"/evaluation/runs/{legacy.id}").get_data(as_text=True)
     assert "stored before runs were health-checked" in page
+
+
+def test_run_lists_mark_the_runs_held_back(runs, data, login_as):
+    good, bad = runs
+    b = login_as(data.director)
+    b.client.set_cookie("lang", "en")
+    page = b.get("/evaluation/runs").get_data(as_text=True)
+    assert page.count("Health check failed — not published") == 1
+    row = page[page.index(f"/evaluation/runs/{bad.id}\""):]
+    assert row.index("Health check failed") < row.index("</tr>")
+    detail = b.get(f"/evaluation/models/{bad.model_id}").get_data(as_text=True)
+    assert "Health check failed — not published" in detail

@@ -318,8 +318,8 @@ def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = 0.1
                              spread=spread, seed=seed)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    for obj, res in zip(report["objects"], run.results, strict=True):
-        obj.update({"label": res["label"], "grade": res["grade"], "grade_zh": res["grade_zh"], "rank": res["rank"],
+    for obj, res, rank in zip(report["objects"], run.results, display_ranks(run), strict=True):
+        obj.update({"label": res["label"], "grade": res["grade"], "grade_zh": res["grade_zh"], "rank": rank,
                     "score": res["score"]})
     return report
 
