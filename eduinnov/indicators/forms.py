@@ -153,7 +153,9 @@ class NodeForm(FlaskForm):
         ("target", _l("Against a target: value ÷ target, at most 1")),
         ("range", _l("Linear between a minimum and a maximum")),
         ("none", _l("Already a 0–1 value")),
-    ], default="minmax")
+    ], default="minmax", description=_l("Relative scoring cannot grade a leaf that has the same value for every unit "
+                                        "of a run: such a leaf is left out of that run. Give a target when "
+                                        "“nobody reached it” must count."))
     scaling_target = FloatField(_l("Target"), validators=[Optional(), NumberRange(min=0)])
     scaling_min = FloatField(_l("Minimum"), validators=[Optional()])
     scaling_max = FloatField(_l("Maximum"), validators=[Optional()])
@@ -224,3 +226,8 @@ class SensitivityForm(FlaskForm):
                         default=PARAMS[("sensitivity", "spread")].default,
                         description=_l("0.10–0.20 means each weight varies by ±10–20 %."))
     seed = IntegerField(_l("Seed"), validators=[Optional(), NumberRange(0, 2**31 - 1)], default=1)
+
+
+class RunReviewForm(FlaskForm):
+    reason = TextAreaField(_l("Why this verdict stands"), validators=[DataRequired(), Length(min=20, max=5000)],
+                           description=_l("Recorded with your name and the time, and shown with the run."))

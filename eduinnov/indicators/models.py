@@ -45,6 +45,7 @@ __all__ = [
     "Direction",
     "EvaluationModel",
     "EvaluationRun",
+    "EvaluationRunReview",
     "EvaluationUnit",
     "IndicatorNode",
     "ManualScore",
@@ -320,14 +321,47 @@ class EvaluationRun(db.Model):
     #: Mean score, grade distribution, extra analyses (location quotient ...), warnings.
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     fingerprint: Mapped[str] = mapped_column(String(64))
+    #: Outcome of the health check stored in ``summary["health"]`` (NULL: a run made before the check).
+    health_passed: Mapped[bool | None] = mapped_column(Boolean)
 
     model: Mapped[EvaluationModel] = relationship(back_populates="runs")
     target_cohort: Mapped[Cohort | None] = relationship(foreign_keys=[target_cohort_id])
     target_program: Mapped[Program | None] = relationship(foreign_keys=[target_program_id])
     created_by: Mapped[User | None] = relationship()
 
+    review: Mapped[EvaluationRunReview | None] = relationship(back_populates="run", uselist=False)
+
     def __repr__(self) -> str:
         return f"<EvaluationRun {self.id} {self.model_name!r} v{self.model_version}>"
+
+    @property
+    def is_published(self) -> bool:
+        """Whether dashboards, comparisons and evidence packs may use this run.
+
+        A run whose health check failed is held back until a director records why it stands; runs made
+        before the check existed (``health_passed`` NULL) are not held back.
+        """
+        return self.health_passed is not False or self.review is not None
+
+
+class EvaluationRunReview(db.Model):
+    """A director's reasoned decision that a run whose health check failed stands and may be published.
+
+    Runs never change, so the decision is a row of its own: who, when and why (audited).
+    """
+
+    __tablename__ = "evaluation_run_reviews"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id", ondelete="CASCADE"), unique=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    run: Mapped[EvaluationRun] = relationship(back_populates="review")
+    reviewed_by: Mapped[User | None] = relationship()
 
 
 class SwotRecord(TimestampMixin, VersionedMixin, db.Model):

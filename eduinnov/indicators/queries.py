@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eduinnov.auth.access import Action, can, restrict_to_programs, visible_program_ids
@@ -14,6 +14,7 @@ from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.models import (
     EvaluationModel,
     EvaluationRun,
+    EvaluationRunReview,
     EvaluationUnit,
     IndicatorNode,
     ManualScore,
@@ -25,7 +26,7 @@ from eduinnov.programs.models import Cohort, Program, Student
 __all__ = [
     "count_runs_of", "find_model", "get_swot", "list_cohorts_for", "list_manual_scores_stmt", "list_models_stmt",
     "list_manual_keys", "list_partners_of", "list_programs_for", "list_runs_of_model", "list_runs_stmt",
-    "list_students_of", "list_swot_records", "node_tree", "runs_to_compare", "unit_targets",
+    "list_students_of", "list_swot_records", "node_tree", "published_runs_clause", "runs_to_compare", "unit_targets",
 ]
 
 
@@ -74,7 +75,7 @@ def find_model(name_or_id: str, *, program_id: int | None, version: int | None =
 
 def list_runs_stmt(user: User, *, model_id: int | None = None) -> Select:
     """Runs ``user`` may see (institution-wide runs: administrators), newest first."""
-    stmt = select(EvaluationRun)
+    stmt = select(EvaluationRun).options(selectinload(EvaluationRun.review))
     ids = visible_program_ids(user)
     if ids is not None:
         stmt = stmt.where(EvaluationRun.program_id.in_(ids or [-1]))
@@ -93,9 +94,17 @@ def count_runs_of(model: EvaluationModel) -> int:
     return db.session.scalar(select(func.count(EvaluationRun.id)).where(EvaluationRun.model_id == model.id)) or 0
 
 
+def published_runs_clause() -> ColumnElement[bool]:
+    """SQL condition of a published run: its health check passed (or predates the check), or a director
+    reviewed it and recorded why it stands. Dashboards, comparisons and evidence packs use only these."""
+    return or_(EvaluationRun.health_passed.is_(None), EvaluationRun.health_passed.is_(True),
+               EvaluationRun.id.in_(select(EvaluationRunReview.run_id)))
+
+
 def runs_to_compare(user: User, run: EvaluationRun) -> list[EvaluationRun]:
-    """Other visible runs of the same model version (candidates for a side-by-side comparison)."""
-    stmt = list_runs_stmt(user, model_id=run.model_id).where(EvaluationRun.id != run.id)
+    """Other visible, published runs of the same model version (candidates for a side-by-side comparison)."""
+    stmt = (list_runs_stmt(user, model_id=run.model_id)
+            .where(EvaluationRun.id != run.id, published_runs_clause()))
     return list(db.session.scalars(stmt.limit(50)))
 
 

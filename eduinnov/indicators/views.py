@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,6 +26,7 @@ from eduinnov.indicators.forms import (
     NodeAddForm,
     NodeForm,
     RunForm,
+    RunReviewForm,
     SensitivityForm,
     SwotForm,
 )
@@ -626,12 +628,37 @@ def run_detail(run_id: int):
             fail_request(exc)
             flash(str(exc), "danger")
     swot_program = run.program_id
+    english = _english()
     return render_template(
         "indicators/run.html", run=run, view=services.run_view(run), sform=sform, sensitivity=sensitivity,
         others=queries.runs_to_compare(current_user, run), swot=queries.get_swot(swot_program),
         can_delete=False, verified=services.fingerprint_of(run) == run.fingerprint,
         can_write_swot=bool(run.program_id) and can(current_user, Action.MANAGE, run),
+        health=services.health_view(run, english=english), legend=services.grade_legend(run, english=english),
+        memberships=services.run_memberships(run), review_form=RunReviewForm(),
+        can_review=can(current_user, Action.MANAGE, run),
     )
+
+
+def _english() -> bool:
+    return str(get_locale() or "zh").startswith("en")
+
+
+@bp.route("/runs/<int:run_id>/review", methods=["POST"])
+@login_required
+def run_review(run_id: int):
+    run = get_or_404(current_user, EvaluationRun, run_id, Action.MANAGE)
+    form = RunReviewForm()
+    if not form.validate_on_submit():
+        flash(_("Say in at least 20 characters why this verdict stands despite the failed checks."), "danger")
+        return redirect(url_for("indicators.run_detail", run_id=run.id, _anchor="health"))
+    try:
+        services.review_run(run, form.reason.data, current_user)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("indicators.run_detail", run_id=run.id, _anchor="health"))
+    flash(_("Review recorded: the run is now published."), "success")
+    return redirect(url_for("indicators.run_detail", run_id=run.id, _anchor="health"))
 
 
 @bp.route("/compare")

@@ -31,6 +31,7 @@ from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerKind
 from eduinnov.indicators.models import EvaluationRun
+from eduinnov.indicators.services import grade_legend
 from eduinnov.obe.figures import ObeSection, obe_section
 from eduinnov.programs.models import Cohort, Program
 from eduinnov.reports import queries
@@ -92,6 +93,7 @@ class RunSection:
     first_level: Figure | None
     grades: Figure
     scores: Figure
+    legend: dict[str, Any] | None = None
 
 
 @dataclass
@@ -107,6 +109,7 @@ class CohortDashboard:
     participation: Figure | None
     run: RunSection | None
     obe: ObeSection | None
+    held_run: EvaluationRun | None = None  # newer than ``run``, held back by its failed health check
 
 
 def _kinds_figure(h: Headline) -> Figure:
@@ -185,7 +188,8 @@ def _run_figures(run_id: int, fingerprint: str, lang: str) -> dict[str, Any]:
                        label_header=_("Score"), decimals=2)
     scores = _figure(title, histogram(sdata, title=title, show_title=False, width=480, height=300, y_label=_("Students")), sdata)
     return dict(n=summary["n"], mean=summary["mean"], grade=_name(scale[summary["mean_grade_index"] - 1]),
-                radar=radar, first_level=first_level, grades=grades, scores=scores)
+                radar=radar, first_level=first_level, grades=grades, scores=scores,
+                legend=grade_legend(run, english=lang.startswith("en")))
 
 
 def cohort_dashboard(cohort: Cohort) -> CohortDashboard:
@@ -202,12 +206,15 @@ def cohort_dashboard(cohort: Cohort) -> CohortDashboard:
     """
     headline = queries.count_headlines([cohort.id])[cohort.id]
     run = queries.get_latest_student_run(cohort)
+    held = queries.get_latest_held_run(cohort)
     return CohortDashboard(
         program=cohort.program, cohort=cohort, headline=headline,
         kinds=_kinds_figure(headline), levels=_levels_figure(headline), indexing=_indexing_figure(headline),
         participation=_participation_figure(headline),
         run=_run_section(run) if run is not None else None,
         obe=obe_section(cohort),
+        held_run=held if held is not None and (run is None or (held.created_at, held.id) > (run.created_at, run.id))
+        else None,
     )
 
 

@@ -48,7 +48,8 @@ from eduinnov.frameworks.models import (
     PartnerOrganisation,
 )
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
-from eduinnov.indicators.services import run_view
+from eduinnov.indicators.queries import published_runs_clause
+from eduinnov.indicators.services import grade_legend, run_view
 from eduinnov.obe import queries as obe_queries
 from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.compute import REFERENCE as OBE_REFERENCE
@@ -80,17 +81,18 @@ PACK_CSS = ROOT / "templates" / "reports" / "pdf" / "pack.css"
 # -- reads ---------------------------------------------------------------------------------------------
 
 def list_pack_runs(cohort: Cohort) -> list[EvaluationRun]:
-    """Stored evaluation runs that say something about ``cohort``, newest first.
+    """Published evaluation runs that say something about ``cohort``, newest first.
 
     Runs of student models on this cohort, and runs of cohort models on its program (the cohort is
-    one of the evaluated objects).
+    one of the evaluated objects). A run whose health check failed is left out until a director has
+    reviewed it.
     """
     stmt = (
         select(EvaluationRun)
         .where(or_(
             EvaluationRun.target_cohort_id == cohort.id,
             (EvaluationRun.unit == EvaluationUnit.COHORT) & (EvaluationRun.target_program_id == cohort.program_id),
-        ))
+        ), published_runs_clause())
         .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
     )
     return list(db.session.scalars(stmt))
@@ -259,8 +261,10 @@ def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str) -> dict[str,
     } for r in view["tree"]]
     methods = sorted({r["weighting"] for r in tree if r["weighting"]})
     aggregations = sorted({r["aggregation"] for r in tree if r["aggregation"]})
+    legend = grade_legend(run, english=en)
     results = [{
         "label": r["label"], "score": _num(r["score"]), "grade": grade(r), "rank": r["rank"],
+        "membership": [_num(v) for v in r["membership"]] if r.get("membership") else None,
         "first_level": [_num(v) for v in r["first_level"]],
         "is_this_cohort": run.unit == EvaluationUnit.COHORT and r.get("id") == cohort.id,
     } for r in view["ranking"]]
@@ -273,6 +277,9 @@ def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str) -> dict[str,
         "created_by": run.created_by.name if run.created_by else None, "fingerprint": run.fingerprint,
         "weighting_methods": methods, "aggregation_methods": aggregations,
         "grade_rule": summary.get("grade_rule"), "warnings": [str(w) for w in summary.get("warnings", [])],
+        "legend": {"rule": legend["rule"], "text": str(legend["text"]), "score_text": str(legend["score_text"]),
+                   "grades": [{"name": g["name"], "min": _num(g["min"]), "max": _num(g["max"]),
+                               "value": _num(g["value"])} for g in legend["grades"]]},
         "tree": tree,
         "first_level": [{"code": c, "name": (n_en if en and n_en else n_zh)} for c, n_zh, n_en in view["first_level"]],
         "grades": [{"name": (g.get("name_en") if en else g.get("name_zh")) or g.get("name_zh"),

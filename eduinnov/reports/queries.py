@@ -31,12 +31,14 @@ from eduinnov.auth.models import Role, User
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Participation, PartnerKind, PartnerOrganisation
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
+from eduinnov.indicators.queries import published_runs_clause
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
 __all__ = [
     "GroupBy",
     "Headline",
     "count_headlines",
+    "get_latest_held_run",
     "get_latest_student_run",
     "list_cohorts_of",
     "list_dashboard_programs",
@@ -218,14 +220,29 @@ def list_cohorts_of(program_ids: Sequence[int]) -> list[Cohort]:
 
 
 def get_latest_student_run(cohort: Cohort) -> EvaluationRun | None:
-    """The newest stored evaluation run of a student model on ``cohort`` (its raw inputs not loaded)."""
+    """The newest published evaluation run of a student model on ``cohort`` (its raw inputs not loaded)."""
     stmt = (
         select(EvaluationRun)
         .where(EvaluationRun.target_cohort_id == cohort.id, EvaluationRun.unit == EvaluationUnit.STUDENT,
-               EvaluationRun.program_id == cohort.program_id)
+               EvaluationRun.program_id == cohort.program_id,
+               published_runs_clause())  # a run whose health check failed waits for a director's review
         # Only the small columns: the dashboard's figures of a run are memoised (runs never change).
         .options(defer(EvaluationRun.inputs), defer(EvaluationRun.weights), defer(EvaluationRun.results),
                  defer(EvaluationRun.node_scores), defer(EvaluationRun.model_snapshot))
+        .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
+def get_latest_held_run(cohort: Cohort) -> EvaluationRun | None:
+    """The newest student-model run on ``cohort`` held back by its failed health check (None if none is)."""
+    stmt = (
+        select(EvaluationRun)
+        .where(EvaluationRun.target_cohort_id == cohort.id, EvaluationRun.unit == EvaluationUnit.STUDENT,
+               EvaluationRun.program_id == cohort.program_id, ~published_runs_clause())
+        .options(defer(EvaluationRun.inputs), defer(EvaluationRun.weights), defer(EvaluationRun.results),
+                 defer(EvaluationRun.node_scores), defer(EvaluationRun.model_snapshot), defer(EvaluationRun.summary))
         .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
         .limit(1)
     )

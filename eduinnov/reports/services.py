@@ -132,6 +132,11 @@ def resolve_pack_run(cohort: Cohort, run_id: int | None, *, latest_if_none: bool
     for run in runs:
         if run.id == run_id:
             return run
+    held = db.session.get(EvaluationRun, run_id)
+    if held is not None and not held.is_published and (
+            held.target_cohort_id == cohort.id or held.target_program_id == cohort.program_id):
+        raise ValidationError(_("This evaluation run failed its health check and has not been reviewed by a "
+                                "director; it cannot go into an evidence pack."))
     raise ValidationError(_("This evaluation run does not belong to the chosen cohort."))
 
 

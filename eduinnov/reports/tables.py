@@ -20,7 +20,7 @@ from eduinnov.core.i18n import enum_label
 from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
-from eduinnov.indicators.services.runs import ranked_results
+from eduinnov.indicators.services import grade_legend, ranked_results, run_memberships
 from eduinnov.indicators.spec import walk
 from eduinnov.obe import reports as obe_reports
 from eduinnov.programs.models import Cohort
@@ -106,15 +106,23 @@ def run_results_table(run: EvaluationRun) -> ExportTable:
     english = _english()
     nodes = [(node["code"], (node.get("name_en") or node["name_zh"]) if english else node["name_zh"])
              for node, depth, _parent in walk(run.model_snapshot["tree"]) if depth > 0]
+    legend = grade_legend(run, english=english)
+    memberships = run_memberships(run)
+    member_columns = [Column(f"member:{k}", _("Membership: %(grade)s", grade=g["name"]), "0.0000")
+                      for k, g in enumerate(legend["grades"])] if memberships else []
     columns = [Column("rank", _("Rank")), Column("label", _("Evaluated")), Column("score", _("Score"), "0.0000"),
-               Column("grade", _("Grade")),
+               Column("grade", _("Grade")), Column("rule", _("Grade rule")), *member_columns,
                *(Column(f"node:{code}", f"{code} {name}", "0.0000") for code, name in nodes)]
+    rule = {"band": _("score band"), "max_membership": _("maximum membership"),
+            "confidence": _("confidence criterion")}.get(legend["rule"], legend["rule"])
     rows = []
     position = {o["id"]: i for i, o in enumerate(run.inputs["objects"])}
-    for res in ranked_results(run):
+    for res in ranked_results(run):  # competition ranks: ties share a rank
         i = position[res["id"]]
-        row = {"rank": res["rank"], "label": res["label"], "score": res["score"],
+        row = {"rank": res["rank"], "label": res["label"], "score": res["score"], "rule": rule,
                "grade": res["grade"] if english else res.get("grade_zh") or res["grade"]}
+        for k, v in enumerate(memberships[i] if memberships else []):
+            row[f"member:{k}"] = v
         for code, _name in nodes:
             values = run.node_scores.get(code)
             row[f"node:{code}"] = values[i] if values else None

@@ -97,17 +97,17 @@ def test_achievements_export_follows_the_list_filters(login_as, data, teacher):
 def test_run_results_export_has_scores_grades_ranks_and_node_scores(login_as, data, teacher, program):
     run = make_run(data.cohort, data.students[:3])
     rows = _csv(login_as(teacher).get(f"/dashboards/runs/{run.id}/export"))
-    assert rows[0] == ["Rank", "Evaluated", "Score", "Grade", "B1 Research training", "B2 Publications",
-                       "B3 Competitions"]
+    assert rows[0] == ["Rank", "Evaluated", "Score", "Grade", "Grade rule", "B1 Research training",
+                       "B2 Publications", "B3 Competitions"]
     assert [r[0] for r in rows[1:]] == ["1", "2", "3"]  # by rank
     first, second = rows[1], rows[2]
-    assert first[2:] == ["0.8", "Excellent", "0.9", "0.7", "0.8"]
-    assert second[2:] == ["0.65", "Excellent", "0.7", "0.6", "0.65"]
+    assert first[2:] == ["0.8", "Excellent", "score band", "0.9", "0.7", "0.8"]
+    assert second[2:] == ["0.65", "Excellent", "score band", "0.7", "0.6", "0.65"]
     assert first[1].startswith("'=cmd|")  # a label that looks like a formula
     zh = login_as(make_user(Role.TEACHER, [program], locale="zh"))
     sheet = _xlsx(zh.get(f"/dashboards/runs/{run.id}/export?format=xlsx"))
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["排名", "评价对象数", "得分", "等级"] and header[4] == "B1 科研训练"
+    assert header[:5] == ["排名", "评价对象数", "得分", "等级", "等级评定规则"] and header[5] == "B1 科研训练"
     assert sheet.cell(row=2, column=3).value == pytest.approx(0.8) and sheet.cell(row=2, column=4).value == "优秀"
 
 

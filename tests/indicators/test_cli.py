@@ -21,7 +21,9 @@ def test_evaluate_json(runner, data):
                                  "--json", "--as", admin.email])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert [r["rank"] for r in out["results"]] == [1, 2, 3, 3]  # s3 and s4 score the same: a shared rank
+    # s3 and s4 score the same: a tie shares its (competition) rank
+    assert [r["rank"] for r in out["results"]] == [1, 2, 3, 3]
+    assert out["results"][2]["score"] == out["results"][3]["score"]
     assert out["results"][0]["label"] == "s1 (220001)"
     run = db.session.get(EvaluationRun, out["run_id"])
     assert run is not None and run.fingerprint == out["fingerprint"]

@@ -25,9 +25,11 @@ from eduinnov.indicators.services.records import (
     delete_swot,
     save_swot,
 )
+from eduinnov.indicators.services.reviews import review_run
 from eduinnov.indicators.services.runs import (
     Target,
     compare_runs,
+    display_ranks,
     fingerprint_of,
     list_objects,
     load_leaf_values,
@@ -36,11 +38,13 @@ from eduinnov.indicators.services.runs import (
     run_sensitivity,
     run_view,
 )
+from eduinnov.indicators.services.verdict import grade_legend, health_view, run_memberships
 
 __all__ = [
     "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "add_manual_score", "add_node",
     "archive_model", "compare_runs", "copy_model", "create_model", "delete_manual_score", "delete_model",
-    "delete_node", "delete_swot", "fingerprint_of", "import_model", "judgment_report", "list_objects", "load_leaf_values", "ranked_results",
-    "model_problems", "move_node", "new_version", "run_evaluation", "run_sensitivity", "run_view", "save_swot",
+    "delete_node", "delete_swot", "display_ranks", "fingerprint_of", "grade_legend", "health_view", "import_model",
+    "judgment_report", "list_objects", "load_leaf_values", "model_problems", "move_node", "new_version",
+    "ranked_results", "review_run", "run_evaluation", "run_memberships", "run_sensitivity", "run_view", "save_swot",
     "set_judgments", "update_model", "update_node",
 ]

@@ -27,6 +27,7 @@ from eduinnov.evaluation.hierarchy import grade_of
 from eduinnov.evaluation.params import default
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
+from eduinnov.indicators.informative import NothingVaries
 from eduinnov.indicators.metrics import METRICS, MetricContext, MetricParamError
 from eduinnov.indicators.models import (
     AggregationMethod,
@@ -36,12 +37,14 @@ from eduinnov.indicators.models import (
     WeightingMethod,
 )
 from eduinnov.indicators.services._common import ensure_allowed
-from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, evaluate_spec, sensitivity
+from eduinnov.indicators.services.checks import evaluate_checked, health_of, node_memberships, pruned_spec
+from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, sensitivity
+from eduinnov.indicators.services.verdict import run_memberships
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
-__all__ = ["compare_runs", "fingerprint_of", "list_objects", "load_leaf_values", "ranked_results", "run_evaluation",
-           "run_view", "run_sensitivity", "Target"]
+__all__ = ["compare_runs", "display_ranks", "fingerprint_of", "list_objects", "load_leaf_values", "ranked_results",
+           "run_evaluation", "run_view", "run_sensitivity", "Target"]
 
 
 @dataclass(frozen=True)
@@ -217,9 +220,18 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
     labels = [label for _i, label in objects]
     raw = load_leaf_values(spec, ids)
     try:
-        outcome = evaluate_spec(spec, raw)
+        outcome, prepass = evaluate_checked(spec, raw)
+    except NothingVaries as exc:
+        raise ValidationError(_("No indicator of the model varies across the units of this run (for example, "
+                                "nothing has been recorded for them yet), so there is nothing to rank or grade. "
+                                "Add data, or give the leaves absolute targets.")) from exc
     except ComputeError as exc:
         raise ValidationError(_("The model could not be evaluated: %(error)s", error=str(exc))) from exc
+    summary = _summary(outcome, spec, ids, labels)
+    summary["health"] = health_of(spec, raw, outcome, prepass)
+    if outcome.grade_rule != "band":  # the membership vectors behind the grades, shown as the legend
+        summary["membership"] = node_memberships(prepass.spec, outcome.weights, outcome.node_scores).get(
+            spec["tree"]["code"])
     run = EvaluationRun(
         model=model, program_id=target.program_id if model.unit != EvaluationUnit.PROGRAM else None,
         model_name=model.name, model_version=model.version, unit=model.unit,
@@ -235,8 +247,9 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
         weights=outcome.weights,
         node_scores=outcome.node_scores,
         results=_results(outcome, ids, labels, spec),
-        summary=_summary(outcome, spec, ids, labels),
+        summary=summary,
         fingerprint="",
+        health_passed=bool(summary["health"]["passed"]),
     )
     run.fingerprint = fingerprint_of(run)
     db.session.add(run)
@@ -259,9 +272,8 @@ def ranked_results(run: EvaluationRun) -> list[dict[str, Any]]:
     """A stored run's results in rank order, each with its competition ``rank`` (1, 2, 2, 4) over scores
     equal within 1e-9, computed from the stored scores, so runs stored before ranks were shared show
     them the same way."""
-    shown = ev.competition_rank(np.asarray([r["score"] for r in run.results], dtype=np.float64))
-    rows = [{**res, "rank": int(c), "order": res.get("order", res["rank"])}
-            for res, c in zip(run.results, shown, strict=True)]
+    rows = [{**res, "rank": c, "order": res.get("order", res["rank"])}
+            for res, c in zip(run.results, display_ranks(run), strict=True)]
     rows.sort(key=lambda r: (r["rank"], r["order"]))
     return rows
 
@@ -309,12 +321,12 @@ def run_sensitivity(run: EvaluationRun, *, draws: int = 500, spread: float = def
     ids = [o["id"] for o in run.inputs["objects"]]
     raw = pd.DataFrame(run.inputs["values"], index=pd.Index(ids, dtype="int64"))
     try:
-        report = sensitivity(run.model_snapshot, raw, _outcome_of(run), draws=draws, spread=spread, seed=seed)
+        report = sensitivity(pruned_spec(run.model_snapshot, raw, run.summary), raw, _outcome_of(run), draws=draws,
+                             spread=spread, seed=seed)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    shown = ev.competition_rank(np.asarray([r["score"] for r in run.results], dtype=np.float64))
-    for obj, res, rank in zip(report["objects"], run.results, shown, strict=True):
-        obj.update({"label": res["label"], "grade": res["grade"], "grade_zh": res["grade_zh"], "rank": int(rank),
+    for obj, res, rank in zip(report["objects"], run.results, display_ranks(run), strict=True):
+        obj.update({"label": res["label"], "grade": res["grade"], "grade_zh": res["grade_zh"], "rank": rank,
                     "score": res["score"]})
     return report
 
@@ -337,15 +349,19 @@ def compare_runs(run_a: EvaluationRun, run_b: EvaluationRun) -> dict[str, Any]:
     spec_a, spec_b = run_a.model_snapshot, run_b.model_snapshot
     if _canonical(spec_a["tree"]) != _canonical(spec_b["tree"]) or run_a.unit != run_b.unit:
         raise DomainError(_("These runs use different models; only runs of the same model version can be compared."))
+    if not (run_a.is_published and run_b.is_published):
+        raise DomainError(_("A run whose health check failed is compared only after a director has recorded why "
+                            "it stands."))
     nodes = []
     for node, depth, parent in walk(spec_a["tree"]):
         code = node["code"]
         wa = _child_weight(run_a, parent, code)
         wb = _child_weight(run_b, parent, code)
-        ma = float(np.mean(run_a.node_scores[code]))
-        mb = float(np.mean(run_b.node_scores[code]))
+        ma = _mean_or_none(run_a.node_scores.get(code))
+        mb = _mean_or_none(run_b.node_scores.get(code))
         nodes.append({"code": code, "name_zh": node["name_zh"], "name_en": node.get("name_en"), "depth": depth,
-                      "weight_a": wa, "weight_b": wb, "mean_a": ma, "mean_b": mb, "diff": mb - ma,
+                      "weight_a": wa, "weight_b": wb, "mean_a": ma, "mean_b": mb,
+                      "diff": mb - ma if ma is not None and mb is not None else None,
                       "is_leaf": not node.get("children")})
     scale = spec_a["grade_scale"]
     grades = [{"name_zh": g["name_zh"], "name_en": g["name_en"], "a": run_a.summary["grade_counts"][k],
@@ -357,6 +373,17 @@ def compare_runs(run_a: EvaluationRun, run_b: EvaluationRun) -> dict[str, Any]:
                 "grade": scale[s["mean_grade_index"] - 1], "created_at": run.created_at}
 
     return {"nodes": nodes, "grades": grades, "a": side(run_a), "b": side(run_b)}
+
+
+def _mean_or_none(values: list[float] | None) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def display_ranks(run: EvaluationRun) -> list[int]:
+    """Competition ranks (1, 2, 2, 4) of a stored run's units in object order, whenever the run was made."""
+    if not run.results:
+        return []
+    return [int(r) for r in ev.competition_rank(np.asarray([r["score"] for r in run.results], dtype=np.float64))]
 
 
 def _label(enum_cls: type, value: str | None) -> str | None:
@@ -375,7 +402,9 @@ def _child_weight(run: EvaluationRun, parent: str | None, code: str) -> float | 
     entry = run.weights.get(parent)
     if not entry:
         return None
-    tree_codes = _children_codes(run.model_snapshot["tree"], parent)
+    tree_codes = entry.get("children") or _children_codes(run.model_snapshot["tree"], parent)
+    if code not in tree_codes:
+        return 0.0  # excluded from this run (information-free)
     return float(entry["weights"][tree_codes.index(code)])
 
 
@@ -403,6 +432,7 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
     ids = [o["id"] for o in run.inputs["objects"]]
     rows: list[dict[str, Any]] = []
     global_w: dict[str, float] = {}
+    excluded = {e["code"] for e in (run.summary.get("health") or {}).get("excluded", [])}
     for node, depth, parent in walk(spec["tree"]):
         code = node["code"]
         local = _child_weight(run, parent, code)
@@ -420,10 +450,16 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
             "mean": float(np.mean(run.node_scores[code])) if run.node_scores.get(code) else None,
             "metric": metric, "raw_mean": float(np.mean(raw)) if raw else None,
             "direction": node.get("direction"), "scaling": node.get("scaling"),
+            # left out of this run as information-free (itself, or everything below it)
+            "excluded": code in excluded or (bool(excluded) and run.node_scores.get(code) is None),
+            "defuzzified": node.get("aggregation") in ("fuzzy", "unascertained"),
         })
     first = [(c["code"], c["name_zh"], c.get("name_en")) for c in spec["tree"].get("children", [])]
     position = {o["id"]: i for i, o in enumerate(run.inputs["objects"])}
-    ranking = [{**res, "first_level": [run.node_scores[c][position[res["id"]]] for c, _zh, _en in first]}
+    mem = run_memberships(run)
+    ranking = [{**res, "membership": mem[position[res["id"]]] if mem else None,
+                "first_level": [run.node_scores[c][position[res["id"]]] if run.node_scores.get(c) else None
+                                for c, _zh, _en in first]}
                for res in ranked_results(run)]
     scale = spec["grade_scale"]
     grades = [{**g, "count": run.summary["grade_counts"][k]} for k, g in enumerate(scale)]
