@@ -59,6 +59,9 @@ def _student_ratings(ctx: DemoContext, spec: dict[str, Any], entered_at) -> None
     counts = _achievement_counts()
     per_achievement = _number(spec, "per_achievement", where, 0)
     max_bonus = _number(spec, "max_bonus", where, 1)
+    shared = _number(spec, "shared", where, 0.6)
+    if not 0 <= shared <= 1:
+        raise SeedError(f"{where}: shared must lie between 0 and 1")
     for code, program in ctx.programs.items():
         director = ctx.directors[code]
         for entry_year, cohort_spec in (spec.get("cohorts") or {}).items():
@@ -69,12 +72,17 @@ def _student_ratings(ctx: DemoContext, spec: dict[str, Any], entered_at) -> None
             mean = _number(cohort_spec, "mean", where, _number(spec, "mean", where))
             sd = _number(cohort_spec, "sd", where, _number(spec, "sd", where))
             share = _number(cohort_spec, "rated_share", where, 1)
+            # One supervisor rates a student on every key: the ratings share the student's standing
+            # (weight `shared`) and differ by key.
+            rng = ctx.rng("rating", code, entry_year)
+            standing = {s.id: rng.gauss(0, 1) for s in students}
             for key in keys:
                 rng = ctx.rng("rating", code, entry_year, key)
                 for student in students:
-                    draw, rated = rng.gauss(mean, sd), rng.random() < share
+                    own, rated = rng.gauss(0, 1), rng.random() < share
                     if not rated:
                         continue
+                    draw = mean + sd * (shared ** 0.5 * standing[student.id] + (1 - shared) ** 0.5 * own)
                     bonus = min(max_bonus, per_achievement * counts[student.id])
                     value = min(5.0, max(1.0, round((draw + bonus) * 2) / 2))
                     ctx.up.upsert(ManualScore,

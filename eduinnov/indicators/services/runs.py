@@ -35,6 +35,7 @@ from eduinnov.indicators.models import (
 )
 from eduinnov.indicators.services._common import ensure_allowed
 from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, evaluate_spec, sensitivity
+from eduinnov.indicators.services.targets import resolve_targets
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
@@ -214,8 +215,10 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
     ids = [i for i, _label in objects]
     labels = [label for _i, label in objects]
     raw = load_leaf_values(spec, ids)
+    evaluated, targets = resolve_targets(spec, raw, target.cohort if model.unit == EvaluationUnit.STUDENT else None,
+                                         load_leaf_values)
     try:
-        outcome = evaluate_spec(spec, raw)
+        outcome = evaluate_spec(evaluated, raw)
     except ComputeError as exc:
         raise ValidationError(_("The model could not be evaluated: %(error)s", error=str(exc))) from exc
     run = EvaluationRun(
@@ -233,7 +236,7 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
         weights=outcome.weights,
         node_scores=outcome.node_scores,
         results=_results(outcome, ids, labels, spec),
-        summary=_summary(outcome, spec, ids, labels),
+        summary={**_summary(outcome, spec, ids, labels), "targets": targets},
         fingerprint="",
     )
     run.fingerprint = fingerprint_of(run)
