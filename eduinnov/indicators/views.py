@@ -732,3 +732,6 @@ def swot_delete(record_id: int):
     services.delete_swot(record, current_user)
     flash(_("SWOT record deleted."), "success")
     return redirect(url_for("indicators.swot_list", program=program_id))
+
+
+from eduinnov.indicators import views_targets  # noqa: E402,F401  (the suggest-targets routes on bp)

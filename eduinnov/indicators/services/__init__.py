@@ -35,9 +35,10 @@ from eduinnov.indicators.services.runs import (
     run_sensitivity,
     run_view,
 )
+from eduinnov.indicators.services.targets import apply_targets, suggest_targets
 
 __all__ = [
-    "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "add_manual_score", "add_node",
+    "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "apply_targets", "suggest_targets", "add_manual_score", "add_node",
     "archive_model", "compare_runs", "copy_model", "create_model", "delete_manual_score", "delete_model",
     "delete_node", "delete_swot", "fingerprint_of", "import_model", "judgment_report", "list_objects", "load_leaf_values",
     "model_problems", "move_node", "new_version", "run_evaluation", "run_sensitivity", "run_view", "save_swot",

@@ -23,13 +23,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eduinnov.extensions import db
 from eduinnov.indicators.spec import walk
 from eduinnov.programs.models import Cohort, Student, StudentStatus
 
-__all__ = ["calibration_values", "distribution", "resolve_targets", "suggest_target", "target_leaves"]
+__all__ = ["apply_targets", "calibration_values", "distribution", "resolve_targets", "suggest_target", "suggest_targets",
+           "target_leaves"]
 
 #: Percentiles are observed values: the smallest value with at least P % of the values at or below it (so a
 #: count target is a count someone reached, e.g. 2 projects, never 1.3).
@@ -143,3 +145,98 @@ def resolve_targets(spec: dict[str, Any], raw: pd.DataFrame, cohort: Cohort | No
         scaling["target"] = float(value)
         records[code] = record
     return resolved, records
+
+
+def suggest_targets(model: Any, target: Any, user: Any, *, percentile: float = 90) -> list[dict[str, Any]]:
+    """Per target leaf of ``model``: the current target, the distribution it is applied to, a suggestion.
+
+    The distribution is the one the leaf's mode uses: the target's own units (absolute and percentile
+    leaves), or the students of the earlier cohorts (calibrated leaves). The suggestion is the leaf's
+    percentile (``percentile`` for absolute leaves) of the earlier cohorts' students when a student model
+    has earlier cohorts — so the target stays put while cohorts progress — else of the target's own units;
+    the current target when that percentile is not positive.
+
+    Raises
+    ------
+    ValidationError
+        The model cannot run, or the target does not fit it (the messages of :func:`run_evaluation`).
+    """
+    from eduinnov.auth.access import Action
+    from eduinnov.core.errors import ValidationError
+    from eduinnov.indicators.models import EvaluationUnit
+    from eduinnov.indicators.services._common import ensure_allowed
+    from eduinnov.indicators.services.runs import _check_target, list_objects, load_leaf_values
+    from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec
+
+    ensure_allowed(user, Action.MANAGE, model)
+    _check_target(model, target, user)
+    try:
+        spec = validate_spec(model_to_spec(model))
+    except SpecError as exc:
+        raise ValidationError(str(exc)) from exc
+    leaves = target_leaves(spec)
+    ids = [i for i, _label in list_objects(model.unit, target)]
+    raw = load_leaf_values(spec, ids) if ids else pd.DataFrame(columns=[n["code"] for n in leaves])
+    cohort = target.cohort if model.unit == EvaluationUnit.STUDENT else None
+    _resolved, records = resolve_targets(spec, raw, cohort, load_leaf_values)
+    counts = {n["scaling"].get("cohorts", 3) for n in leaves}
+    history = {c: calibration_values(spec, leaves, cohort, c, load_leaf_values) for c in counts} if cohort else {}
+    rows = []
+    for node in leaves:
+        scaling, code = node["scaling"], node["code"]
+        q = float(scaling.get("percentile", percentile))
+        own = raw[code].to_numpy(dtype=np.float64) if code in raw else np.array([])
+        frame, cohorts = history.get(scaling.get("cohorts", 3), (pd.DataFrame(), []))
+        earlier = frame[code].to_numpy(dtype=np.float64) if code in frame else np.array([])
+        basis = earlier if earlier.size else own
+        suggested, used_fallback = suggest_target(basis, q, records[code]["value"])
+        applied = earlier if scaling.get("mode") == "calibrated" else own
+        rows.append({
+            "code": code, "name_zh": node["name_zh"], "name_en": node.get("name_en"), "metric": node["metric"],
+            "mode": records[code]["mode"], "configured": records[code]["configured"],
+            "current": records[code]["value"], "percentile": q, "distribution": distribution(applied),
+            "own": distribution(own), "earlier": distribution(earlier),
+            "earlier_cohorts": [c.entry_year for c in cohorts] if earlier.size else [],
+            "suggested": float(suggested), "suggested_from": "earlier_cohorts" if earlier.size else "target",
+            "fallback": used_fallback,
+        })
+    return rows
+
+
+def apply_targets(model: Any, values: dict[str, Any], user: Any) -> Any:
+    """A new draft version of ``model`` whose listed leaves have the given absolute targets.
+
+    ``values`` maps leaf codes to the accepted targets (numbers > 0); leaves not listed keep their scaling.
+
+    Raises
+    ------
+    ValidationError
+        A code is not a target leaf of the model, or a value is not a positive number; nothing is created.
+    """
+    from eduinnov.auth.access import Action
+    from eduinnov.core.errors import ValidationError
+    from eduinnov.indicators.services._common import ensure_allowed
+    from eduinnov.indicators.services.editing import import_model
+    from eduinnov.indicators.spec import model_to_spec
+
+    ensure_allowed(user, Action.MANAGE, model)
+    spec = model_to_spec(model)
+    leaves = {n["code"]: n for n, _d, _p in walk(spec["tree"])
+              if not n.get("children") and (n.get("scaling") or {}).get("method") == "target"}
+    clean: dict[str, float] = {}
+    for code, value in values.items():
+        if code not in leaves:
+            raise ValidationError(_("%(code)s is not a leaf scored against a target in this model.", code=code))
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not np.isfinite(number) or number <= 0:
+            raise ValidationError(_("The target of %(code)s must be a number above 0, got %(value)s.",
+                                    code=code, value=value))
+        clean[code] = number
+    if not clean:
+        raise ValidationError(_("Give at least one target."))
+    for code, number in clean.items():
+        leaves[code]["scaling"] = {"method": "target", "target": number}
+    return import_model(spec, model.program, user, template_key=model.template_key, derived_from=model)
