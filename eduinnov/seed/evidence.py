@@ -20,11 +20,13 @@ from eduinnov.achievements.services import add_evidence
 from eduinnov.extensions import db
 from eduinnov.seed.context import DemoContext
 
+#: Per kind: the file name (as a Chinese user would name the scan) and the heading inside the PDF (ASCII: the
+#: generated PDF uses the standard Helvetica font, which has no Chinese glyphs).
 DOCUMENT = {
-    AchievementKind.PROJECT: ("approval-notice", "Project approval notice"),
-    AchievementKind.PUBLICATION: ("acceptance-letter", "Paper acceptance letter"),
-    AchievementKind.PATENT: ("patent-document", "Patent document"),
-    AchievementKind.AWARD: ("award-certificate", "Award certificate"),
+    AchievementKind.PROJECT: ("立项通知书", "Project approval notice"),
+    AchievementKind.PUBLICATION: ("录用通知", "Paper acceptance letter"),
+    AchievementKind.PATENT: ("专利文件", "Patent document"),
+    AchievementKind.AWARD: ("获奖证书", "Award certificate"),
 }
 
 
@@ -62,7 +64,7 @@ def evidence_files(achievement: Achievement) -> list[tuple[str, bytes]]:
     stem = f"{achievement.year}-{slug}" + (f"-{_ascii(reference)}" if reference else "")
     files = [(f"{stem}.pdf", tiny_pdf(lines))]
     if achievement.kind == AchievementKind.AWARD:
-        files.append((f"{achievement.year}-award-photo.png", tiny_png(achievement.year)))
+        files.append((f"{achievement.year}-颁奖照片.png", tiny_png(achievement.year)))
     return files
 
 

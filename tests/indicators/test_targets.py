@@ -172,3 +172,26 @@ def test_suggest_targets_needs_csrf_and_the_program(data, login_as, db):
     r = b.client.post(f"/evaluation/models/{model.id}/targets", data={"target-L1": "3"})  # no CSRF token
     assert r.status_code in (302, 400)
     assert db.session.query(EvaluationModel).count() == 1
+
+
+def test_node_editor_sets_and_keeps_the_target_mode(data, login_as, db):
+    from eduinnov.indicators.models import IndicatorNode
+
+    model = _model(data)
+    db.session.commit()
+    node = next(n for n in model.nodes if n.code == "L1")
+    b = login_as(data.director)
+    page = b.get(f"/evaluation/nodes/{node.id}").get_data(as_text=True)
+    assert '<option selected value="calibrated">' in page or 'value="calibrated" selected' in page
+    form = {"code": "L1", "name_zh": "项目", "metric_key": "projects", "direction": "benefit",
+            "scaling_method": "target", "scaling_target": "4", "target_mode": "percentile", "target_percentile": "80",
+            "target_cohorts": "3"}
+    r = b.post(f"/evaluation/nodes/{node.id}", form, token_from=f"/evaluation/nodes/{node.id}")
+    assert r.status_code == 302
+    assert db.session.get(IndicatorNode, node.id).scaling == {"method": "target", "target": 4.0, "mode": "percentile",
+                                                              "percentile": 80.0}
+    # A cost leaf cannot take a percentile target: refused with the validation message, nothing changed.
+    bad = b.post(f"/evaluation/nodes/{node.id}", {**form, "direction": "cost"}, token_from=f"/evaluation/nodes/{node.id}")
+    assert bad.status_code in (200, 302, 400, 409)
+    db.session.expire_all()
+    assert db.session.get(IndicatorNode, node.id).direction.value == "benefit"
