@@ -1,8 +1,9 @@
-"""Demo step for ``flask seed demo``: evaluation models of the software-engineering program, with runs.
+"""Demo step for ``flask seed demo``: evaluation models of the demo programs, with runs.
 
-Copies two built-in templates into the SE program (as its director would) and runs them on the SE cohorts
-that have achievements, so the dashboards and run pages show real figures out of the box. Idempotent:
-an existing copy or run is kept.
+Copies built-in templates into each demo program (as its director would) and runs them on every cohort
+they fit — the student models on each cohort, the cohort model on the program — so the dashboards and run
+pages show real figures out of the box. Each of these runs gives a spread of grades on the demo data (the
+seed tests check it). Idempotent: an existing copy or run is kept.
 """
 
 from __future__ import annotations
@@ -14,34 +15,48 @@ from sqlalchemy import select
 from eduinnov.auth.models import User
 from eduinnov.extensions import db
 from eduinnov.indicators import services
-from eduinnov.indicators.models import EvaluationModel, EvaluationRun
+from eduinnov.indicators.models import EvaluationModel, EvaluationRun, EvaluationUnit
 from eduinnov.indicators.yaml_io import get_template
 from eduinnov.programs.models import Cohort, Program
 
-TEMPLATES = ("four_dimensions", "ahp_fuzzy")
-ENTRY_YEARS = (2022, 2023)
+PROGRAMS = ("SE", "NUR")
+# Run order matters for the dashboard, which shows a cohort's newest student run: four_dimensions last.
+TEMPLATES = ("outcomes_3332", "ahp_fuzzy", "four_dimensions")
 
 
 def load(seed_dir: Path) -> None:
-    """Create the demo models and runs if the SE program and its director exist."""
-    program = db.session.scalar(select(Program).where(Program.code == "SE"))
+    """Create the demo models and runs for the demo programs whose director exists."""
     director = db.session.scalar(select(User).where(User.email == "director@demo.edu"))
-    if program is None or director is None:
+    if director is None:
         return
-    for key in TEMPLATES:
-        template = get_template(key)
-        if template is None:
+    for code in PROGRAMS:
+        program = db.session.scalar(select(Program).where(Program.code == code))
+        if program is None:
             continue
-        model = db.session.scalar(select(EvaluationModel).where(
-            EvaluationModel.program_id == program.id, EvaluationModel.template_key == key))
-        if model is None:
-            model = services.import_model(template.spec, program, director, template_key=key)
-        for year in ENTRY_YEARS:
-            cohort = db.session.scalar(select(Cohort).where(Cohort.program_id == program.id,
-                                                            Cohort.entry_year == year))
-            if cohort is None:
+        for key in TEMPLATES:
+            template = get_template(key)
+            if template is None:
                 continue
+            model = db.session.scalar(select(EvaluationModel).where(
+                EvaluationModel.program_id == program.id, EvaluationModel.template_key == key))
+            if model is None:
+                spec = {**template.spec, "name": template.localized("name", "zh"),
+                        "description": template.localized("description", "zh")}
+                model = services.import_model(spec, program, director, template_key=key)
+            _run_everywhere(model, program, director)
+
+
+def _run_everywhere(model: EvaluationModel, program: Program, director: User) -> None:
+    if model.unit == EvaluationUnit.STUDENT:
+        cohorts = db.session.scalars(select(Cohort).where(Cohort.program_id == program.id)
+                                     .order_by(Cohort.entry_year)).all()
+        for cohort in cohorts:
             exists = db.session.scalar(select(EvaluationRun.id).where(
                 EvaluationRun.model_id == model.id, EvaluationRun.target_cohort_id == cohort.id).limit(1))
             if exists is None:
                 services.run_evaluation(model, services.Target(cohort=cohort), director)
+    elif model.unit == EvaluationUnit.COHORT:
+        exists = db.session.scalar(select(EvaluationRun.id).where(
+            EvaluationRun.model_id == model.id, EvaluationRun.target_program_id == program.id).limit(1))
+        if exists is None:
+            services.run_evaluation(model, services.Target(program=program), director)

@@ -156,7 +156,18 @@ class NodeForm(FlaskForm):
     ], default="minmax", description=_l("Relative scoring cannot grade a leaf that has the same value for every unit "
                                         "of a run: such a leaf is left out of that run. Give a target when "
                                         "“nobody reached it” must count."))
-    scaling_target = FloatField(_l("Target"), validators=[Optional(), NumberRange(min=0)])
+    scaling_target = FloatField(_l("Target"), validators=[Optional(), NumberRange(min=0)],
+                                description=_l("Full marks. With a percentile or a calibrated target: the value used "
+                                               "when that percentile is 0."))
+    target_mode = SelectField(_l("How the target is set"), choices=[
+        ("absolute", _l("Absolute: the value given")),
+        ("percentile", _l("Cohort percentile: the percentile of the objects evaluated")),
+        ("calibrated", _l("Calibrated: the percentile of the program's earlier cohorts (student models)")),
+    ], default="absolute")
+    target_percentile = FloatField(_l("Percentile"), validators=[Optional(), NumberRange(min=50, max=100)],
+                                   default=90)
+    target_cohorts = IntegerField(_l("Earlier cohorts"), validators=[Optional(), NumberRange(min=1, max=10)],
+                                  default=3)
     scaling_min = FloatField(_l("Minimum"), validators=[Optional()])
     scaling_max = FloatField(_l("Maximum"), validators=[Optional()])
     # inner nodes

@@ -31,12 +31,14 @@ from eduinnov.indicators.models import (
     WeightingMethod,
 )
 
-__all__ = ["FUZZY_OPERATORS", "SpecError", "build_model", "judgment_matrix", "judgment_text", "model_to_spec",
-           "parse_judgment", "validate_grade_scale", "validate_spec", "walk"]
+__all__ = ["FUZZY_OPERATORS", "TARGET_MODES", "SpecError", "build_model", "judgment_matrix", "judgment_text",
+           "model_to_spec", "parse_judgment", "validate_grade_scale", "validate_spec", "walk"]
 
 #: Fuzzy composition operators (the engine's names).
 FUZZY_OPERATORS = ("M(*,+)", "M(^,v)", "M(*,v)", "M(^,+)")
 SCALING_METHODS = ("minmax", "target", "range", "none")
+#: How a leaf's target (full marks) is set: a fixed value, a percentile of the run, or from earlier cohorts.
+TARGET_MODES = ("absolute", "percentile", "calibrated")
 OBJECTIVE_FOR_COMBINED = ("entropy", "cv", "critic")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 MAX_CHILDREN = 15  # Saaty's RI table ends at n = 15
@@ -214,7 +216,7 @@ class _Validator:
             _fail(code, "scaling", _("method must be one of %(choices)s", choices=", ".join(SCALING_METHODS)))
         clean: dict[str, Any] = {"method": method}
         if method == "target":
-            clean["target"] = _number(code, "scaling.target", scaling.get("target"), lo=0, lo_open=True)
+            clean.update(self.target(code, scaling, direction))
         elif method == "range":
             lo = _number(code, "scaling.min", scaling.get("min"))
             hi = _number(code, "scaling.max", scaling.get("max"))
@@ -222,6 +224,47 @@ class _Validator:
                 _fail(code, "scaling", _("max must be greater than min"))
             clean.update({"min": lo, "max": hi})
         return {"metric": metric.key, "params": dict(params), "direction": direction, "scaling": clean}
+
+    def target(self, code: str, scaling: dict[str, Any], direction: str) -> dict[str, Any]:
+        """The target of a leaf scored against one: its mode and the values the mode needs.
+
+        ``absolute``: ``target`` is full marks. ``percentile``: the P-th percentile of the run's own values is
+        full marks. ``calibrated``: the P-th percentile of the values of the students of the program's
+        ``cohorts`` earlier cohorts. In both relative modes ``target`` is the fallback used when that
+        percentile is not positive (nobody, or too few, reached anything).
+        """
+        mode = scaling.get("mode") or "absolute"
+        if mode not in TARGET_MODES:
+            _fail(code, "scaling.mode", _("must be one of %(choices)s, got %(v)r",
+                                          choices=", ".join(TARGET_MODES), v=mode))
+        clean: dict[str, Any] = {"target": _number(code, "scaling.target", scaling.get("target"), lo=0,
+                                                   lo_open=True)}
+        unknown = sorted(set(scaling) - {"method", "mode", "target", "percentile", "cohorts"})
+        if unknown:
+            _fail(code, "scaling", _("unknown field %(f)s (a target has mode, target, percentile and cohorts)",
+                                     f=unknown[0]))
+        if mode == "absolute":
+            for extra in ("percentile", "cohorts"):
+                if scaling.get(extra) is not None:
+                    _fail(code, f"scaling.{extra}", _("only used by the percentile and calibrated modes"))
+            return clean
+        if direction != "benefit":
+            _fail(code, "scaling.mode", _("percentile and calibrated targets are for benefit leaves (larger is "
+                                          "better); give a cost leaf an absolute target"))
+        clean["mode"] = mode
+        clean["percentile"] = _number(code, "scaling.percentile", scaling.get("percentile", 90), lo=50, hi=100)
+        if mode == "calibrated":
+            if self.unit != EvaluationUnit.STUDENT:
+                _fail(code, "scaling.mode", _("calibration from earlier cohorts is for student models; a model of "
+                                              "%(unit)s can use a percentile of its own objects", unit=self.unit.value))
+            cohorts = scaling.get("cohorts", 3)
+            if isinstance(cohorts, bool) or not isinstance(cohorts, int | float) or cohorts != int(cohorts) \
+                    or not 1 <= cohorts <= 10:
+                _fail(code, "scaling.cohorts", _("give the number of earlier cohorts, 1 to 10, got %(v)r", v=cohorts))
+            clean["cohorts"] = int(cohorts)
+        elif scaling.get("cohorts") is not None:
+            _fail(code, "scaling.cohorts", _("only used by the calibrated mode"))
+        return clean
 
     def inner(self, code: str, raw: dict[str, Any], child_codes: list[str],
               children: list[dict[str, Any]]) -> dict[str, Any]:

@@ -402,6 +402,9 @@ def _fill_node_form(form: NodeForm, node: IndicatorNode) -> None:
     scaling = node.scaling or {"method": "minmax"}
     form.scaling_method.data = scaling.get("method", "minmax")
     form.scaling_target.data = scaling.get("target")
+    form.target_mode.data = scaling.get("mode", "absolute")
+    form.target_percentile.data = scaling.get("percentile", 90)
+    form.target_cohorts.data = scaling.get("cohorts", 3)
     form.scaling_min.data, form.scaling_max.data = scaling.get("min"), scaling.get("max")
     form.weighting.data = (node.weighting or WeightingMethod.EQUAL).value
     wp = node.weighting_params or {}
@@ -430,6 +433,10 @@ def _node_kwargs(form: NodeForm, node: IndicatorNode) -> dict:
     scaling = {"method": method}
     if method == "target":
         scaling["target"] = form.scaling_target.data
+        if form.target_mode.data in ("percentile", "calibrated"):
+            scaling.update({"mode": form.target_mode.data, "percentile": form.target_percentile.data or 90})
+            if form.target_mode.data == "calibrated":
+                scaling["cohorts"] = form.target_cohorts.data or 3
     elif method == "range":
         scaling.update({"min": form.scaling_min.data, "max": form.scaling_max.data})
     weighting = form.weighting.data
@@ -781,3 +788,6 @@ def swot_delete(record_id: int):
     services.delete_swot(record, current_user)
     flash(_("SWOT record deleted."), "success")
     return redirect(url_for("indicators.swot_list", program=program_id))
+
+
+from eduinnov.indicators import views_targets  # noqa: E402,F401  (the suggest-targets routes on bp)

@@ -110,19 +110,37 @@ def _check_expanded_size(data: Any) -> None:
 
 @dataclass(frozen=True)
 class Template:
-    """A built-in model template: its key, its raw spec and where it came from."""
+    """A built-in model template: its key, its raw data and where it came from.
+
+    The file gives the name and description in both languages (``name_zh`` / ``name_en``,
+    ``description_zh`` / ``description_en``); :attr:`spec` is the model description with ``name`` and
+    ``description`` in the user's language (Chinese unless English is chosen).
+    """
 
     key: str
-    spec: dict[str, Any]
+    data: dict[str, Any]
     path: Path
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        language = language or _language()
+        first, second = (f"{field}_en", f"{field}_zh") if language == "en" else (f"{field}_zh", f"{field}_en")
+        return str(self.data.get(first) or self.data.get(second) or self.data.get(field) or "").strip()
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.data.items()
+               if k not in ("name_zh", "name_en", "description_zh", "description_en")}
+        out["name"] = self.localized("name")
+        out["description"] = self.localized("description")
+        return out
 
     @property
     def name(self) -> str:
-        return self.spec["name"]
+        return self.localized("name")
 
     @property
     def description(self) -> str:
-        return self.spec.get("description") or ""
+        return self.localized("description")
 
     @property
     def unit(self) -> str:
@@ -140,6 +158,17 @@ class Template:
             counts.append(len(level))
             level = [c for n in level for c in n.get("children", [])]
         return tuple(counts)
+
+
+def _language() -> str:
+    """The user's language when there is a request, else Chinese (the product's default)."""
+    try:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+    except Exception:  # outside an application or request context
+        locale = None
+    return locale.language if locale is not None else "zh"
 
 
 @lru_cache(maxsize=1)

@@ -67,9 +67,12 @@ def index():
         cohort = get_or_404(current_user, Cohort, wanted)
         return redirect(url_for(".cohort", cohort_id=cohort.id))
     programs, cohorts = _choices()
-    for program in programs:
-        if cohorts.get(program.id):
-            return redirect(url_for(".cohort", cohort_id=cohorts[program.id][-1].id))
+    visible = [c for program in programs for c in cohorts.get(program.id, [])]
+    newest = queries.newest_cohort_with_data([c.id for c in visible])
+    if newest is None and visible:  # nothing recorded anywhere yet: the newest cohort of the first program
+        newest = next(cohorts[p.id][-1].id for p in programs if cohorts.get(p.id))
+    if newest is not None:
+        return redirect(url_for(".cohort", cohort_id=newest))
     return render_template("dashboards/empty.html", programs=programs)
 
 

@@ -8,7 +8,8 @@ follow the user's language. Nothing here is cached: each page reads the database
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -110,6 +111,7 @@ class CohortDashboard:
     run: RunSection | None
     obe: ObeSection | None
     held_run: EvaluationRun | None = None  # newer than ``run``, held back by its failed health check
+    first_year: bool = False
 
 
 def _kinds_figure(h: Headline) -> Figure:
@@ -215,6 +217,7 @@ def cohort_dashboard(cohort: Cohort) -> CohortDashboard:
         obe=obe_section(cohort),
         held_run=held if held is not None and (run is None or (held.created_at, held.id) > (run.created_at, run.id))
         else None,
+        first_year=in_first_year(cohort),
     )
 
 
@@ -272,16 +275,29 @@ class Trends:
     headlines: dict[int, Headline]
     figures: list[Figure]
     table: FigureTable
+    first_year: list[Cohort] = field(default_factory=list)
+
+
+def in_first_year(cohort: Cohort, today: date | None = None) -> bool:
+    """Whether ``cohort`` is still in its first year of study (academic years start on 1 September)."""
+    today = today or date.today()
+    return today < date(cohort.entry_year + 1, 9, 1)
 
 
 def program_trends(program: Program) -> Trends:
-    """Line charts of the headline figures across the cohorts of ``program`` (by entry year)."""
+    """Line charts of the headline figures across the cohorts of ``program`` (by entry year).
+
+    A cohort still in its first year is left out of the lines (a gap, not a fall to zero) and named in
+    ``first_year`` so the page can say why.
+    """
     cohorts = [c for c in queries.list_cohorts_of([program.id])]
     headlines = queries.count_headlines([c.id for c in cohorts])
-    labels = [str(c.entry_year) for c in cohorts]
-    hs = [headlines[c.id] for c in cohorts]
+    first_year = [c for c in cohorts if in_first_year(c)]
+    charted = [c for c in cohorts if c not in first_year]
+    labels = [str(c.entry_year) for c in charted]
+    hs = [headlines[c.id] for c in charted]
     figures = []
-    if cohorts:
+    if charted:
         title = _("Verified achievements by kind and entry year")
         data = ChartData(labels, {kind_label(k): [h.by_kind.get(k, 0) for h in hs] for k in KINDS},
                          label_header=_("Entry year"))
@@ -307,8 +323,9 @@ def program_trends(program: Program) -> Trends:
             _("Patents granted"): [h.patents_granted for h in hs],
         }, label_header=_("Entry year"))
         figures.append(_figure(title, line_chart(data, title=title, show_title=False, y_label=_("Count")), data))
-    table = figure_table([(label, h) for label, h in zip(labels, hs, strict=True)], header=_("Entry year"))
-    return Trends(program=program, cohorts=cohorts, headlines=headlines, figures=figures, table=table)
+    table = figure_table([(str(c.entry_year), headlines[c.id]) for c in cohorts], header=_("Entry year"))
+    return Trends(program=program, cohorts=cohorts, headlines=headlines, figures=figures, table=table,
+                  first_year=first_year)
 
 
 @dataclass

@@ -309,3 +309,18 @@ def cohorts_by_program(cohorts: Sequence[Cohort]) -> dict[int, list[Cohort]]:
     for c in cohorts:
         out[c.program_id].append(c)
     return dict(out)
+
+
+def newest_cohort_with_data(cohort_ids: list[int]) -> int | None:
+    """Of ``cohort_ids``, the newest cohort (by entry year) with a verified achievement or a stored student run."""
+    if not cohort_ids:
+        return None
+    with_achievements = (
+        select(Student.cohort_id).join(AchievementParticipant, AchievementParticipant.student_id == Student.id)
+        .join(Achievement, Achievement.id == AchievementParticipant.achievement_id)
+        .where(Achievement.verification_status == VerificationStatus.VERIFIED, Student.cohort_id.in_(cohort_ids))
+    )
+    with_runs = select(EvaluationRun.target_cohort_id).where(EvaluationRun.target_cohort_id.in_(cohort_ids))
+    stmt = (select(Cohort.id).where(Cohort.id.in_(with_achievements.union(with_runs).scalar_subquery()))
+            .order_by(Cohort.entry_year.desc(), Cohort.id.desc()).limit(1))
+    return db.session.scalar(stmt)

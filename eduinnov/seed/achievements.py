@@ -224,7 +224,17 @@ def _team(ctx: DemoContext, code: str, kind: AchievementKind, row: dict[str, str
             raise SeedError(f"{where}: no demo cohort was studying in {year}, so it cannot name students")
         return []
     rng = ctx.rng("team", code, kind.value, title, year)
-    entry_year = named[0].cohort.entry_year if named else rng.choice(years)
+    if row.get("cohort"):
+        try:
+            entry_year = int(row["cohort"])
+        except ValueError:
+            raise SeedError(f"{where}: cohort must be an entry year, got {row['cohort']!r}") from None
+        if entry_year not in years:
+            raise SeedError(f"{where}: the {entry_year} cohort was not in its 2nd–4th year in {year}")
+        if named and any(s.cohort.entry_year != entry_year for s in named):
+            raise SeedError(f"{where}: the named students are not all of the {entry_year} cohort")
+    else:
+        entry_year = named[0].cohort.entry_year if named else rng.choice(years)
     pool = [s for s in ctx.active_students[(code, entry_year)] if s not in named]
     return named + rng.sample(pool, size - len(named))
 

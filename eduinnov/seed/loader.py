@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from eduinnov.achievements.models import Achievement, AchievementParticipant
+from eduinnov.achievements.models import Achievement, AchievementParticipant, EvidenceFile
 from eduinnov.auth.models import User
 from eduinnov.config import ROOT
 from eduinnov.extensions import db
@@ -23,12 +23,15 @@ from eduinnov.frameworks.models import (
     PartnerOrganisation,
     Supervision,
 )
+from eduinnov.indicators.models import ManualScore
 from eduinnov.programs.models import Cohort, Program, Student
 from eduinnov.seed.achievements import load_achievements
 from eduinnov.seed.context import DemoContext, read_yaml
+from eduinnov.seed.evidence import load_evidence
 from eduinnov.seed.frameworks import load_framework
 from eduinnov.seed.iur import load_iur
 from eduinnov.seed.people import load_accounts, load_programs
+from eduinnov.seed.ratings import load_ratings
 from eduinnov.seed.upsert import Upserter
 
 DEFAULT_SEED_DIR = ROOT / "seed"
@@ -43,6 +46,7 @@ SUMMARY_MODELS = (
     ("indicator points", IndicatorPoint), ("courses", Course), ("support matrix cells", CourseSupport),
     ("IUR partners", PartnerOrganisation), ("participations", Participation), ("supervisions", Supervision),
     ("achievements", Achievement), ("achievement participants", AchievementParticipant),
+    ("evidence files", EvidenceFile), ("manual scores", ManualScore),
 )
 
 
@@ -83,6 +87,8 @@ def load_demo(seed_dir: Path = DEFAULT_SEED_DIR) -> DemoResult:
         load_framework(ctx, code)
         load_iur(ctx, code)
     load_achievements(ctx)
+    load_ratings(ctx)
+    load_evidence(ctx)
     ran = run_extra_steps(seed_dir)
     db.session.flush()
     counts = {label: db.session.scalar(select(func.count()).select_from(model)) or 0

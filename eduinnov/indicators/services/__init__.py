@@ -38,10 +38,11 @@ from eduinnov.indicators.services.runs import (
     run_sensitivity,
     run_view,
 )
+from eduinnov.indicators.services.targets import apply_targets, suggest_targets
 from eduinnov.indicators.services.verdict import grade_legend, health_view, run_memberships
 
 __all__ = [
-    "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "add_manual_score", "add_node",
+    "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "apply_targets", "suggest_targets", "add_manual_score", "add_node",
     "archive_model", "compare_runs", "copy_model", "create_model", "delete_manual_score", "delete_model",
     "delete_node", "delete_swot", "display_ranks", "fingerprint_of", "grade_legend", "health_view", "import_model",
     "judgment_report", "list_objects", "load_leaf_values", "model_problems", "move_node", "new_version",

@@ -39,6 +39,7 @@ from eduinnov.indicators.models import (
 from eduinnov.indicators.services._common import ensure_allowed
 from eduinnov.indicators.services.checks import evaluate_checked, health_of, node_memberships, pruned_spec
 from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, sensitivity
+from eduinnov.indicators.services.targets import resolve_targets
 from eduinnov.indicators.services.verdict import run_memberships
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
@@ -219,6 +220,10 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
     ids = [i for i, _label in objects]
     labels = [label for _i, label in objects]
     raw = load_leaf_values(spec, ids)
+    # Percentile and calibrated targets become the absolute values used; the snapshot keeps those, so the
+    # run (and its sensitivity) can be recomputed from the snapshot alone.
+    spec, targets = resolve_targets(spec, raw, target.cohort if model.unit == EvaluationUnit.STUDENT else None,
+                                    load_leaf_values)
     try:
         outcome, prepass = evaluate_checked(spec, raw)
     except NothingVaries as exc:
@@ -228,6 +233,7 @@ def run_evaluation(model: EvaluationModel, target: Target, user: User) -> Evalua
     except ComputeError as exc:
         raise ValidationError(_("The model could not be evaluated: %(error)s", error=str(exc))) from exc
     summary = _summary(outcome, spec, ids, labels)
+    summary["targets"] = targets
     summary["health"] = health_of(spec, raw, outcome, prepass)
     if outcome.grade_rule != "band":  # the membership vectors behind the grades, shown as the legend
         summary["membership"] = node_memberships(prepass.spec, outcome.weights, outcome.node_scores).get(
