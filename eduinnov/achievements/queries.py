@@ -220,10 +220,10 @@ def queue_summary(user: User) -> QueueSummary:
                         without_evidence=(count or 0) - (with_evidence or 0))
 
 
-def next_pending_id(user: User, after: Achievement) -> int | None:
-    """The next achievement in ``user``'s verification queue after ``after`` (for "verify and next")."""
-    ids = list(db.session.scalars(pending_verification_stmt(user).with_only_columns(Achievement.id)))
-    return ids[0] if ids else None
+def next_pending_id(user: User) -> int | None:
+    """The oldest achievement left in ``user``'s verification queue (for "verify and next")."""
+    stmt = pending_verification_stmt(user).options().with_only_columns(Achievement.id).limit(1)
+    return db.session.scalars(stmt).first()
 
 
 def review_queue_stmt(user: User) -> Select:

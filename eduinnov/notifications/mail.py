@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from eduinnov.core.i18n import enum_label
+from eduinnov.core.i18n import default_language, enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.notifications.models import Notification
@@ -49,7 +49,7 @@ def open_smtp(url: str) -> smtplib.SMTP:
 
 def _message(notice: Notification, sender: str, base_url: str | None) -> EmailMessage:
     user = notice.user
-    with force_locale(user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+    with force_locale(user.locale or default_language()):
         text = describe(notice)
         lines = [text]
         if notice.note:
@@ -88,7 +88,9 @@ def send_notices(notice_ids: list[int]) -> None:
                 continue
             client.send_message(_message(notice, sender, base_url))
             notice.emailed_at = utcnow()
-            db.session.flush()
+            # Committed at once: a later failure must not make a retry send this message again (and
+            # the job's progress is written on another connection, which SQLite would find locked).
+            db.session.commit()
             report_progress(i / len(notices))
     finally:
         try:

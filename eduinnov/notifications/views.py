@@ -57,5 +57,5 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     count = services.mark_all_read(current_user)
-    flash(_("%(n)d notices marked read.", n=count), "success")
+    flash(_("Marked read: %(n)d.", n=count), "success")
     return redirect(url_for(".list"))

@@ -148,7 +148,8 @@ def new_kind(kind: str):
         valid = form.validate()
         participants = form.participant_rows()
         if valid and participants is not None:
-            draft = "save_draft" in request.form
+            # A student's declaration starts as a draft: she adds her certificate, then submits it.
+            draft = declaring or "save_draft" in request.form
             try:
                 if declaring:
                     achievement = services.declare_achievement(
@@ -161,11 +162,11 @@ def new_kind(kind: str):
             except services.NotAllowed:
                 abort(403)
             else:
-                if draft:
+                if declaring:
+                    flash(_("Your declaration was saved as a draft. Add evidence such as a certificate below, "
+                            "then submit it: a teacher of your program reviews it."), "success")
+                elif draft:
                     flash(_("The draft was saved. Add evidence, then submit it."), "success")
-                elif declaring:
-                    flash(_("Your declaration was submitted. A teacher of your program will review it; add "
-                            "evidence such as a certificate below."), "success")
                 else:
                     flash(_("The achievement was recorded. A program director will verify it."), "success")
                 return redirect(url_for(".detail", achievement_id=achievement.id))

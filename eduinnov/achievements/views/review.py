@@ -173,7 +173,7 @@ def verify_batch():
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for(".pending", **request.args))
-    flash(_("%(n)d achievements were verified.", n=count), "success")
+    flash(_("Verified: %(n)d.", n=count), "success")
     return redirect(url_for(".pending"))
 
 
