@@ -25,13 +25,12 @@ from eduinnov.achievements.models import (
     ProjectType,
     VerificationStatus,
 )
+from eduinnov.achievements.views._blueprint import bp
 from eduinnov.auth.access import Action, can, get_or_404, program_ids
 from eduinnov.auth.models import MembershipRole, Role
-from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
-from eduinnov.achievements.views._blueprint import bp
 from eduinnov.programs.models import Program
 
 # Labels of the columns for the history table (fields not listed show their column name).
