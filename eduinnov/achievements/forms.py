@@ -371,3 +371,15 @@ class EvidenceSettingForm(FlaskForm):
     evidence_required = BooleanField(_l("Verification needs evidence"),
                                      description=_l("Verifying an item without any evidence file then needs a "
                                                     "written reason."))
+
+
+class ClaimForm(FlaskForm):
+    """A student's claim to be named on an achievement (the role is checked by the service)."""
+
+    role = StringField(_l("Role"), validators=[Length(max=32)])
+    note = TextAreaField(_l("Note for the teacher"), validators=[Length(max=2000)],
+                         description=_l("For example your author position, or where your name appears."))
+
+
+class ClaimDecisionForm(FlaskForm):
+    note = TextAreaField(_l("Reason (required to refuse)"), validators=[Length(max=2000)])

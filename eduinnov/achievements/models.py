@@ -178,6 +178,19 @@ register_labels(VerificationStatus, {
 PENDING_STATES = (VerificationStatus.SUBMITTED, VerificationStatus.REVIEWED)
 
 
+class ClaimStatus(LabelledEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+register_labels(ClaimStatus, {
+    ClaimStatus.PENDING: _l("Waiting for a decision"),
+    ClaimStatus.ACCEPTED: _l("Accepted"),
+    ClaimStatus.REFUSED: _l("Refused"),
+})
+
+
 class ParticipantRole(LabelledEnum):
     LEADER = "leader"
     MEMBER = "member"
@@ -273,6 +286,9 @@ class Achievement(TimestampMixin, db.Model):
     evidence_files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="achievement", cascade="all, delete-orphan", order_by="EvidenceFile.created_at"
     )
+    claims: Mapped[list[AchievementClaim]] = relationship(
+        back_populates="achievement", cascade="all, delete-orphan", order_by="AchievementClaim.created_at"
+    )
 
     @property
     def is_verified(self) -> bool:
@@ -352,3 +368,39 @@ class EvidenceFile(TimestampMixin, db.Model):
     @property
     def is_image(self) -> bool:
         return self.mime_type.startswith("image/")
+
+
+class AchievementClaim(TimestampMixin, db.Model):
+    """A student's claim to be a co-author / co-member of an achievement already recorded by someone else.
+
+    A teacher of the program (a director, once the achievement is verified) accepts it, which names the
+    student on the achievement, or refuses it with a reason.
+    """
+
+    __tablename__ = "achievement_claims"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("achievement_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    role: Mapped[ParticipantRole] = mapped_column(enum_type(ParticipantRole))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ClaimStatus] = mapped_column(enum_type(ClaimStatus), default=ClaimStatus.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    achievement: Mapped[Achievement] = relationship(back_populates="claims")
+    student: Mapped[Student] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def program_id(self) -> int:
+        return self.achievement.program_id
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ClaimStatus.PENDING

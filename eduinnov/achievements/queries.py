@@ -12,8 +12,10 @@ from sqlalchemy.orm import selectinload
 from eduinnov.achievements.models import (
     PENDING_STATES,
     Achievement,
+    AchievementClaim,
     AchievementKind,
     AchievementParticipant,
+    ClaimStatus,
     EvidenceFile,
     Level,
     VerificationStatus,
@@ -246,6 +248,47 @@ def count_review_queue(user: User) -> int:
     """How many students' declarations wait for ``user``'s review (see :func:`review_queue_stmt`)."""
     stmt = review_queue_stmt(user).order_by(None).options()
     return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def list_claimable(user: User, text: str, limit: int = 20) -> list[Achievement]:
+    """Achievements of the student ``user``'s program she might claim: matching ``text`` (title, DOI,
+    application, grant or project number), submitted or later, not naming her yet."""
+    text = (text or "").strip().lower()
+    if user.student is None or len(text) < 2:
+        return []
+    pattern = f"%{_escape_like(text)}%"
+    named = select(AchievementParticipant.id).where(AchievementParticipant.achievement_id == Achievement.id,
+                                                    AchievementParticipant.student_id == user.student_id)
+    stmt = (
+        select(Achievement)
+        .where(Achievement.program_id == user.student.cohort.program_id,
+               Achievement.verification_status != VerificationStatus.DRAFT, ~named.exists(),
+               or_(*(func.lower(col).like(pattern, escape="\\") for col in (
+                   Achievement.title, Achievement.doi, Achievement.application_number, Achievement.grant_number,
+                   Achievement.project_number))))
+        .order_by(Achievement.year.desc(), Achievement.id.desc()).limit(limit)
+    )
+    return list(db.session.scalars(_with_people(stmt)))
+
+
+def pending_claims_stmt(user: User) -> Select:
+    """Membership claims waiting for ``user``: in programs they teach in (directors: also verified items)."""
+    stmt = (select(AchievementClaim).join(Achievement)
+            .where(AchievementClaim.status == ClaimStatus.PENDING)
+            .order_by(AchievementClaim.created_at, AchievementClaim.id))
+    if user.role == Role.ADMIN:
+        return stmt
+    directed = program_ids(user, role=MembershipRole.DIRECTOR)
+    return stmt.where(or_(
+        and_(Achievement.program_id.in_(directed or [-1])),
+        and_(Achievement.program_id.in_(program_ids(user) or [-1]),
+             Achievement.verification_status != VerificationStatus.VERIFIED),
+    ))
+
+
+def list_pending_claims(user: User) -> list[AchievementClaim]:
+    """The membership claims ``user`` may decide (see :func:`pending_claims_stmt`)."""
+    return list(db.session.scalars(pending_claims_stmt(user)))
 
 
 def count_by_status(user: User, *, mine: bool = False) -> dict[VerificationStatus, int]:

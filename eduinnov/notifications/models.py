@@ -30,6 +30,9 @@ class NoticeEvent(LabelledEnum):
     VERIFIED = "verified"
     REJECTED = "rejected"
     REOPENED = "reopened"
+    CLAIMED = "claimed"        # a student claims to be a co-author / co-member
+    CLAIM_ACCEPTED = "claim_accepted"
+    CLAIM_REFUSED = "claim_refused"
 
 
 register_labels(NoticeEvent, {
@@ -40,6 +43,9 @@ register_labels(NoticeEvent, {
     NoticeEvent.VERIFIED: _l("Verified"),
     NoticeEvent.REJECTED: _l("Rejected"),
     NoticeEvent.REOPENED: _l("Decision taken back"),
+    NoticeEvent.CLAIMED: _l("Membership claimed"),
+    NoticeEvent.CLAIM_ACCEPTED: _l("Membership accepted"),
+    NoticeEvent.CLAIM_REFUSED: _l("Membership refused"),
 })
 
 

@@ -77,12 +77,18 @@ def recipients_for(event: NoticeEvent, achievement: Achievement) -> set[int]:
         return _members(achievement.program_id, MembershipRole.DIRECTOR)
     if event == NoticeEvent.REVIEWED:
         return _members(achievement.program_id, MembershipRole.DIRECTOR) | _owners(achievement)
+    if event == NoticeEvent.CLAIMED:
+        deciders = (_members(achievement.program_id, MembershipRole.DIRECTOR) if achievement.is_verified
+                    else _reviewers(achievement))
+        return deciders | {achievement.created_by_id} - {None}
     return _owners(achievement)
 
 
 def notify_transition(event: NoticeEvent, achievement: Achievement, actor: User | None,
-                      note: str | None = None) -> list[Notification]:
+                      note: str | None = None, *, recipients: set[int] | None = None) -> list[Notification]:
     """Record a notice of ``event`` for everyone it concerns except ``actor``; queue e-mail if configured.
+
+    ``recipients`` (user ids) replaces the people :func:`recipients_for` would choose.
 
     Returns
     -------
@@ -90,7 +96,8 @@ def notify_transition(event: NoticeEvent, achievement: Achievement, actor: User 
         The new, flushed notices.
     """
     actor_id = getattr(actor, "id", None)
-    users = sorted(recipients_for(event, achievement) - {actor_id})
+    chosen = recipients if recipients is not None else recipients_for(event, achievement)
+    users = sorted({u for u in chosen if u} - {actor_id})
     if users:
         active = set(db.session.scalars(
             select(User.id).where(User.id.in_(users), User.is_active_account.is_(True))
@@ -121,6 +128,10 @@ def describe(notice: Notification) -> str:
         NoticeEvent.VERIFIED: _("%(who)s verified “%(title)s”.", who=who, title=title),
         NoticeEvent.REJECTED: _("%(who)s rejected “%(title)s”.", who=who, title=title),
         NoticeEvent.REOPENED: _("%(who)s took back the decision on “%(title)s”.", who=who, title=title),
+        NoticeEvent.CLAIMED: _("%(who)s claims to be a co-author or team member of “%(title)s”.",
+                               who=who, title=title),
+        NoticeEvent.CLAIM_ACCEPTED: _("%(who)s accepted your membership of “%(title)s”.", who=who, title=title),
+        NoticeEvent.CLAIM_REFUSED: _("%(who)s refused your membership of “%(title)s”.", who=who, title=title),
     }
     return messages[notice.event]
 

@@ -15,7 +15,7 @@ import pytest
 from flask_babel import force_locale
 
 from eduinnov.achievements import evidence as evidence_files
-from eduinnov.achievements.models import EvidenceFile
+from eduinnov.achievements.models import AchievementClaim, EvidenceFile, ParticipantRole
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
@@ -115,7 +115,9 @@ def build_world(program, tag: str) -> SimpleNamespace:
                     owner_id=director.id, program_id=program.id, result_path=result.name)
     notification = Notification(user_id=director.id, event=NoticeEvent.SUBMITTED, achievement_id=achievement.id,
                                 actor_id=teacher.id)
-    db.session.add_all([job, notification])
+    claim = AchievementClaim(achievement=achievement, student=students[1], role=ParticipantRole.MEMBER,
+                             note="I was on the team")
+    db.session.add_all([job, notification, claim])
     db.session.commit()
     return SimpleNamespace(
         program=program, director=director, teacher=teacher, student_user=student_user, cohort=cohort,
@@ -124,6 +126,7 @@ def build_world(program, tag: str) -> SimpleNamespace:
         joint=joint, participation=participation, supervision=supervision, achievement=achievement,
         evidence=evidence, offering=offering, item=item, survey=survey, improvement=improvement,
         rating=rating, swot=swot, model=model, node=node, run=run, job=job, notification=notification,
+        claim=claim,
     )
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from eduinnov.achievements import evidence, forms, queries, review, services
+from eduinnov.achievements import claims, evidence, forms, queries, review, services
 from eduinnov.achievements.models import (
     Achievement,
     AchievementKind,
@@ -285,6 +285,7 @@ def render_detail(achievement: Achievement, *, evidence_form=None, reject_form=N
         may_verify=can(current_user, Action.VERIFY, achievement),
         may_review=review.may_review(current_user, achievement),
         needs_reason=review.needs_evidence_reason(achievement), queue=queue,
+        decidable_claims={c.id for c in achievement.claims if claims.may_decide_claim(current_user, c)},
         max_file_mb=evidence.max_file_bytes() / 1024 / 1024,
         allowed_types=evidence.allowed_description(),
     )

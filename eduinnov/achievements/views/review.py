@@ -54,7 +54,8 @@ def review_queue():
     if current_user.role == Role.STUDENT:
         abort(403)
     page = paginate(queries.review_queue_stmt(current_user), request.args.get("page"))
-    return render_template("achievements/review_queue.html", page=page)
+    return render_template("achievements/review_queue.html", page=page,
+                           pending_claims=queries.list_pending_claims(current_user))
 
 
 # --- one achievement ---
