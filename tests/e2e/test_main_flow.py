@@ -55,7 +55,7 @@ def test_teacher_logs_an_achievement_and_director_verifies_it(page, live_server,
     page.locator("select[name=project_status]").select_option("approved")
     page.locator("input[name='participants-0-student_no']").fill("2022059999")
     shot("e2e-achievement-form")
-    page.locator("main form button[type=submit]").last.click()
+    page.get_by_role("button", name=re.compile("^(Record achievement|记录成果|录入成果|保存成果)$")).click()
     page.wait_for_url(re.compile(r".*/achievements/\d+$"))
     achievement_id = int(page.url.rsplit("/", 1)[1])
 
