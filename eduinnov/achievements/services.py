@@ -461,6 +461,9 @@ def update_achievement(user: User, achievement: Achievement, data: Mapping[str, 
     # Check the students before touching any column, so a refusal leaves the object as it was.
     before = {p.student_id: (p.role, p.rank, p.is_corresponding) for p in achievement.participants}
     rows = list(participants)
+    if user.role == Role.STUDENT and user.student_id not in {r.student_id for r in rows}:
+        raise FieldError("participants", _(
+            "You can only declare achievements you took part in: name yourself among the students."))
     _set_participants(achievement, rows)
     after = {p.student_id: (p.role, p.rank, p.is_corresponding) for p in achievement.participants}
     _apply(achievement, values)

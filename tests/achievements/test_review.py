@@ -250,3 +250,13 @@ def test_supervisorless_declaration_goes_to_the_programs_teachers(student_user, 
     assert (NoticeEvent.SUBMITTED, a.id) in notices(teacher)
     assert (NoticeEvent.SUBMITTED, a.id) in notices(colleague)
     assert notices(director_only) == []
+
+
+def test_student_cannot_remove_herself_when_correcting(declaration, student_user, director, student, cohort):
+    review.review_achievement(make_user(Role.TEACHER, [declaration.program]), declaration)
+    review.reject_achievement(director, declaration, "补充作者")
+    classmate = make_student(cohort, name="另一位同学")
+    with pytest.raises(FieldError):
+        services.update_achievement(student_user, declaration, PAPER, [author(classmate)])
+    db.session.rollback()
+    assert [p.student_id for p in db.session.get(Achievement, declaration.id).participants] == [student.id]
