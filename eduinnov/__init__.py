@@ -21,6 +21,8 @@ BLUEPRINTS = (
     "eduinnov.imports.views",
     "eduinnov.reports.views",
     "eduinnov.reports.dashboard",
+    "eduinnov.notifications.views",
+    "eduinnov.home.views",
     "eduinnov.core.views",
 )
 CLI_MODULES = (

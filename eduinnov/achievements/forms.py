@@ -158,6 +158,12 @@ class AchievementForm(FlaskForm):
             self.participant_errors.append(str(exc))
 
 
+# Selects that carry a level, an index or a prize start empty: a default would inflate the figures when
+# nobody looks (a project left at "national", a paper at "SCI").
+_CHOOSE = ("", _l("— choose —"))
+_chosen = DataRequired(message=_l("Choose one of the listed values."))
+
+
 def _validate_doi(form, field):
     try:
         field.data = services.normalise_doi(field.data)
@@ -170,11 +176,13 @@ class ProjectForm(AchievementForm):
     kind_fields = ("level", "project_type", "project_status", "project_number", "start_date", "end_date",
                    "funding")
 
-    level = SelectField(_l("Level"), choices=[
+    level = SelectField(_l("Level"), choices=[_CHOOSE] + [
         c for c in enum_choices(Level) if c[0] in {lv.value for lv in services.PROJECT_LEVELS}
-    ])
-    project_type = SelectField(_l("Project type"), choices=enum_choices(ProjectType))
-    project_status = SelectField(_l("Project status"), choices=enum_choices(ProjectStatus))
+    ], validators=[_chosen])
+    project_type = SelectField(_l("Project type"), choices=[_CHOOSE, *enum_choices(ProjectType)],
+                               validators=[_chosen])
+    project_status = SelectField(_l("Project status"), choices=[_CHOOSE, *enum_choices(ProjectStatus)],
+                                 validators=[_chosen])
     project_number = StringField(_l("Project number"), validators=[Optional(), Length(max=64)],
                                  description=_l("The number given when the project was approved."))
     start_date = DateField(_l("Start date"), validators=[Optional()])
@@ -194,7 +202,7 @@ class PublicationForm(AchievementForm):
     venue = StringField(_l("Journal or conference"), validators=[DataRequired(), Length(max=300)])
     doi = StringField(_l("DOI"), validators=[Optional(), Length(max=200), _validate_doi],
                       description=_l("For example 10.1000/xyz123; a https://doi.org/ link is accepted too."))
-    indexing = SelectField(_l("Indexing"), choices=enum_choices(Indexing),
+    indexing = SelectField(_l("Indexing"), choices=[_CHOOSE, *enum_choices(Indexing)], validators=[_chosen],
                            description=_l("The highest index the venue is listed in."))
 
 
@@ -203,8 +211,9 @@ class PatentForm(AchievementForm):
     kind_fields = ("patent_type", "patent_status", "application_number", "application_date",
                    "grant_number", "grant_date")
 
-    patent_type = SelectField(_l("Patent type"), choices=enum_choices(PatentType))
-    patent_status = SelectField(_l("Patent status"), choices=enum_choices(PatentStatus))
+    patent_type = SelectField(_l("Patent type"), choices=[_CHOOSE, *enum_choices(PatentType)], validators=[_chosen])
+    patent_status = SelectField(_l("Patent status"), choices=[_CHOOSE, *enum_choices(PatentStatus)],
+                                validators=[_chosen])
     application_number = StringField(_l("Application number"), validators=[DataRequired(), Length(max=32)])
     application_date = DateField(_l("Application date"), validators=[InputRequired()])
     grant_number = StringField(_l("Grant number"), validators=[Optional(), Length(max=32)],
@@ -232,8 +241,8 @@ class AwardForm(AchievementForm):
     kind_fields = ("competition", "level", "prize_rank", "award_date")
 
     competition = StringField(_l("Competition"), validators=[DataRequired(), Length(max=300)])
-    level = SelectField(_l("Level"), choices=enum_choices(Level))
-    prize_rank = SelectField(_l("Prize"), choices=enum_choices(PrizeRank))
+    level = SelectField(_l("Level"), choices=[_CHOOSE, *enum_choices(Level)], validators=[_chosen])
+    prize_rank = SelectField(_l("Prize"), choices=[_CHOOSE, *enum_choices(PrizeRank)], validators=[_chosen])
     award_date = DateField(_l("Award date"), validators=[Optional()])
 
 
@@ -274,15 +283,19 @@ class AchievementFilterForm(Form):
     program = SelectField(_l("Program"), coerce=_optional_int, validate_choice=False)
     kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), *enum_choices(AchievementKind)],
                        validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("", _l("Any status")), *enum_choices(VerificationStatus)],
+    status = SelectField(_l("Status"), choices=[("", _l("Any status")), ("pending", _l("Waiting (submitted or reviewed)")),
+                                                *enum_choices(VerificationStatus)],
                          validators=[Optional()])
+    mine = BooleanField(_l("Recorded or supervised by me"))
+    evidence = SelectField(_l("Evidence"), choices=[("", _l("With or without")), ("with", _l("With evidence")),
+                                                    ("without", _l("Without evidence"))], validators=[Optional()])
     level = SelectField(_l("Level"), choices=[("", _l("Any level")), *enum_choices(Level)],
                         validators=[Optional()])
     year_from = IntegerField(_l("From year"), validators=[Optional(), NumberRange(min=1950, max=2100)])
     year_to = IntegerField(_l("To year"), validators=[Optional(), NumberRange(min=1950, max=2100)])
     cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False)
 
-    def filters(self) -> queries.AchievementFilters:
+    def filters(self, user=None) -> queries.AchievementFilters:
         """The valid filters as a query object (invalid ones are ignored and shown as errors)."""
         self.validate()
 
@@ -300,7 +313,10 @@ class AchievementFilterForm(Form):
         return queries.AchievementFilters(
             program_id=ok(self.program) if ok(self.program) in program_ids else None,
             kind=member(AchievementKind, self.kind),
-            status=member(VerificationStatus, self.status),
+            status=member(VerificationStatus, self.status) if ok(self.status) != "pending" else None,
+            pending=ok(self.status) == "pending",
+            mine_user_id=user.id if user is not None and self.mine.data else None,
+            evidence={"with": True, "without": False}.get(ok(self.evidence)),
             level=member(Level, self.level),
             year_from=ok(self.year_from), year_to=ok(self.year_to),
             cohort_id=ok(self.cohort) if ok(self.cohort) in cohort_ids else None,
@@ -314,4 +330,58 @@ class EvidenceForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Reason for rejection"), validators=[Length(max=2000)],
-                           description=_l("The teacher who logged the achievement will see this."))
+                           description=_l("The person who declared or recorded it will see this."))
+
+
+class VerifyForm(FlaskForm):
+    note = TextAreaField(_l("Reason for verifying without evidence"), validators=[Length(max=2000)],
+                         description=_l("Required when there is no evidence file (the program requires "
+                                        "evidence); kept with the decision."))
+
+
+class BatchVerifyForm(FlaskForm):
+    """The selected rows of the queue (checkboxes named ``ids``) and one reason for those without evidence."""
+
+    note = TextAreaField(_l("Reason for those without evidence"), validators=[Length(max=2000)],
+                         description=_l("Needed only if some of the selected items have no evidence file."))
+
+
+class QueueFilterForm(Form):
+    """Filters of the verification queue (query string)."""
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)], description=_l("Title"))
+    program = SelectField(_l("Program"), coerce=_optional_int, validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), *enum_choices(AchievementKind)],
+                       validators=[Optional()])
+    evidence = SelectField(_l("Evidence"), choices=[("", _l("With or without")), ("with", _l("With evidence")),
+                                                    ("without", _l("Without evidence"))], validators=[Optional()])
+
+    def filters(self) -> queries.AchievementFilters:
+        """The valid filters (invalid ones are ignored)."""
+        self.validate()
+        program_ids = {v for v, _label in self.program.choices}
+        kind = self.kind.data if not self.kind.errors and self.kind.data else None
+        return queries.AchievementFilters(
+            program_id=self.program.data if self.program.data in program_ids else None,
+            kind=AchievementKind(kind) if kind else None,
+            evidence={"with": True, "without": False}.get(self.evidence.data or ""),
+            q=(self.q.data or None) if not self.q.errors else None,
+        )
+
+
+class EvidenceSettingForm(FlaskForm):
+    evidence_required = BooleanField(_l("Verification needs evidence"),
+                                     description=_l("Verifying an item without any evidence file then needs a "
+                                                    "written reason."))
+
+
+class ClaimForm(FlaskForm):
+    """A student's claim to be named on an achievement (the role is checked by the service)."""
+
+    role = StringField(_l("Role"), validators=[Length(max=32)])
+    note = TextAreaField(_l("Note for the teacher"), validators=[Length(max=2000)],
+                         description=_l("For example your author position, or where your name appears."))
+
+
+class ClaimDecisionForm(FlaskForm):
+    note = TextAreaField(_l("Reason (required to refuse)"), validators=[Length(max=2000)])

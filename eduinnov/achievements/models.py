@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -154,15 +155,40 @@ register_labels(PrizeRank, {
 
 
 class VerificationStatus(LabelledEnum):
-    CLAIMED = "claimed"
+    """The review loop: draft -> submitted -> (reviewed, for students' declarations) -> verified / rejected.
+
+    A rejected achievement is edited by its owner and submitted again.
+    """
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
     VERIFIED = "verified"
     REJECTED = "rejected"
 
 
 register_labels(VerificationStatus, {
-    VerificationStatus.CLAIMED: _l("Claimed"),
+    VerificationStatus.DRAFT: _l("Draft"),
+    VerificationStatus.SUBMITTED: _l("Submitted"),
+    VerificationStatus.REVIEWED: _l("Reviewed by a teacher"),
     VerificationStatus.VERIFIED: _l("Verified"),
     VerificationStatus.REJECTED: _l("Rejected"),
+})
+
+# States in which an achievement waits for someone (a teacher's review or a director's decision).
+PENDING_STATES = (VerificationStatus.SUBMITTED, VerificationStatus.REVIEWED)
+
+
+class ClaimStatus(LabelledEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+register_labels(ClaimStatus, {
+    ClaimStatus.PENDING: _l("Waiting for a decision"),
+    ClaimStatus.ACCEPTED: _l("Accepted"),
+    ClaimStatus.REFUSED: _l("Refused"),
 })
 
 
@@ -194,7 +220,8 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
         CheckConstraint("kind <> 'award' OR level IS NOT NULL", name="award_has_level"),
         CheckConstraint("kind <> 'patent' OR patent_type IS NOT NULL", name="patent_has_type"),
         CheckConstraint(
-            "verification_status = 'claimed' OR (verified_by_id IS NOT NULL AND verified_at IS NOT NULL)",
+            "verification_status NOT IN ('verified', 'rejected') "
+            "OR (verified_by_id IS NOT NULL AND verified_at IS NOT NULL)",
             name="decision_recorded",
         ),
         CheckConstraint(
@@ -236,10 +263,15 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     prize_rank: Mapped[PrizeRank | None] = mapped_column(enum_type(PrizeRank))
     award_date: Mapped[date | None] = mapped_column(Date)
 
-    # Verification: claimed -> verified / rejected
+    # The review loop (see VerificationStatus). A student's own declaration is reviewed by a teacher of
+    # the program before a director decides.
     verification_status: Mapped[VerificationStatus] = mapped_column(
-        enum_type(VerificationStatus), default=VerificationStatus.CLAIMED
+        enum_type(VerificationStatus), default=VerificationStatus.SUBMITTED
     )
+    declared_by_student: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verification_note: Mapped[str | None] = mapped_column(Text)
@@ -248,11 +280,15 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     participants: Mapped[list[AchievementParticipant]] = relationship(
         back_populates="achievement", cascade="all, delete-orphan", order_by="AchievementParticipant.rank"
     )
     evidence_files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="achievement", cascade="all, delete-orphan", order_by="EvidenceFile.created_at"
+    )
+    claims: Mapped[list[AchievementClaim]] = relationship(
+        back_populates="achievement", cascade="all, delete-orphan", order_by="AchievementClaim.created_at"
     )
 
     @property
@@ -260,8 +296,26 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
         return self.verification_status == VerificationStatus.VERIFIED
 
     @property
-    def is_claimed(self) -> bool:
-        return self.verification_status == VerificationStatus.CLAIMED
+    def is_pending(self) -> bool:
+        """Submitted and waiting for a teacher's review or a director's decision."""
+        return self.verification_status in PENDING_STATES
+
+    @property
+    def is_decided(self) -> bool:
+        return self.verification_status in (VerificationStatus.VERIFIED, VerificationStatus.REJECTED)
+
+    @property
+    def needs_review(self) -> bool:
+        """A student's declaration waiting for a teacher's review (before any director decides)."""
+        return self.declared_by_student and self.verification_status == VerificationStatus.SUBMITTED
+
+    @property
+    def awaits_verification(self) -> bool:
+        """Waiting for a director: reviewed declarations, and submitted items recorded by staff."""
+        status = self.verification_status
+        return status == VerificationStatus.REVIEWED or (
+            status == VerificationStatus.SUBMITTED and not self.declared_by_student
+        )
 
     def __repr__(self) -> str:
         return f"<Achievement {self.id} {self.kind.value} {self.title[:30]!r}>"
@@ -315,3 +369,39 @@ class EvidenceFile(TimestampMixin, db.Model):
     @property
     def is_image(self) -> bool:
         return self.mime_type.startswith("image/")
+
+
+class AchievementClaim(TimestampMixin, db.Model):
+    """A student's claim to be a co-author / co-member of an achievement already recorded by someone else.
+
+    A teacher of the program (a director, once the achievement is verified) accepts it, which names the
+    student on the achievement, or refuses it with a reason.
+    """
+
+    __tablename__ = "achievement_claims"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("achievement_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    role: Mapped[ParticipantRole] = mapped_column(enum_type(ParticipantRole))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ClaimStatus] = mapped_column(enum_type(ClaimStatus), default=ClaimStatus.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    achievement: Mapped[Achievement] = relationship(back_populates="claims")
+    student: Mapped[Student] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def program_id(self) -> int:
+        return self.achievement.program_id
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ClaimStatus.PENDING

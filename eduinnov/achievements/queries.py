@@ -6,13 +6,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eduinnov.achievements.models import (
+    PENDING_STATES,
     Achievement,
+    AchievementClaim,
     AchievementKind,
     AchievementParticipant,
+    ClaimStatus,
+    EvidenceFile,
     Level,
     VerificationStatus,
 )
@@ -38,6 +42,19 @@ class AchievementFilters:
     year_to: int | None = None
     cohort_id: int | None = None
     q: str | None = None
+    pending: bool = False          # submitted or reviewed (waiting for someone)
+    mine_user_id: int | None = None  # recorded or supervised by this user
+    evidence: bool | None = None   # with (True) or without (False) any evidence file
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """What waits for a director: how many, the oldest submission, how many with / without evidence."""
+
+    count: int
+    oldest: datetime | None
+    with_evidence: int
+    without_evidence: int
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,13 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
         stmt = stmt.where(Achievement.kind == f.kind)
     if f.status:
         stmt = stmt.where(Achievement.verification_status == f.status)
+    if f.pending:
+        stmt = stmt.where(Achievement.verification_status.in_(PENDING_STATES))
+    if f.mine_user_id:
+        stmt = stmt.where(or_(Achievement.created_by_id == f.mine_user_id,
+                              Achievement.supervisor_id == f.mine_user_id))
+    if f.evidence is not None:
+        stmt = stmt.where(_has_evidence() if f.evidence else ~_has_evidence())
     if f.level:
         stmt = stmt.where(Achievement.level == f.level)
     if f.year_from:
@@ -133,23 +157,158 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
     return _with_people(stmt.order_by(Achievement.year.desc(), Achievement.id.desc()))
 
 
-def pending_verification_stmt(user: User) -> Select:
-    """Claimed achievements in the programs ``user`` directs (all programs for admins), oldest first."""
-    stmt = select(Achievement).where(Achievement.verification_status == VerificationStatus.CLAIMED)
-    if user.role != Role.ADMIN:
-        stmt = stmt.where(Achievement.program_id.in_(program_ids(user, role=MembershipRole.DIRECTOR) or [-1]))
-    return _with_people(stmt.order_by(Achievement.created_at, Achievement.id))
+def _has_evidence() -> ColumnElement[bool]:
+    return select(EvidenceFile.id).where(EvidenceFile.achievement_id == Achievement.id).exists()
 
 
-def list_pending_verification(user: User) -> list[Achievement]:
-    """Claimed achievements waiting for a decision by ``user`` (see :func:`pending_verification_stmt`)."""
-    return list(db.session.scalars(pending_verification_stmt(user)).unique())
+def awaiting_verification() -> ColumnElement[bool]:
+    """Achievements a director may decide: reviewed declarations and submitted staff records."""
+    return or_(
+        Achievement.verification_status == VerificationStatus.REVIEWED,
+        and_(Achievement.verification_status == VerificationStatus.SUBMITTED,
+             Achievement.declared_by_student.is_(False)),
+    )
+
+
+def _directed(user: User, stmt: Select) -> Select:
+    if user.role == Role.ADMIN:
+        return stmt
+    return stmt.where(Achievement.program_id.in_(program_ids(user, role=MembershipRole.DIRECTOR) or [-1]))
+
+
+def pending_verification_stmt(user: User, filters: AchievementFilters | None = None) -> Select:
+    """Achievements waiting for a decision by ``user`` (programs they direct; all for admins), oldest first.
+
+    ``filters`` narrows by program, kind, evidence (with / without), cohort and search text as for the list.
+    """
+    stmt = _directed(user, select(Achievement).where(awaiting_verification()))
+    f = filters or AchievementFilters()
+    if f.program_id:
+        stmt = stmt.where(Achievement.program_id == f.program_id)
+    if f.kind:
+        stmt = stmt.where(Achievement.kind == f.kind)
+    if f.evidence is not None:
+        stmt = stmt.where(_has_evidence() if f.evidence else ~_has_evidence())
+    text = (f.q or "").strip()
+    if text:
+        stmt = stmt.where(func.lower(Achievement.title).like(f"%{_escape_like(text.lower())}%", escape="\\"))
+    order = func.coalesce(Achievement.submitted_at, Achievement.created_at)
+    return _with_people(stmt.order_by(order, Achievement.id)).options(
+        selectinload(Achievement.evidence_files), selectinload(Achievement.created_by)
+    )
+
+
+def list_pending_verification(user: User, filters: AchievementFilters | None = None) -> list[Achievement]:
+    """Achievements waiting for a decision by ``user`` (see :func:`pending_verification_stmt`)."""
+    return list(db.session.scalars(pending_verification_stmt(user, filters)).unique())
 
 
 def count_pending_verification(user: User) -> int:
     """How many achievements wait for a decision by ``user``."""
-    stmt = pending_verification_stmt(user).order_by(None).options()
+    stmt = _directed(user, select(func.count(Achievement.id)).where(awaiting_verification()))
+    return db.session.scalar(stmt) or 0
+
+
+def queue_summary(user: User) -> QueueSummary:
+    """Count, oldest submission and evidence split of what waits for ``user``'s verification."""
+    has = _has_evidence()
+    stmt = _directed(user, select(
+        func.count(Achievement.id),
+        func.min(func.coalesce(Achievement.submitted_at, Achievement.created_at)),
+        func.count(Achievement.id).filter(has),
+    ).where(awaiting_verification()))
+    count, oldest, with_evidence = db.session.execute(stmt).one()
+    return QueueSummary(count=count or 0, oldest=oldest, with_evidence=with_evidence or 0,
+                        without_evidence=(count or 0) - (with_evidence or 0))
+
+
+def next_pending_id(user: User) -> int | None:
+    """The oldest achievement left in ``user``'s verification queue (for "verify and next")."""
+    stmt = pending_verification_stmt(user).options().with_only_columns(Achievement.id).limit(1)
+    return db.session.scalars(stmt).first()
+
+
+def review_queue_stmt(user: User) -> Select:
+    """Students' declarations waiting for a teacher's review, in ``user``'s programs, oldest first.
+
+    Declarations naming ``user`` as supervisor come first; admins see every program.
+    """
+    stmt = select(Achievement).where(Achievement.declared_by_student.is_(True),
+                                     Achievement.verification_status == VerificationStatus.SUBMITTED)
+    if user.role != Role.ADMIN:
+        stmt = stmt.where(Achievement.program_id.in_(program_ids(user) or [-1]))
+    mine_first = (Achievement.supervisor_id == user.id).desc()
+    order = func.coalesce(Achievement.submitted_at, Achievement.created_at)
+    return _with_people(stmt.order_by(mine_first, order, Achievement.id)).options(
+        selectinload(Achievement.evidence_files), selectinload(Achievement.created_by)
+    )
+
+
+def count_review_queue(user: User) -> int:
+    """How many students' declarations wait for ``user``'s review (see :func:`review_queue_stmt`)."""
+    stmt = review_queue_stmt(user).order_by(None).options()
     return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def list_claimable(user: User, text: str, limit: int = 20) -> list[Achievement]:
+    """Achievements of the student ``user``'s program she might claim: matching ``text`` (title, DOI,
+    application, grant or project number), submitted or later, not naming her yet."""
+    text = (text or "").strip().lower()
+    if user.student is None or len(text) < 2:
+        return []
+    pattern = f"%{_escape_like(text)}%"
+    named = select(AchievementParticipant.id).where(AchievementParticipant.achievement_id == Achievement.id,
+                                                    AchievementParticipant.student_id == user.student_id)
+    stmt = (
+        select(Achievement)
+        .where(Achievement.program_id == user.student.cohort.program_id,
+               Achievement.verification_status != VerificationStatus.DRAFT, ~named.exists(),
+               or_(*(func.lower(col).like(pattern, escape="\\") for col in (
+                   Achievement.title, Achievement.doi, Achievement.application_number, Achievement.grant_number,
+                   Achievement.project_number))))
+        .order_by(Achievement.year.desc(), Achievement.id.desc()).limit(limit)
+    )
+    return list(db.session.scalars(_with_people(stmt)))
+
+
+def pending_claims_stmt(user: User) -> Select:
+    """Membership claims waiting for ``user``: in programs they teach in (directors: also verified items)."""
+    stmt = (select(AchievementClaim).join(Achievement)
+            .where(AchievementClaim.status == ClaimStatus.PENDING)
+            .order_by(AchievementClaim.created_at, AchievementClaim.id))
+    if user.role == Role.ADMIN:
+        return stmt
+    directed = program_ids(user, role=MembershipRole.DIRECTOR)
+    return stmt.where(or_(
+        and_(Achievement.program_id.in_(directed or [-1])),
+        and_(Achievement.program_id.in_(program_ids(user) or [-1]),
+             Achievement.verification_status != VerificationStatus.VERIFIED),
+    ))
+
+
+def list_pending_claims(user: User) -> list[AchievementClaim]:
+    """The membership claims ``user`` may decide (see :func:`pending_claims_stmt`)."""
+    return list(db.session.scalars(pending_claims_stmt(user)))
+
+
+def count_by_status(user: User, *, mine: bool = False) -> dict[VerificationStatus, int]:
+    """How many achievements ``user`` may see are in each state (``mine``: recorded or supervised by them)."""
+    stmt = _visible(user, select(Achievement.verification_status, func.count(Achievement.id)))
+    if mine:
+        stmt = stmt.where(or_(Achievement.created_by_id == user.id, Achievement.supervisor_id == user.id))
+    counts = dict.fromkeys(VerificationStatus, 0)
+    for status, n in db.session.execute(stmt.group_by(Achievement.verification_status)):
+        counts[VerificationStatus(status)] = n
+    return counts
+
+
+def list_rejected_for(user: User, limit: int = 5) -> list[Achievement]:
+    """Achievements recorded or supervised by ``user`` that were rejected back to them, newest first."""
+    stmt = _visible(user, select(Achievement)).where(
+        Achievement.verification_status == VerificationStatus.REJECTED,
+        or_(Achievement.created_by_id == user.id, Achievement.supervisor_id == user.id),
+    ).order_by(Achievement.verified_at.desc(), Achievement.id.desc()).limit(limit)
+    return list(db.session.scalars(stmt.options(selectinload(Achievement.verified_by))))
 
 
 def get_audit_history(achievement: Achievement) -> list[HistoryEntry]:

@@ -1,4 +1,6 @@
-"""Actions on achievements: record, update, delete, verify / reject / re-open, evidence files.
+"""Actions on achievements: record (staff) or declare (students), update, delete, evidence files.
+
+The review loop (submit, review, verify, reject, re-open) is in :mod:`eduinnov.achievements.review`.
 
 Services take the acting ``user`` and plain values, change models and ``flush()``; the request commits.
 Kind-specific rules (DOI syntax, patent grant data, project dates) are checked here so that every way
@@ -22,6 +24,7 @@ from werkzeug.datastructures import FileStorage
 
 from eduinnov.achievements import evidence
 from eduinnov.achievements.models import (
+    PENDING_STATES,
     Achievement,
     AchievementKind,
     AchievementParticipant,
@@ -37,10 +40,13 @@ from eduinnov.achievements.models import (
     VerificationStatus,
 )
 from eduinnov.auth.access import Action, can
-from eduinnov.auth.models import ProgramMembership, User
+from eduinnov.auth.models import ProgramMembership, Role, User
+from eduinnov.core.audit import AuditLog
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
+from eduinnov.notifications.models import NoticeEvent
+from eduinnov.notifications.services import notify_transition
 from eduinnov.programs.models import Cohort, Program, Student
 
 __all__ = [
@@ -54,14 +60,13 @@ __all__ = [
     "delete_achievement",
     "may_delete",
     "may_edit",
+    "may_declare",
     "may_log_in",
     "normalise_doi",
+    "declare_achievement",
     "record_achievement",
-    "reject_achievement",
     "remove_evidence",
-    "reopen_achievement",
     "update_achievement",
-    "verify_achievement",
 ]
 
 COMMON_FIELDS = ("title", "year", "description", "supervisor_id")
@@ -127,26 +132,45 @@ def may_log_in(user: User, program: Program) -> bool:
     return can(user, Action.EDIT, program)
 
 
+def may_declare(user: User) -> bool:
+    """Whether ``user`` may declare achievements of her own: an active student account linked to a student."""
+    return user.is_authenticated and user.is_active and user.role == Role.STUDENT and user.student_id is not None
+
+
+# States in which the people who own an item (not directors) may still change it.
+_OWNER_EDITABLE = (VerificationStatus.DRAFT, VerificationStatus.SUBMITTED, VerificationStatus.REJECTED)
+_STUDENT_EDITABLE = (VerificationStatus.DRAFT, VerificationStatus.REJECTED)
+
+
 def may_edit(user: User, achievement: Achievement) -> bool:
     """Whether ``user`` may change ``achievement`` (its data, students or evidence).
 
-    While it is claimed: its creator, its supervisor, the program's directors and admins. Once a
-    decision was taken (verified or rejected): only directors and admins.
+    Directors of the program and admins: always (editing a verified item returns it to *submitted*).
+    Its creator or supervisor: while it is a draft, submitted, or rejected back to them. A student: her
+    own declaration while it is a draft or rejected (once submitted, it waits for the review).
     """
+    if user.role == Role.STUDENT:
+        return (may_declare(user) and achievement.declared_by_student and achievement.created_by_id == user.id
+                and achievement.verification_status in _STUDENT_EDITABLE
+                and can(user, Action.VIEW, achievement))
     if not can(user, Action.EDIT, achievement):
         return False
     if can(user, Action.VERIFY, achievement):
         return True
-    return achievement.is_claimed and user.id in (achievement.created_by_id, achievement.supervisor_id)
+    return (achievement.verification_status in _OWNER_EDITABLE
+            and user.id in (achievement.created_by_id, achievement.supervisor_id))
 
 
 def may_delete(user: User, achievement: Achievement) -> bool:
-    """Whether ``user`` may delete ``achievement``: directors and admins, or its creator while claimed."""
+    """Whether ``user`` may delete ``achievement``: directors and admins, or its creator before a decision."""
+    if user.role == Role.STUDENT:
+        return may_edit(user, achievement) and achievement.verification_status == VerificationStatus.DRAFT
     if not can(user, Action.EDIT, achievement):
         return False
     if can(user, Action.VERIFY, achievement):
         return True
-    return achievement.is_claimed and user.id == achievement.created_by_id
+    return (achievement.verification_status in (VerificationStatus.DRAFT, *PENDING_STATES)
+            and user.id == achievement.created_by_id)
 
 
 # --- validation helpers ---
@@ -320,9 +344,28 @@ def _apply(achievement: Achievement, values: Mapping[str, Any]) -> None:
 
 # --- recording and editing ---
 
+def _new_achievement(user: User, program: Program, kind: AchievementKind, data: Mapping[str, Any],
+                     participants: Iterable[ParticipantInput], *, draft: bool,
+                     by_student: bool) -> Achievement:
+    kind = AchievementKind(kind)
+    values = _clean(kind, data)
+    values["supervisor_id"] = _check_supervisor(program.id, values["supervisor_id"])
+    status = VerificationStatus.DRAFT if draft else VerificationStatus.SUBMITTED
+    achievement = Achievement(program_id=program.id, kind=kind, created_by_id=user.id, verification_status=status,
+                              declared_by_student=by_student, submitted_at=None if draft else utcnow())
+    achievement.program = program
+    _apply(achievement, values)
+    _set_participants(achievement, participants)  # the object is not in the session until this passes
+    db.session.add(achievement)
+    db.session.flush()
+    if not draft:
+        notify_transition(NoticeEvent.SUBMITTED, achievement, user)
+    return achievement
+
+
 def record_achievement(user: User, program: Program, kind: AchievementKind, data: Mapping[str, Any],
-                       participants: Iterable[ParticipantInput]) -> Achievement:
-    """Log a new achievement, in the *claimed* state, created by ``user``.
+                       participants: Iterable[ParticipantInput], *, draft: bool = False) -> Achievement:
+    """Log a new achievement created by a teacher or director: *submitted* (or a *draft* to finish later).
 
     Parameters
     ----------
@@ -337,6 +380,8 @@ def record_achievement(user: User, program: Program, kind: AchievementKind, data
         (:data:`KIND_FIELDS`); enum values may be given as enums or their string values.
     participants : Iterable[ParticipantInput]
         The students named, with role and rank.
+    draft : bool
+        Keep it as a draft (nobody is asked to verify it until it is submitted).
 
     Returns
     -------
@@ -352,26 +397,39 @@ def record_achievement(user: User, program: Program, kind: AchievementKind, data
     """
     if not may_log_in(user, program):
         raise NotAllowed(_("You cannot record achievements in this program."))
-    kind = AchievementKind(kind)
-    values = _clean(kind, data)
-    values["supervisor_id"] = _check_supervisor(program.id, values["supervisor_id"])
-    achievement = Achievement(program_id=program.id, kind=kind, created_by_id=user.id,
-                              verification_status=VerificationStatus.CLAIMED)
-    achievement.program = program
-    _apply(achievement, values)
-    _set_participants(achievement, participants)  # the object is not in the session until this passes
-    db.session.add(achievement)
-    db.session.flush()
-    return achievement
+    return _new_achievement(user, program, kind, data, participants, draft=draft, by_student=False)
+
+
+def declare_achievement(user: User, kind: AchievementKind, data: Mapping[str, Any],
+                        participants: Iterable[ParticipantInput], *, draft: bool = False) -> Achievement:
+    """A student declares an achievement of her own, in her program; a teacher reviews it, a director verifies.
+
+    The student must be among the students named (she may name her co-authors or team members too).
+
+    Raises
+    ------
+    NotAllowed
+        If ``user`` is not a student account linked to a student record.
+    FieldError
+        If a value is wrong, or she is not named herself (field ``participants``); nothing is added.
+    """
+    if not may_declare(user):
+        raise NotAllowed(_("Only a student account linked to a student record can declare achievements."))
+    rows = list(participants)
+    if user.student_id not in {r.student_id for r in rows}:
+        raise FieldError("participants", _(
+            "You can only declare achievements you took part in: name yourself among the students."))
+    program = user.student.cohort.program
+    return _new_achievement(user, program, kind, data, rows, draft=draft, by_student=True)
 
 
 def update_achievement(user: User, achievement: Achievement, data: Mapping[str, Any],
                        participants: Iterable[ParticipantInput]) -> bool:
     """Change an achievement's data and students.
 
-    Editing an achievement that was already verified or rejected (allowed to directors and admins
-    only) returns it to *claimed*: the decision no longer covers the new data. The audit log records
-    the change of state with the edit.
+    Editing an achievement that was already verified (allowed to directors and admins only) returns
+    it to *submitted*: the decision no longer covers the new data. A rejected achievement stays
+    rejected until its owner submits it again. The audit log records every change.
 
     Parameters
     ----------
@@ -387,7 +445,7 @@ def update_achievement(user: User, achievement: Achievement, data: Mapping[str, 
     Returns
     -------
     bool
-        True when a verification decision was reset to *claimed*.
+        True when a verification decision was reset to *submitted*.
 
     Raises
     ------
@@ -403,13 +461,20 @@ def update_achievement(user: User, achievement: Achievement, data: Mapping[str, 
     # Check the students before touching any column, so a refusal leaves the object as it was.
     before = {p.student_id: (p.role, p.rank, p.is_corresponding) for p in achievement.participants}
     rows = list(participants)
+    if user.role == Role.STUDENT and user.student_id not in {r.student_id for r in rows}:
+        raise FieldError("participants", _(
+            "You can only declare achievements you took part in: name yourself among the students."))
     _set_participants(achievement, rows)
     after = {p.student_id: (p.role, p.rank, p.is_corresponding) for p in achievement.participants}
     _apply(achievement, values)
     changed = bool(db.session.is_modified(achievement, include_collections=False)) or before != after
-    reset = changed and not achievement.is_claimed
+    reset = changed and achievement.verification_status == VerificationStatus.VERIFIED
     if reset:
-        _set_claimed(achievement)
+        achievement.verification_status = VerificationStatus.SUBMITTED
+        achievement.verified_by_id = None
+        achievement.verified_at = None
+        achievement.verification_note = None
+        achievement.submitted_at = utcnow()
     if changed:
         achievement.updated_at = utcnow()  # students changed alone still bump the row (and audit it)
     db.session.flush()
@@ -427,7 +492,8 @@ def delete_achievement(user: User, achievement: Achievement) -> list[Path]:
     Raises
     ------
     NotAllowed
-        Unless the user is a director of the program or an admin, or its creator while it is claimed.
+        Unless the user is a director of the program or an admin, or its creator before a decision
+        (a student: only her drafts).
     """
     if not may_delete(user, achievement):
         raise NotAllowed(_("You cannot delete this achievement."))
@@ -439,83 +505,16 @@ def delete_achievement(user: User, achievement: Achievement) -> list[Path]:
     return paths
 
 
-# --- verification ---
-
-def _require_verifier(user: User, achievement: Achievement) -> None:
-    if not can(user, Action.VERIFY, achievement):
-        raise NotAllowed(_("Only the program's directors can verify achievements."))
-
-
-def _set_claimed(achievement: Achievement) -> None:
-    achievement.verification_status = VerificationStatus.CLAIMED
-    achievement.verified_by_id = None
-    achievement.verified_at = None
-    achievement.verification_note = None
-
-
-def verify_achievement(user: User, achievement: Achievement, note: str | None = None) -> None:
-    """Accept a claimed achievement, recording who decided and when.
-
-    Raises
-    ------
-    NotAllowed
-        Unless the user directs the program (or is an admin).
-    DomainError
-        If the achievement is not in the *claimed* state.
-    """
-    _require_verifier(user, achievement)
-    if not achievement.is_claimed:
-        raise DomainError(_("Only a claimed achievement can be verified; re-open it first."))
-    achievement.verification_status = VerificationStatus.VERIFIED
-    achievement.verified_by_id = user.id
-    achievement.verified_at = utcnow()
-    achievement.verification_note = (note or "").strip() or None
-    db.session.flush()
-
-
-def reject_achievement(user: User, achievement: Achievement, reason: str) -> None:
-    """Reject a claimed achievement with a reason that the teacher will see.
-
-    Raises
-    ------
-    NotAllowed
-        Unless the user directs the program (or is an admin).
-    FieldError
-        If ``reason`` is empty (field ``reason``).
-    DomainError
-        If the achievement is not in the *claimed* state.
-    """
-    _require_verifier(user, achievement)
-    reason = (reason or "").strip()
-    if not reason:
-        raise FieldError("reason", _("Give the reason for the rejection: the teacher will see it."))
-    if not achievement.is_claimed:
-        raise DomainError(_("Only a claimed achievement can be rejected; re-open it first."))
-    achievement.verification_status = VerificationStatus.REJECTED
-    achievement.verified_by_id = user.id
-    achievement.verified_at = utcnow()
-    achievement.verification_note = reason
-    db.session.flush()
-
-
-def reopen_achievement(user: User, achievement: Achievement) -> None:
-    """Take back a decision: the achievement is *claimed* again (the audit log keeps the old decision).
-
-    Raises
-    ------
-    NotAllowed
-        Unless the user directs the program (or is an admin).
-    DomainError
-        If the achievement is already claimed.
-    """
-    _require_verifier(user, achievement)
-    if achievement.is_claimed:
-        raise DomainError(_("This achievement is already waiting for verification."))
-    _set_claimed(achievement)
-    db.session.flush()
-
-
 # --- evidence ---
+
+def _audit_evidence(user: User, achievement: Achievement, action: str, file: EvidenceFile) -> None:
+    """An audit row on the achievement naming the evidence file added or removed (shown in its history)."""
+    db.session.add(AuditLog(
+        created_at=utcnow(), user_id=user.id, program_id=achievement.program_id,
+        entity_type=Achievement.__tablename__, entity_id=achievement.id, action=action,
+        changes={"evidence": file.original_name, "sha256": file.sha256},
+    ))
+
 
 def add_evidence(user: User, achievement: Achievement, upload: FileStorage) -> EvidenceFile:
     """Check an uploaded file by its content, store it under a random name and attach it.
@@ -554,6 +553,7 @@ def add_evidence(user: User, achievement: Achievement, upload: FileStorage) -> E
     )
     db.session.add(row)
     db.session.flush()
+    _audit_evidence(user, achievement, "evidence_added", row)
     return row
 
 
@@ -568,6 +568,7 @@ def remove_evidence(user: User, file: EvidenceFile) -> None:
     if not may_edit(user, file.achievement):
         raise NotAllowed(_("You cannot remove evidence from this achievement."))
     evidence.delete_after_commit(evidence.path_of(file.stored_name))
+    _audit_evidence(user, file.achievement, "evidence_removed", file)
     file.achievement.evidence_files.remove(file)
     db.session.delete(file)
     db.session.flush()

@@ -23,7 +23,7 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         cfg = current_app.config
@@ -42,7 +42,7 @@ def login():
         # A new session at login (session fixation): nothing planted before it, CSRF token included, survives.
         session.clear()
         login_user(user, remember=form.remember.data)
-        return redirect(target if is_safe_redirect(target) else url_for("core.home"))
+        return redirect(target if is_safe_redirect(target) else url_for("home.index"))
     return render_template("auth/login.html", form=form)
 
 
@@ -66,7 +66,7 @@ def language():
     if current_user.is_authenticated:
         current_user.locale = form.lang.data
     target = form.next.data
-    response = redirect(target if is_safe_redirect(target) else url_for("core.home"))
+    response = redirect(target if is_safe_redirect(target) else url_for("home.index"))
     response.set_cookie("lang", form.lang.data, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
@@ -86,7 +86,7 @@ def password():
             # The token changed: log in again with it so this browser stays logged in, others do not.
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed. Other sessions were logged out."), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, ngettext
 
 from eduinnov.core.i18n import LANGUAGES, enum_label
 
@@ -16,6 +16,22 @@ def _fmt_date(value: date | None) -> str:
 
 def _fmt_datetime(value: datetime | None) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def age_in_days(value: datetime | None, now: datetime | None = None) -> int | None:
+    """Whole days since ``value`` (naive datetimes, as SQLite returns them, are read as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return max(0, ((now or datetime.now(UTC)) - value).days)
+
+
+def _fmt_age(value: datetime | None) -> str:
+    days = age_in_days(value)
+    if days is None:
+        return ""
+    return ngettext("%(num)d day", "%(num)d days", days)
 
 
 def _url_with(**changes) -> str:
@@ -38,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = enum_label
     app.jinja_env.filters["date"] = _fmt_date
     app.jinja_env.filters["datetime"] = _fmt_datetime
+    app.jinja_env.filters["age_days"] = _fmt_age
     app.jinja_env.globals["url_with"] = _url_with
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")

@@ -1,21 +1,8 @@
-"""Home page and small site-wide routes."""
+"""Small site-wide routes (the role-based home page is in ``eduinnov.home``: core imports no domain)."""
 
-from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user, login_required
-
-from eduinnov.auth.models import Role
+from flask import Blueprint
 
 bp = Blueprint("core", __name__)
-
-
-@bp.route("/")
-@login_required
-def home():
-    if current_user.role == Role.STUDENT:
-        if current_user.student_id:
-            return redirect(url_for("programs.student_detail", student_id=current_user.student_id))
-        return render_template("core/home.html")
-    return render_template("core/home.html")
 
 
 @bp.route("/healthz")

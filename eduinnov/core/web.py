@@ -213,7 +213,7 @@ def _refused(error: DomainError):
     back = urlsplit(request.referrer or "")
     target = back.path + (f"?{back.query}" if back.query else "")
     if back.netloc != request.host or not is_safe_redirect(target):
-        target = url_for("core.home")
+        target = url_for("home.index")
     return redirect(target, 303)
 
 

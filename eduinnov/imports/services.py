@@ -524,8 +524,8 @@ def _apply_achievements(preview: Preview, program: Program, user: User) -> None:
     records = []
     for plan in planned:
         rec = {**base, **plan.data["values"], "program_id": program.id, "kind": plan.data["kind"],
-               "created_by_id": user.id, "verification_status": VerificationStatus.CLAIMED,
-               "created_at": now, "updated_at": now}
+               "created_by_id": user.id, "verification_status": VerificationStatus.SUBMITTED,
+               "submitted_at": now, "created_at": now, "updated_at": now}
         records.append(rec)
     # RETURNING in batches; rows are matched back by (kind, title, year), unique within a plan (duplicates
     # by normalised title + year are skipped), which spares the one-statement-per-row fallback that

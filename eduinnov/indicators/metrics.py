@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, distinct, func, literal, select
 
 from eduinnov.achievements.models import (
+    PENDING_STATES,
     Achievement,
     AchievementKind,
     AchievementParticipant,
@@ -127,7 +128,7 @@ class MetricContext:
     def statuses(self) -> list[VerificationStatus]:
         """Verification states that count."""
         if self.include_unverified:
-            return [VerificationStatus.VERIFIED, VerificationStatus.CLAIMED]
+            return [VerificationStatus.VERIFIED, *PENDING_STATES]
         return [VerificationStatus.VERIFIED]
 
     def achievement_pairs(self, *where: Any, extra: tuple = ()) -> Select:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.i18n import register_labels
@@ -57,6 +57,8 @@ class Program(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):
     name_en: Mapped[str | None] = mapped_column(String(200))
     discipline: Mapped[str | None] = mapped_column(String(120))
     degree_level: Mapped[DegreeLevel] = mapped_column(enum_type(DegreeLevel), default=DegreeLevel.BACHELOR)
+    # Verifying an achievement without any evidence file needs a written reason (directors may turn it off).
+    evidence_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     cohorts: Mapped[list[Cohort]] = relationship(
         back_populates="program", cascade="all, delete-orphan", order_by="Cohort.entry_year"

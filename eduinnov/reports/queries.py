@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import defer
 
 from eduinnov.achievements.models import (
+    PENDING_STATES,
     Achievement,
     AchievementKind,
     AchievementParticipant,
@@ -109,7 +110,7 @@ def _group_column(group_by: GroupBy) -> ColumnElement[int]:
 
 
 def _counted_statuses(include_claimed: bool) -> list[VerificationStatus]:
-    return [VerificationStatus.VERIFIED] + ([VerificationStatus.CLAIMED] if include_claimed else [])
+    return [VerificationStatus.VERIFIED] + (list(PENDING_STATES) if include_claimed else [])
 
 
 def count_headlines(keys: Sequence[int], *, group_by: GroupBy = "cohort",

@@ -193,11 +193,17 @@ def _patent(row: dict[str, str], where: str) -> dict[str, Any]:
 
 def _verification(ctx: DemoContext, code: str, row: dict[str, str], base_day: date,
                   where: str) -> dict[str, Any]:
-    """Verified (by the director, a few weeks after the event) unless the row says claimed / rejected."""
-    status = to_enum(VerificationStatus, row.get("verification") or "verified", where)
-    if status == VerificationStatus.CLAIMED:
+    """Verified (by the director, a few weeks after the event) unless the row says submitted / rejected.
+
+    ``claimed`` (the name of *submitted* before the review loop) is read as *submitted*.
+    """
+    value = row.get("verification") or "verified"
+    status = to_enum(VerificationStatus, "submitted" if value == "claimed" else value, where)
+    submitted_at = at_ten_beijing(days_after(base_day, 5, ctx.as_of))
+    if status in (VerificationStatus.DRAFT, VerificationStatus.SUBMITTED):
         return {"verification_status": status, "verified_by_id": None, "verified_at": None,
-                "verification_note": None}
+                "verification_note": None, "submitted_at": None if status == VerificationStatus.DRAFT
+                else submitted_at}
     note = row.get("note") or None
     if status == VerificationStatus.REJECTED and not note:
         raise SeedError(f"{where}: a rejected achievement needs a note giving the reason")
@@ -206,6 +212,7 @@ def _verification(ctx: DemoContext, code: str, row: dict[str, str], base_day: da
         "verified_by_id": ctx.directors[code].id,
         "verified_at": at_ten_beijing(days_after(base_day, 25, ctx.as_of)),
         "verification_note": note,
+        "submitted_at": submitted_at,
     }
 
 

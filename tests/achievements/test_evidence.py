@@ -125,7 +125,7 @@ def test_a_failed_request_removes_the_written_file(app, login_as, teacher, achie
     def boom(*args, **kwargs):
         raise RuntimeError("failure after the file was written")
 
-    monkeypatch.setattr("eduinnov.achievements.views.flash", boom)
+    monkeypatch.setattr("eduinnov.achievements.views.pages.flash", boom)
     with pytest.raises(RuntimeError):
         upload(b, achievement, make_pdf(), "a.pdf")
     assert stored_files(app) == []

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from eduinnov.achievements import queries, services
+from eduinnov.achievements import queries, review, services
 from eduinnov.achievements.models import (
     Achievement,
     AchievementKind,
@@ -52,7 +52,7 @@ def test_record_project(program, student, teacher):
     db.session.commit()
     a = db.session.get(Achievement, a.id)
     assert a.level == Level.NATIONAL and a.funding == Decimal("20000.00")
-    assert a.verification_status == VerificationStatus.CLAIMED
+    assert a.verification_status == VerificationStatus.SUBMITTED
     assert a.created_by_id == teacher.id and a.supervisor_id == teacher.id
     assert [(p.student_id, p.role, p.rank) for p in a.participants] == [(student.id, ParticipantRole.LEADER, 1)]
 
@@ -208,7 +208,7 @@ def test_failed_edit_changes_nothing(achievement, teacher, student):
 
 
 def test_teacher_cannot_edit_after_a_decision(achievement, teacher, director, student):
-    services.verify_achievement(director, achievement)
+    review.verify_achievement(director, achievement, "已核对原件")
     assert not services.may_edit(teacher, achievement)
     with pytest.raises(NotAllowed):
         services.update_achievement(teacher, achievement, PROJECT, one(student))
@@ -221,22 +221,22 @@ def test_other_teacher_of_the_program_cannot_edit(achievement, program, student)
         services.update_achievement(colleague, achievement, PROJECT, one(student))
 
 
-def test_director_edit_of_a_verified_achievement_resets_it_to_claimed(achievement, director, student):
-    services.verify_achievement(director, achievement)
+def test_director_edit_of_a_verified_achievement_resets_it_to_submitted(achievement, director, student):
+    review.verify_achievement(director, achievement, "已核对原件")
     db.session.commit()
     reset = services.update_achievement(director, achievement, dict(PROJECT, title="更正后的题目"), one(student))
     db.session.commit()
     a = db.session.get(Achievement, achievement.id)
     assert reset is True
-    assert a.verification_status == VerificationStatus.CLAIMED
+    assert a.verification_status == VerificationStatus.SUBMITTED
     assert a.verified_by_id is None and a.verified_at is None
     changes = [e.changes for e in queries.get_audit_history(a) if e.action == "update"]
-    assert ("verification_status", "verified", "claimed") in changes[0]
+    assert ("verification_status", "verified", "submitted") in changes[0]
 
 
 def test_saving_without_change_keeps_the_decision(program, director, student):
     achievement = services.record_achievement(director, program, AchievementKind.PROJECT, PROJECT, one(student))
-    services.verify_achievement(director, achievement)
+    review.verify_achievement(director, achievement, "已核对原件")
     db.session.commit()
     fields = (*services.COMMON_FIELDS, *services.KIND_FIELDS[achievement.kind])
     data = {name: getattr(achievement, name) for name in fields}
@@ -248,26 +248,26 @@ def test_saving_without_change_keeps_the_decision(program, director, student):
 
 def test_teacher_cannot_verify(achievement, teacher):
     with pytest.raises(NotAllowed):
-        services.verify_achievement(teacher, achievement)
-    assert achievement.verification_status == VerificationStatus.CLAIMED
+        review.verify_achievement(teacher, achievement, "已核对原件")
+    assert achievement.verification_status == VerificationStatus.SUBMITTED
 
 
 def test_director_verifies_recording_who_and_when(achievement, director):
-    services.verify_achievement(director, achievement)
+    review.verify_achievement(director, achievement, "已核对原件")
     db.session.commit()
     a = db.session.get(Achievement, achievement.id)
     assert a.verification_status == VerificationStatus.VERIFIED
     assert a.verified_by_id == director.id and a.verified_at is not None
     with pytest.raises(DomainError):
-        services.verify_achievement(director, a)  # already decided
+        review.verify_achievement(director, a, "已核对原件")  # already decided
 
 
 def test_reject_needs_a_reason(achievement, director):
     with pytest.raises(FieldError) as exc:
-        services.reject_achievement(director, achievement, "   ")
+        review.reject_achievement(director, achievement, "   ")
     assert exc.value.field == "reason"
-    assert achievement.verification_status == VerificationStatus.CLAIMED
-    services.reject_achievement(director, achievement, "证书扫描件不清晰")
+    assert achievement.verification_status == VerificationStatus.SUBMITTED
+    review.reject_achievement(director, achievement, "证书扫描件不清晰")
     db.session.commit()
     a = db.session.get(Achievement, achievement.id)
     assert a.verification_status == VerificationStatus.REJECTED
@@ -275,23 +275,23 @@ def test_reject_needs_a_reason(achievement, director):
 
 
 def test_reopen_returns_to_claimed(achievement, director, admin):
-    services.reject_achievement(admin, achievement, "重复录入")
-    services.reopen_achievement(director, achievement)
-    assert achievement.is_claimed and achievement.verification_note is None
+    review.reject_achievement(admin, achievement, "重复录入")
+    review.reopen_achievement(director, achievement)
+    assert achievement.is_pending and achievement.verification_note is None
     with pytest.raises(DomainError):
-        services.reopen_achievement(director, achievement)
+        review.reopen_achievement(director, achievement)
 
 
 def test_director_of_another_program_cannot_verify(achievement, other_director):
     with pytest.raises(NotAllowed):
-        services.verify_achievement(other_director, achievement)
+        review.verify_achievement(other_director, achievement, "已核对原件")
 
 
 # --- deleting ---
 
 def test_creator_deletes_while_claimed_but_not_after_a_decision(achievement, teacher, director):
     assert services.may_delete(teacher, achievement)
-    services.verify_achievement(director, achievement)
+    review.verify_achievement(director, achievement, "已核对原件")
     assert not services.may_delete(teacher, achievement)
     with pytest.raises(NotAllowed):
         services.delete_achievement(teacher, achievement)
@@ -339,6 +339,6 @@ def test_pending_verification_is_for_directors_of_the_program(achievement, other
     assert [a.id for a in queries.list_pending_verification(director)] == [achievement.id]
     assert queries.list_pending_verification(teacher) == []
     assert {a.id for a in queries.list_pending_verification(admin)} == {achievement.id, other_achievement.id}
-    services.verify_achievement(director, achievement)
+    review.verify_achievement(director, achievement, "已核对原件")
     assert queries.list_pending_verification(director) == []
     assert queries.count_pending_verification(admin) == 1

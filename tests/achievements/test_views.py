@@ -62,8 +62,9 @@ def test_student_sees_only_achievements_naming_them(login_as, student_user, coho
     assert b.get(f"/achievements/{achievement.id}").status_code == 200
     assert b.get(f"/achievements/{other.id}").status_code == 404
     assert b.get(f"/achievements/{achievement.id}/edit").status_code == 403
-    assert b.get("/achievements/new").status_code == 403
+    assert b.get("/achievements/new").status_code == 200  # she may declare her own
     assert b.get("/achievements/pending").status_code == 403
+    assert b.get("/achievements/review").status_code == 403
 
 
 def test_detail_shows_history_and_rejection_reason(login_as, teacher, director, achievement):
@@ -99,7 +100,7 @@ def test_other_programs_objects_are_404(request, login_as, other_achievement, ac
         url = pattern.format(a=target.id, f=f.id)
         response = b.get(url) if method == "GET" else b.post(url, {"reason": "x"}, token_from="/achievements/")
         assert response.status_code == 404, (method, url, response.status_code)
-    assert db.session.get(Achievement, target.id).verification_status == VerificationStatus.CLAIMED
+    assert db.session.get(Achievement, target.id).verification_status == VerificationStatus.SUBMITTED
     assert db.session.get(EvidenceFile, f.id) is not None
 
 
@@ -118,12 +119,12 @@ def test_teacher_cannot_take_decisions(login_as, teacher, achievement, action):
     url = f"/achievements/{achievement.id}"
     response = login_as(teacher).post(f"{url}/{action}", {"reason": "x"}, token_from=url)
     assert response.status_code == 403
-    assert db.session.get(Achievement, achievement.id).verification_status == VerificationStatus.CLAIMED
+    assert db.session.get(Achievement, achievement.id).verification_status == VerificationStatus.SUBMITTED
 
 
 def test_director_verifies_and_who_when_is_recorded(login_as, director, achievement):
     url = f"/achievements/{achievement.id}"
-    response = login_as(director).post(f"{url}/verify", token_from=url)
+    response = login_as(director).post(f"{url}/verify", {"note": "已核对原件"}, token_from=url)
     assert response.status_code == 302
     a = db.session.get(Achievement, achievement.id)
     assert a.verification_status == VerificationStatus.VERIFIED
@@ -135,14 +136,14 @@ def test_reject_without_reason_is_refused(login_as, director, achievement):
     response = login_as(director).post(f"{url}/reject", {"reason": "  "}, token_from=url)
     assert response.status_code == 200
     assert "Give the reason" in response.get_data(as_text=True) or "理由" in response.get_data(as_text=True)
-    assert db.session.get(Achievement, achievement.id).verification_status == VerificationStatus.CLAIMED
+    assert db.session.get(Achievement, achievement.id).verification_status == VerificationStatus.SUBMITTED
 
 
 def test_admin_reopens_a_decision(login_as, admin, director, achievement):
     url = f"/achievements/{achievement.id}"
-    login_as(director).post(f"{url}/verify", token_from=url)
+    login_as(director).post(f"{url}/verify", {"note": "已核对原件"}, token_from=url)
     assert login_as(admin).post(f"{url}/reopen", token_from=url).status_code == 302
-    assert db.session.get(Achievement, achievement.id).verification_status == VerificationStatus.CLAIMED
+    assert db.session.get(Achievement, achievement.id).verification_status == VerificationStatus.SUBMITTED
 
 
 def test_pending_page_lists_claimed_achievements_for_directors(login_as, director, teacher, achievement):
@@ -256,14 +257,14 @@ def test_edit_by_director_resets_a_verified_achievement(login_as, director, prog
     assert response.status_code == 302
     a = db.session.get(Achievement, a.id)
     assert a.title == "互联网+ 大赛（更正）"
-    assert a.verification_status == VerificationStatus.CLAIMED and a.verified_by_id is None
+    assert a.verification_status == VerificationStatus.SUBMITTED and a.verified_by_id is None
     history = b.get(f"/achievements/{a.id}").get_data(as_text=True)
     assert "互联网+ 大赛（更正）" in history
 
 
 def test_teacher_cannot_edit_or_delete_a_verified_achievement(login_as, teacher, director, achievement):
     url = f"/achievements/{achievement.id}"
-    login_as(director).post(f"{url}/verify", token_from=url)
+    login_as(director).post(f"{url}/verify", {"note": "已核对原件"}, token_from=url)
     b = login_as(teacher)
     assert b.get(f"{url}/edit").status_code == 403
     assert b.post(f"{url}/delete", token_from=url).status_code == 403
@@ -294,7 +295,7 @@ def test_posts_without_csrf_token_are_refused(login_as, director, achievement, p
     response = b.client.post(f"/achievements/{achievement.id}/{path}", data=data)
     assert response.status_code == 400
     a = db.session.get(Achievement, achievement.id)
-    assert a is not None and a.verification_status == VerificationStatus.CLAIMED and not a.evidence_files
+    assert a is not None and a.verification_status == VerificationStatus.SUBMITTED and not a.evidence_files
 
 
 def test_create_without_csrf_token_is_refused(login_as, teacher, program, student):

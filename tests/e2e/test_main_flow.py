@@ -51,9 +51,11 @@ def test_teacher_logs_an_achievement_and_director_verifies_it(page, live_server,
     page.locator("input[name=title]").fill("基于深度学习的课堂专注度识别")
     page.locator("input[name=year]").fill("2024")
     page.locator("select[name=level]").select_option("national")
+    page.locator("select[name=project_type]").select_option("innovation_training")
+    page.locator("select[name=project_status]").select_option("approved")
     page.locator("input[name='participants-0-student_no']").fill("2022059999")
     shot("e2e-achievement-form")
-    page.locator("main form button[type=submit]").last.click()
+    page.get_by_role("button", name=re.compile("^(Record achievement|记录成果|录入成果|保存成果)$")).click()
     page.wait_for_url(re.compile(r".*/achievements/\d+$"))
     achievement_id = int(page.url.rsplit("/", 1)[1])
 
@@ -69,7 +71,7 @@ def test_teacher_logs_an_achievement_and_director_verifies_it(page, live_server,
     # The director verifies it.
     _log_in(page, base, director.email)
     page.goto(f"{base}/achievements/{achievement_id}")
-    page.get_by_role("button", name=re.compile("^(Verify|核实|审核通过|认定)$")).click()
+    page.get_by_role("button", name=re.compile("^(Verify|核实|审核通过|认定)$")).click()  # it has evidence
     page.wait_for_load_state()
     shot("e2e-achievement-verified")
 

@@ -110,8 +110,10 @@ def test_student_sees_only_their_own_records(page, live_server, walk_data, conso
     s, other = walk_data["student"], walk_data["other"]
     _log_in(page, base, walk_data["account"].email)
     _switch_language(page, lang)
-    # Home is the student's own record.
-    assert page.url.endswith(f"/programs/students/{s.id}")
+    # Home shows her achievements by state and leads to her own record.
+    assert page.url == f"{base}/"
+    assert page.locator("#fig-verified .display-6").inner_text() != "0"
+    page.goto(f"{base}/programs/students/{s.id}")
     text = page.locator("main").inner_text()
     assert s.name in text and "基于深度学习的课堂专注度识别" in text
     menu = page.locator("#mainnav .nav-link").all_inner_texts()

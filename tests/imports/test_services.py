@@ -167,7 +167,7 @@ def test_achievements_of_every_kind(program, teacher, roster):
     assert patent.application_number == "201710601862.3" and patent.patent_type == PatentType.INVENTION
     assert patent.year == 2017  # from the application date
     assert {p.role for p in patent.participants} == {ParticipantRole.INVENTOR}
-    assert all(a.created_by_id == teacher.id and a.is_claimed for a in by_title.values())
+    assert all(a.created_by_id == teacher.id and a.is_pending for a in by_title.values())
     # Core inserts still leave an audit trail, one row per achievement.
     audit = db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "achievements")).all()
     assert sorted(a.entity_id for a in audit) == sorted(a.id for a in by_title.values())

@@ -58,7 +58,7 @@ class Data:
 
 
 def _ach(program, students, kind, status, director, **kw):
-    if status != VerificationStatus.CLAIMED:
+    if status != VerificationStatus.SUBMITTED:
         kw.update(verified_by_id=director.id, verified_at=datetime.now(UTC))
     if status == VerificationStatus.REJECTED:
         kw["verification_note"] = "not eligible"
@@ -73,7 +73,7 @@ def data(program, other_program, director):
     s[5] = make_student(c23, student_no="230005", name="s5")
     s[6] = make_student(c23, student_no="230006", name="s6", status=StudentStatus.WITHDRAWN)
     nur = make_student(make_cohort(other_program, 2022), student_no="N00001", name="n1")
-    V, C, R = VerificationStatus.VERIFIED, VerificationStatus.CLAIMED, VerificationStatus.REJECTED
+    V, C, R = VerificationStatus.VERIFIED, VerificationStatus.SUBMITTED, VerificationStatus.REJECTED
     P, PUB, PAT, AW = AchievementKind.PROJECT, AchievementKind.PUBLICATION, AchievementKind.PATENT, AchievementKind.AWARD
     _ach(program, [s[1], s[2]], P, V, director, level=Level.NATIONAL)
     _ach(program, [s[1]], P, V, director, level=Level.UNIVERSITY)

@@ -259,7 +259,7 @@ def test_student_detail_shows_record_achievements_participations_and_team(en, te
     make_supervision(student, teacher=teacher)
     text = html(en(teacher).get(f"/programs/students/{student.id}"))
     for fragment in (student.student_no, "Software Engineering", "Enrolled", "基于深度学习的缺陷检测",
-                     "Innovation and entrepreneurship training project", "Claimed", "临床信息化实习", "某医院",
+                     "Innovation and entrepreneurship training project", "Submitted", "临床信息化实习", "某医院",
                      "赵医生", teacher.name, "Primary supervisor"):
         assert fragment in text, fragment
 

@@ -3,7 +3,7 @@
 ``build_world(program)`` fills a program with a cohort, students, a framework (requirements, points,
 courses, objectives, modules), partners with all their items, supervisions, achievements with evidence,
 an OBE offering with its plan and a survey and improvement record, an evaluation model with a run, a
-manual rating, a SWOT record and a finished report job. Tests then attack program B as members of A.
+manual rating, a SWOT record, a finished report job and a notice for the director. Tests then attack program B as members of A.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from flask_babel import force_locale
 
 from eduinnov.achievements import evidence as evidence_files
-from eduinnov.achievements.models import EvidenceFile
+from eduinnov.achievements.models import AchievementClaim, EvidenceFile, ParticipantRole
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
@@ -31,6 +31,7 @@ from eduinnov.frameworks.models import (
 )
 from eduinnov.indicators import services as indicator_services
 from eduinnov.indicators.models import ManualScore, SwotRecord
+from eduinnov.notifications.models import NoticeEvent, Notification
 from eduinnov.obe import services as obe_services
 from eduinnov.obe.models import AssessmentType, CourseOffering, ImprovementRecord, SurveyResult, SurveySource
 from eduinnov.reports.jobs import reports_dir
@@ -112,7 +113,11 @@ def build_world(program, tag: str) -> SimpleNamespace:
     result.write_bytes(b"%PDF-1.4\n%%EOF\n")
     job = ReportJob(id=job_id, func_path="x:y", title="report", state=JobState.FINISHED,
                     owner_id=director.id, program_id=program.id, result_path=result.name)
-    db.session.add(job)
+    notification = Notification(user_id=director.id, event=NoticeEvent.SUBMITTED, achievement_id=achievement.id,
+                                actor_id=teacher.id)
+    claim = AchievementClaim(achievement=achievement, student=students[1], role=ParticipantRole.MEMBER,
+                             note="I was on the team")
+    db.session.add_all([job, notification, claim])
     db.session.commit()
     return SimpleNamespace(
         program=program, director=director, teacher=teacher, student_user=student_user, cohort=cohort,
@@ -120,7 +125,8 @@ def build_world(program, tag: str) -> SimpleNamespace:
         course=course, objective=objective, module=module, partner=partner, agreement=agreement, base=base,
         joint=joint, participation=participation, supervision=supervision, achievement=achievement,
         evidence=evidence, offering=offering, item=item, survey=survey, improvement=improvement,
-        rating=rating, swot=swot, model=model, node=node, run=run, job=job,
+        rating=rating, swot=swot, model=model, node=node, run=run, job=job, notification=notification,
+        claim=claim,
     )
 
 

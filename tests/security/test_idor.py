@@ -32,7 +32,8 @@ OBJECT_ARGS = {
     "module_id": "module", "objective_id": "objective", "participation_id": "participation",
     "partner_id": "partner", "point_id": "point", "requirement_id": "requirement", "supervisor_id": "joint",
     "supervision_id": "supervision", "offering_id": "offering", "item_id": "item", "survey_id": "survey",
-    "user_id": "director", "job_id": "job", "record_id": None,  # record_id: see _object_attr
+    "user_id": "director", "job_id": "job", "notification_id": "notification", "claim_id": "claim",
+    "record_id": None,  # record_id: see _object_attr
 }
 # Arguments that are not object ids, with a value that makes the route match a real page.
 PLAIN_ARGS = {"kind": "students", "direction": "up", "key": "ahp_fuzzy", "fmt": "csv"}

@@ -200,12 +200,12 @@ def test_verification_participants_and_years(seeded, db):
     rows = db.session.scalars(select(Achievement)).all()
     statuses = Counter(a.verification_status for a in rows)
     assert statuses[VerificationStatus.VERIFIED] > 0.8 * len(rows)
-    assert statuses[VerificationStatus.CLAIMED] >= 3
+    assert statuses[VerificationStatus.SUBMITTED] >= 3
     assert 2 <= statuses[VerificationStatus.REJECTED] <= 6
     for a in rows:
         assert 2017 <= a.year <= 2025
         assert a.supervisor is not None and a.program_id in {m.program_id for m in a.supervisor.memberships}
-        if a.verification_status == VerificationStatus.CLAIMED:
+        if a.verification_status == VerificationStatus.SUBMITTED:
             assert a.verified_by_id is None and a.verified_at is None
         else:
             assert a.verified_by_id == director.id and a.verified_at is not None

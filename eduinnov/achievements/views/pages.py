@@ -1,17 +1,17 @@
-"""Pages of the achievements domain: list, pending queue, create/edit per kind, detail, verification,
-evidence upload and download."""
+"""Pages of the achievements domain: list, create (staff) or declare (students) per kind, edit, detail,
+evidence upload and download. The review loop's actions are in :mod:`.review`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from eduinnov.achievements import evidence, forms, queries, services
+from eduinnov.achievements import claims, evidence, forms, queries, review, services
 from eduinnov.achievements.models import (
     Achievement,
     AchievementKind,
@@ -25,16 +25,14 @@ from eduinnov.achievements.models import (
     ProjectType,
     VerificationStatus,
 )
+from eduinnov.achievements.views._blueprint import bp
 from eduinnov.auth.access import Action, can, get_or_404, program_ids
 from eduinnov.auth.models import MembershipRole, Role
-from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import clean_query_ids, fail_request
 from eduinnov.programs.models import Program
-
-bp = Blueprint("achievements", __name__, url_prefix="/achievements")
 
 # Labels of the columns for the history table (fields not listed show their column name).
 FIELD_LABELS = {
@@ -49,7 +47,9 @@ FIELD_LABELS = {
     "grant_number": _l("Grant number"), "grant_date": _l("Grant date"), "competition": _l("Competition"),
     "prize_rank": _l("Prize"), "award_date": _l("Award date"), "verification_status": _l("Status"),
     "verified_by_id": _l("Decided by"), "verified_at": _l("Decided at"),
-    "verification_note": _l("Verification note"),
+    "verification_note": _l("Reason or note"), "declared_by_student": _l("Declared by a student"),
+    "submitted_at": _l("Submitted at"), "reviewed_by_id": _l("Reviewed by"), "reviewed_at": _l("Reviewed at"),
+    "evidence": _l("Evidence file"),
 }
 _ENUM_FIELDS = {
     "kind": AchievementKind, "level": Level, "project_type": ProjectType, "project_status": ProjectStatus,
@@ -59,8 +59,10 @@ _ENUM_FIELDS = {
 _FIELD_ORDER = {name: i for i, name in enumerate(
     ("verification_status", "verified_by_id", "verified_at", "verification_note", *FIELD_LABELS)
 )}
-_USER_FIELDS = ("supervisor_id", "created_by_id", "verified_by_id")
-ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+_USER_FIELDS = ("supervisor_id", "created_by_id", "verified_by_id", "reviewed_by_id")
+_HIDDEN_FIELDS = {"sha256"}
+ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
+                 "evidence_added": _l("Evidence added"), "evidence_removed": _l("Evidence removed")}
 
 
 def _is_director_somewhere() -> bool:
@@ -86,24 +88,15 @@ def list_achievements():
     form.cohort.choices = [(None, _("All cohorts"))] + [
         (c.id, c.display_name) for c in queries.list_visible_cohorts(current_user)
     ]
-    filters = form.filters()
+    filters = form.filters(current_user)
     page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"))
     pending = queries.count_pending_verification(current_user) if _is_director_somewhere() else 0
     return render_template(
         "achievements/list.html", page=page, form=form, pending=pending,
         is_student=current_user.role == Role.STUDENT,
-        can_log=bool(queries.list_programs_for_logging(current_user)),
+        can_log=bool(queries.list_programs_for_logging(current_user)) or services.may_declare(current_user),
         filtered=any(v for v in vars(filters).values()),
     )
-
-
-@bp.route("/pending")
-@login_required
-def pending():
-    if not _is_director_somewhere():
-        abort(403)
-    page = paginate(queries.pending_verification_stmt(current_user), request.args.get("page"))
-    return render_template("achievements/pending.html", page=page)
 
 
 # --- create and edit ---
@@ -112,9 +105,12 @@ def pending():
 @login_required
 def new():
     programs = queries.list_programs_for_logging(current_user)
+    if services.may_declare(current_user):
+        programs = [current_user.student.cohort.program]
     if not programs:
         abort(403)
-    return render_template("achievements/new.html", programs=programs, kinds=list(AchievementKind))
+    return render_template("achievements/new.html", programs=programs, kinds=list(AchievementKind),
+                           declaring=services.may_declare(current_user))
 
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
@@ -122,7 +118,12 @@ def new():
 def new_kind(kind: str):
     kind = _kind_or_404(kind)
     program_id = request.args.get("program")
-    if program_id is None:
+    declaring = services.may_declare(current_user)
+    if declaring:
+        program = current_user.student.cohort.program
+    elif current_user.role == Role.STUDENT:
+        abort(403)
+    elif program_id is None:
         programs = queries.list_programs_for_logging(current_user)
         if len(programs) != 1:
             if not programs:
@@ -138,6 +139,8 @@ def new_kind(kind: str):
         data["year"] = utcnow().year
         if any(m.program_id == program.id for m in current_user.memberships):
             data["supervisor_id"] = current_user.id
+        if declaring:
+            data["participants"][0]["student_no"] = current_user.student.student_no
     form = forms.FORMS[kind](data=data, program_id=program.id)
     if request.method == "POST" and "more_rows" in request.form:
         form.add_rows()
@@ -145,10 +148,15 @@ def new_kind(kind: str):
         valid = form.validate()
         participants = form.participant_rows()
         if valid and participants is not None:
+            # A student's declaration starts as a draft: she adds her certificate, then submits it.
+            draft = declaring or "save_draft" in request.form
             try:
-                achievement = services.record_achievement(
-                    current_user, program, kind, form.achievement_data(), participants
-                )
+                if declaring:
+                    achievement = services.declare_achievement(
+                        current_user, kind, form.achievement_data(), participants, draft=draft)
+                else:
+                    achievement = services.record_achievement(
+                        current_user, program, kind, form.achievement_data(), participants, draft=draft)
             except services.FieldError as exc:
                 fail_request(exc)
                 form.add_service_error(exc)
@@ -156,16 +164,22 @@ def new_kind(kind: str):
                 fail_request()
                 abort(403)
             else:
-                flash(_("The achievement was recorded. A program director will verify it."), "success")
+                if declaring:
+                    flash(_("Your declaration was saved as a draft. Add evidence such as a certificate below, "
+                            "then submit it: a teacher of your program reviews it."), "success")
+                elif draft:
+                    flash(_("The draft was saved. Add evidence, then submit it."), "success")
+                else:
+                    flash(_("The achievement was recorded. A program director will verify it."), "success")
                 return redirect(url_for(".detail", achievement_id=achievement.id))
     return render_template("achievements/form.html", form=form, kind=kind, program=program, achievement=None,
-                           students=queries.list_program_students(program.id))
+                           students=queries.list_program_students(program.id), declaring=declaring)
 
 
 @bp.route("/<int:achievement_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    achievement = get_or_404(current_user, Achievement, achievement_id)
     if not services.may_edit(current_user, achievement):
         abort(403)
     data = forms.initial_data(achievement) if request.method == "GET" else None
@@ -191,18 +205,21 @@ def edit(achievement_id: int):
             else:
                 flash(_("The achievement was saved."), "success")
                 if reset:
-                    flash(_("Its earlier verification decision no longer applies: it is claimed again and "
-                            "needs a new verification."), "warning")
+                    flash(_("Its earlier verification no longer applies: it is submitted again and needs a "
+                            "new verification."), "warning")
+                if achievement.verification_status == VerificationStatus.REJECTED:
+                    flash(_("When the corrections are complete, submit it again."), "info")
                 return redirect(url_for(".detail", achievement_id=achievement.id))
     return render_template("achievements/form.html", form=form, kind=achievement.kind,
                            program=achievement.program, achievement=achievement,
-                           students=queries.list_program_students(achievement.program_id))
+                           students=queries.list_program_students(achievement.program_id),
+                           declaring=achievement.declared_by_student and current_user.role == Role.STUDENT)
 
 
 @bp.route("/<int:achievement_id>/delete", methods=["POST"])
 @login_required
 def delete(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    achievement = get_or_404(current_user, Achievement, achievement_id)
     if not services.may_delete(current_user, achievement):
         abort(403)
     title = achievement.title
@@ -245,6 +262,7 @@ def _history(achievement: Achievement) -> list[dict]:
             "changes": [
                 (FIELD_LABELS.get(f, f), _history_value(f, old, users), _history_value(f, new, users))
                 for f, old, new in sorted(e.changes, key=lambda c: _FIELD_ORDER.get(c[0], len(_FIELD_ORDER)))
+                if f not in _HIDDEN_FIELDS
             ],
         }
         for e in entries
@@ -261,15 +279,21 @@ def _kind_values(achievement: Achievement) -> list[tuple]:
     return rows
 
 
-def _render_detail(achievement: Achievement, *, evidence_form=None, reject_form=None):
+def render_detail(achievement: Achievement, *, evidence_form=None, reject_form=None, verify_form=None,
+                  queue: bool = False):
+    """The detail page with its forms (also re-rendered by the review actions with their errors)."""
     return render_template(
         "achievements/detail.html", a=achievement, kind_values=_kind_values(achievement),
         history=_history(achievement),
         evidence_form=evidence_form or forms.EvidenceForm(),
         reject_form=reject_form or forms.RejectForm(formdata=None),
+        verify_form=verify_form or forms.VerifyForm(formdata=None),
         may_edit=services.may_edit(current_user, achievement),
         may_delete=services.may_delete(current_user, achievement),
         may_verify=can(current_user, Action.VERIFY, achievement),
+        may_review=review.may_review(current_user, achievement),
+        needs_reason=review.needs_evidence_reason(achievement), queue=queue,
+        decidable_claims={c.id for c in achievement.claims if claims.may_decide_claim(current_user, c)},
         max_file_mb=evidence.max_file_bytes() / 1024 / 1024,
         allowed_types=evidence.allowed_description(),
     )
@@ -279,56 +303,7 @@ def _render_detail(achievement: Achievement, *, evidence_form=None, reject_form=
 @login_required
 def detail(achievement_id: int):
     achievement = get_or_404(current_user, Achievement, achievement_id)
-    return _render_detail(achievement)
-
-
-@bp.route("/<int:achievement_id>/verify", methods=["POST"])
-@login_required
-def verify(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
-    try:
-        services.verify_achievement(current_user, achievement)
-    except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
-    else:
-        flash(_("The achievement is verified."), "success")
-    return redirect(url_for(".detail", achievement_id=achievement.id))
-
-
-@bp.route("/<int:achievement_id>/reject", methods=["POST"])
-@login_required
-def reject(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
-    form = forms.RejectForm()
-    if form.validate():
-        try:
-            services.reject_achievement(current_user, achievement, form.reason.data or "")
-        except services.FieldError as exc:
-            fail_request(exc)
-            form.reason.errors = [str(exc)]
-        except DomainError as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
-            return redirect(url_for(".detail", achievement_id=achievement.id))
-        else:
-            flash(_("The achievement was rejected; the teacher will see your reason."), "success")
-            return redirect(url_for(".detail", achievement_id=achievement.id))
-    return _render_detail(achievement, reject_form=form)
-
-
-@bp.route("/<int:achievement_id>/reopen", methods=["POST"])
-@login_required
-def reopen(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
-    try:
-        services.reopen_achievement(current_user, achievement)
-    except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
-    else:
-        flash(_("The decision was taken back: the achievement is claimed again."), "success")
-    return redirect(url_for(".detail", achievement_id=achievement.id))
+    return render_detail(achievement, queue=request.args.get("queue") == "1")
 
 
 # --- evidence ---
@@ -336,7 +311,7 @@ def reopen(achievement_id: int):
 @bp.route("/<int:achievement_id>/evidence", methods=["POST"])
 @login_required
 def evidence_upload(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    achievement = get_or_404(current_user, Achievement, achievement_id)
     if not services.may_edit(current_user, achievement):
         abort(403)
     form = forms.EvidenceForm()
@@ -349,7 +324,7 @@ def evidence_upload(achievement_id: int):
         else:
             flash(_("“%(name)s” was added as evidence.", name=row.original_name), "success")
             return redirect(url_for(".detail", achievement_id=achievement.id, _anchor="evidence"))
-    return _render_detail(achievement, evidence_form=form)
+    return render_detail(achievement, evidence_form=form)
 
 
 @bp.route("/evidence/<int:file_id>")
@@ -372,7 +347,7 @@ def evidence_download(file_id: int):
 @bp.route("/evidence/<int:file_id>/delete", methods=["POST"])
 @login_required
 def evidence_delete(file_id: int):
-    file = get_or_404(current_user, EvidenceFile, file_id, Action.EDIT)
+    file = get_or_404(current_user, EvidenceFile, file_id)
     achievement = file.achievement
     if not services.may_edit(current_user, achievement):
         abort(403)

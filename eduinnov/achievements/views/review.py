@@ -1,0 +1,192 @@
+"""The review loop's pages: submit, teacher review, verify (one, "verify and next", or a batch), reject,
+re-open, the verification queue, the review queue, and the program's evidence setting."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eduinnov.achievements import forms, queries, review
+from eduinnov.achievements.models import Achievement
+from eduinnov.achievements.services import FieldError, NotAllowed
+from eduinnov.achievements.views._blueprint import bp
+from eduinnov.achievements.views.pages import render_detail
+from eduinnov.auth.access import Action, get_or_404, program_ids
+from eduinnov.auth.models import MembershipRole, Role
+from eduinnov.core.errors import DomainError
+from eduinnov.core.pagination import paginate
+from eduinnov.extensions import db
+from eduinnov.programs.models import Program
+
+
+def _is_director_somewhere() -> bool:
+    return current_user.role == Role.ADMIN or bool(program_ids(current_user, role=MembershipRole.DIRECTOR))
+
+
+def _back(achievement: Achievement):
+    return redirect(url_for(".detail", achievement_id=achievement.id))
+
+
+# --- queues ---
+
+@bp.route("/pending")
+@login_required
+def pending():
+    if not _is_director_somewhere():
+        abort(403)
+    form = forms.QueueFilterForm(request.args)
+    form.program.choices = [(None, _("All programs"))] + [
+        (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
+    ]
+    filters = form.filters()
+    page = paginate(queries.pending_verification_stmt(current_user, filters), request.args.get("page"))
+    directed = [p for p in queries.list_visible_programs(current_user)
+                if current_user.role == Role.ADMIN or p.id in program_ids(current_user, role=MembershipRole.DIRECTOR)]
+    return render_template("achievements/pending.html", page=page, form=form,
+                           batch_form=forms.BatchVerifyForm(formdata=None), directed=directed,
+                           setting_form=forms.EvidenceSettingForm(formdata=None))
+
+
+@bp.route("/review")
+@login_required
+def review_queue():
+    if current_user.role == Role.STUDENT:
+        abort(403)
+    page = paginate(queries.review_queue_stmt(current_user), request.args.get("page"))
+    return render_template("achievements/review_queue.html", page=page,
+                           pending_claims=queries.list_pending_claims(current_user))
+
+
+# --- one achievement ---
+
+@bp.route("/<int:achievement_id>/submit", methods=["POST"])
+@login_required
+def submit(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id)
+    try:
+        review.submit_achievement(current_user, achievement)
+    except NotAllowed:
+        abort(403)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("Submitted. You will be notified of the decision."), "success")
+    return _back(achievement)
+
+
+@bp.route("/<int:achievement_id>/review", methods=["POST"])
+@login_required
+def review_item(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    try:
+        review.review_achievement(current_user, achievement)
+    except NotAllowed:
+        abort(403)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+        return _back(achievement)
+    flash(_("Reviewed: the declaration goes on to the program's directors for verification."), "success")
+    following = db.session.scalars(queries.review_queue_stmt(current_user).limit(1)).first()
+    if request.form.get("next") == "1" and following is not None:
+        return redirect(url_for(".detail", achievement_id=following.id))
+    return _back(achievement)
+
+
+@bp.route("/<int:achievement_id>/verify", methods=["POST"])
+@login_required
+def verify(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+    form = forms.VerifyForm()
+    go_next = request.form.get("next") == "1"
+    if form.validate():
+        try:
+            review.verify_achievement(current_user, achievement, form.note.data)
+        except FieldError as exc:
+            form.note.errors = [str(exc)]
+        except DomainError as exc:
+            flash(str(exc), "danger")
+            return _back(achievement)
+        else:
+            flash(_("“%(title)s” is verified.", title=achievement.title), "success")
+            if go_next:
+                following = queries.next_pending_id(current_user)
+                if following is None:
+                    flash(_("The verification queue is empty."), "info")
+                    return redirect(url_for(".pending"))
+                return redirect(url_for(".detail", achievement_id=following, queue=1))
+            return _back(achievement)
+    return render_detail(achievement, verify_form=form, queue=go_next)
+
+
+@bp.route("/<int:achievement_id>/reject", methods=["POST"])
+@login_required
+def reject(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+    form = forms.RejectForm()
+    if form.validate():
+        try:
+            review.reject_achievement(current_user, achievement, form.reason.data or "")
+        except NotAllowed:
+            abort(403)
+        except FieldError as exc:
+            form.reason.errors = [str(exc)]
+        except DomainError as exc:
+            flash(str(exc), "danger")
+            return _back(achievement)
+        else:
+            flash(_("Sent back with your reason; the person who declared it is notified."), "success")
+            return _back(achievement)
+    return render_detail(achievement, reject_form=form)
+
+
+@bp.route("/<int:achievement_id>/reopen", methods=["POST"])
+@login_required
+def reopen(achievement_id: int):
+    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+    try:
+        review.reopen_achievement(current_user, achievement)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("The decision was taken back: the achievement waits for verification again."), "success")
+    return _back(achievement)
+
+
+# --- several at once, settings ---
+
+@bp.route("/pending/verify", methods=["POST"])
+@login_required
+def verify_batch():
+    if not _is_director_somewhere():
+        abort(403)
+    form = forms.BatchVerifyForm()
+    if not form.validate():
+        flash(_("The form has expired; please try again."), "danger")
+        return redirect(url_for(".pending"))
+    ids = sorted({int(v) for v in request.form.getlist("ids") if v.isdigit() and 0 < int(v) < 2**31})
+    items = [get_or_404(current_user, Achievement, i, Action.VERIFY) for i in ids]
+    try:
+        count = review.verify_many(current_user, items, form.note.data)
+    except NotAllowed:
+        abort(403)
+    except DomainError as exc:  # FieldError included: nothing was verified
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".pending", **request.args))
+    flash(_("Verified: %(n)d.", n=count), "success")
+    return redirect(url_for(".pending"))
+
+
+@bp.route("/programs/<int:program_id>/evidence-setting", methods=["POST"])
+@login_required
+def evidence_setting(program_id: int):
+    program = get_or_404(current_user, Program, program_id, Action.MANAGE)
+    form = forms.EvidenceSettingForm()
+    if form.validate():
+        review.set_evidence_required(current_user, program, bool(form.evidence_required.data))
+        if program.evidence_required:
+            flash(_("%(code)s: verifying without evidence now needs a reason.", code=program.code), "success")
+        else:
+            flash(_("%(code)s: items may be verified without evidence.", code=program.code), "warning")
+    return redirect(url_for(".pending"))
