@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "eduinnov.programs.views",
     "eduinnov.frameworks.views",
     "eduinnov.achievements.views",
+    "eduinnov.achievements.record_views",
     "eduinnov.obe.views",
     "eduinnov.indicators.views",
     "eduinnov.imports.views",

@@ -122,7 +122,8 @@ def confirm(program_id: int, kind: str):
     resolutions = {k: val for k, val in request.form.items() if k.startswith("author-")}
     try:
         result = services.run_import(kind, program, current_user, pending.data, pending.filename,
-                                     resolutions=resolutions, expected_fingerprint=pending.fingerprint)
+                                     resolutions=resolutions, expected_fingerprint=pending.fingerprint,
+                                     confirm_duplicates=bool(form.confirm_duplicates.data))
     except services.ImportRefused as exc:
         db.session.rollback()
         flash(str(exc), "danger")
