@@ -206,7 +206,7 @@ class PublicationForm(AchievementForm):
     indexing = SelectField(_l("Indexing"), choices=enum_choices(Indexing),
                            description=_l("The highest index the venue is listed in."))
     jcr_quartile = SelectField(_l("JCR quartile"), choices=[("", _l("— none —")), *enum_choices(JcrQuartile)],
-                               validators=[Optional()], description=_l("Journal Citation Reports, Q1 = top 25 %."))
+                               validators=[Optional()], description=_l("Journal Citation Reports; Q1 is the top quarter of the category."))
     cas_zone = SelectField(_l("CAS zone"), choices=[("", _l("— none —")), *enum_choices(CasZone)],
                            validators=[Optional()], description=_l("Chinese Academy of Sciences journal ranking (中科院分区)."))
 

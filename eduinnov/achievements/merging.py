@@ -72,7 +72,7 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
     kept_students = {p.student_id for p in keep.participants}
     used_ranks = {p.rank for p in keep.participants}
     next_rank = max(used_ranks, default=0) + 1
-    added: list[str] = []
+    added: list[int] = []
     for p in sorted(other.participants, key=lambda p: p.rank):
         if p.student_id in kept_students:
             continue
@@ -83,7 +83,8 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
                            .values(achievement_id=keep.id, rank=rank))
         kept_students.add(p.student_id)
         added.append(p.student_id)
-    numbers = dict(db.session.execute(select(Student.id, Student.student_no).where(Student.id.in_(added or [-1]))))
+    numbers = dict(db.session.execute(select(Student.id, Student.student_no)
+                                      .where(Student.id.in_(added or [-1]))).tuples().all())
     files = [f.original_name for f in other.evidence_files]
     transfers = len(other.transfers)
     snapshot = _snapshot(other)
