@@ -569,6 +569,7 @@ def _apply_achievements(preview: Preview, program: Program, user: User) -> None:
 def _plan_publications(preview: Preview, program: Program, user: User, data: bytes, filename: str) -> None:
     check_size(data)
     fmt = None
+    quartiles: dict[int, dict[str, Any]] = {}  # spreadsheet rows: JCR / CAS columns (bibliographic files have none)
     if not data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         text, encoding = decode_text(data)
         fmt = bib.detect_format(text)
@@ -593,6 +594,7 @@ def _plan_publications(preview: Preview, program: Program, user: User, data: byt
             if not ref.venue:
                 _error(preview, row, row.column("venue") or _("venue"), _("Give the journal or conference."))
             refs.append(ref)
+            quartiles[row.row] = {k: row.values.get(k) for k in ("jcr_quartile", "cas_zone")}
         if preview.errors:
             return
         strict = True
@@ -619,7 +621,8 @@ def _plan_publications(preview: Preview, program: Program, user: User, data: byt
             preview.rows.append(PlanRow(ref.row, SKIP, ref.title or ref.source, " ".join(ref.problems)))
             continue
         values, bad_field, reason = _check_achievement(AchievementKind.PUBLICATION, {
-            "title": ref.title, "year": ref.year, "venue": ref.venue, "doi": ref.doi, "indexing": ref.indexing})
+            "title": ref.title, "year": ref.year, "venue": ref.venue, "doi": ref.doi, "indexing": ref.indexing,
+            **quartiles.get(ref.row, {})})
         if values is None:
             if strict:
                 _error(preview, ref.row, bad_field, reason)

@@ -19,7 +19,9 @@ from flask_babel import gettext as _
 
 from eduinnov.achievements import patents
 from eduinnov.achievements.models import (
+    CasZone,
     Indexing,
+    JcrQuartile,
     Level,
     ParticipantRole,
     PatentStatus,
@@ -280,6 +282,18 @@ INDEXING = Vocabulary(Indexing, {
     Indexing.PKU_CORE: ("北大核心", "PKU core", "PKU core journal", "中文核心", "中文核心期刊", "核心期刊"),
     Indexing.CSCD: ("CSCD", "中国科学引文数据库"),
     Indexing.OTHER: ("其他", "other", "普通期刊", "一般期刊", "无"),
+})
+JCR_QUARTILES = Vocabulary(JcrQuartile, {
+    JcrQuartile.Q1: ("Q1", "JCR Q1", "JCR一区", "一区", "1区", "1"),
+    JcrQuartile.Q2: ("Q2", "JCR Q2", "JCR二区", "二区", "2区", "2"),
+    JcrQuartile.Q3: ("Q3", "JCR Q3", "JCR三区", "三区", "3区", "3"),
+    JcrQuartile.Q4: ("Q4", "JCR Q4", "JCR四区", "四区", "4区", "4"),
+})
+CAS_ZONES = Vocabulary(CasZone, {
+    CasZone.ZONE_1: ("一区", "中科院一区", "1区", "中科院1区", "zone 1", "CAS zone 1", "1"),
+    CasZone.ZONE_2: ("二区", "中科院二区", "2区", "中科院2区", "zone 2", "CAS zone 2", "2"),
+    CasZone.ZONE_3: ("三区", "中科院三区", "3区", "中科院3区", "zone 3", "CAS zone 3", "3"),
+    CasZone.ZONE_4: ("四区", "中科院四区", "4区", "中科院4区", "zone 4", "CAS zone 4", "4"),
 })
 PROJECT_TYPES = Vocabulary(ProjectType, {
     ProjectType.INNOVATION_TRAINING: ("创新训练项目", "innovation training", "创新训练", "创新"),

@@ -145,6 +145,9 @@ def confirm(program_id: int, kind: str):
     counts = result.counts
     flash(_("Imported %(file)s: %(c)d created, %(u)d updated, %(s)d skipped.", file=pending.filename,
             c=counts[services.CREATE], u=counts[services.UPDATE], s=counts[services.SKIP]), "success")
+    if kind == ImportKind.STUDENTS and counts[services.CREATE] and can(current_user, Action.MANAGE, program):
+        flash(_("To give the new students their logins, open “Accounts” on their cohort's row: it creates the "
+                "accounts and a list of one-time invitation links."), "info")
     return redirect(_done_url(program, kind))
 
 

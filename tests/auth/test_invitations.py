@@ -131,3 +131,19 @@ def test_an_email_taken_by_another_account_changes_nothing(app, director, cohort
         invitations.create_roster_accounts(director, cohort)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Invitation.id))) == 0
+
+
+def test_after_a_student_import_the_director_is_pointed_to_the_accounts(login_as, director, program, cohort):
+    from tests.imports.conftest import csv_bytes
+
+    b = login_as(director)
+    upload_url = f"/imports/{program.id}/students"
+    data = csv_bytes([["学号", "姓名", "入学年份"], ["2022059001", "新生甲", "2022"]])
+    html = b.post(f"{upload_url}/preview", {"file": (io.BytesIO(data), "r.csv")}, token_from=upload_url,
+                  content_type="multipart/form-data").get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="token"',
+                                                                               html)
+    done = b.post(f"{upload_url}/confirm", {"token": token.group(1)}, token_from=upload_url)
+    page = b.get(done.headers["Location"]).get_data(as_text=True)
+    assert "open “Accounts” on their cohort" in page.replace("&#34;", '"').replace("&#39;", "'")
+    assert f"/programs/cohorts/{cohort.id}/accounts" in page
