@@ -1,7 +1,7 @@
 """Merging two records of the same achievement into one (a director's action on a duplicate).
 
-The kept item receives the other item's students (those it did not name yet), its evidence files and
-its patent transfers; the other item is deleted. The whole merge is one audit entry on the kept item
+The kept item receives the other item's students (those it did not name yet), its evidence files, its
+patent transfers, and the values of the columns it left empty; the other item is deleted. The whole merge is one audit entry on the kept item
 (action ``merge``) holding a snapshot of the removed item, and the removed item's own history stays in
 the audit log and is shown with the kept item (``duplicates.history_ids``).
 """
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, inspect, select, update
 
 from eduinnov.achievements.models import Achievement, AchievementParticipant, EvidenceFile, PatentTransfer
-from eduinnov.achievements.services import NotAllowed
+from eduinnov.achievements.services import COMMON_FIELDS, KIND_FIELDS, NotAllowed
 from eduinnov.auth.access import Action, can
 from eduinnov.auth.models import User
 from eduinnov.core.audit import AuditLog, _jsonable
@@ -43,7 +43,7 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
     user : User
         A director of the program (or an admin).
     keep : Achievement
-        The record that stays (its own data are not changed).
+        The record that stays (its own values are kept; only its empty columns are filled from ``other``).
     other : Achievement
         The duplicate record that goes.
 
@@ -85,6 +85,10 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
         added.append(p.student_id)
     numbers = dict(db.session.execute(select(Student.id, Student.student_no)
                                       .where(Student.id.in_(added or [-1]))).tuples().all())
+    # Columns the kept item left empty take the other item's values (its own values always win).
+    filled = {name: getattr(other, name) for name in (*COMMON_FIELDS, *KIND_FIELDS[keep.kind])
+              if name not in ("title", "year") and getattr(keep, name) in (None, "")
+              and getattr(other, name) not in (None, "")}
     files = [f.original_name for f in other.evidence_files]
     transfers = len(other.transfers)
     snapshot = _snapshot(other)
@@ -99,13 +103,13 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
     db.session.expunge(other)
     db.session.execute(delete(Achievement).where(Achievement.id == other_id))
     now = utcnow()
-    db.session.execute(update(Achievement).where(Achievement.id == keep.id).values(updated_at=now))
+    db.session.execute(update(Achievement).where(Achievement.id == keep.id).values(updated_at=now, **filled))
     db.session.execute(AuditLog.__table__.insert().values(
         created_at=now, user_id=user.id, program_id=keep.program_id, entity_type=Achievement.__tablename__,
         entity_id=keep.id, action="merge",
         changes={"merged_id": other_id, "merged_title": other_title, "merged": snapshot,
                  "students_added": [numbers.get(s) for s in added], "evidence_moved": files,
-                 "transfers_moved": transfers},
+                 "transfers_moved": transfers, "fields_filled": {k: _jsonable(v) for k, v in filled.items()}},
     ))
     db.session.expire(keep)
     return MergeResult(students=[numbers.get(s) for s in added], files=files, transfers=transfers)

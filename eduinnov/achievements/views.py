@@ -257,10 +257,13 @@ def _history(achievement: Achievement) -> list[dict]:
 def _merge_changes(changes: list[tuple]) -> list[tuple]:
     """A merge entry as history lines: the item merged in, the students and files it brought."""
     values = {name: new for name, _old, new in changes}
+    filled = values.get("fields_filled") or {}
+    users = queries.user_names({v for f, v in filled.items() if f in _USER_FIELDS and isinstance(v, int)})
     return [
-        (_("Merged item"), "—", f"#{values.get('merged_id')} {values.get('merged_title') or ''}"),
-        (_("Students added"), "—", ", ".join(str(n) for n in values.get("students_added") or []) or "—"),
-        (_("Evidence files moved"), "—", ", ".join(values.get("evidence_moved") or []) or "—"),
+        (_("Merged item"), None, f"#{values.get('merged_id')} {values.get('merged_title') or ''}"),
+        (_("Students added"), None, ", ".join(str(n) for n in values.get("students_added") or []) or "—"),
+        (_("Evidence files moved"), None, ", ".join(values.get("evidence_moved") or []) or "—"),
+        *[(FIELD_LABELS.get(f, f), None, _history_value(f, v, users)) for f, v in sorted(filled.items())],
     ]
 
 

@@ -14,6 +14,7 @@ from eduinnov.achievements.models import (
     AchievementKind,
     AchievementParticipant,
     EvidenceFile,
+    JcrQuartile,
     PatentTransfer,
     PatentType,
     TransferKind,
@@ -40,8 +41,8 @@ def test_merge_keeps_every_participant_file_and_the_history(app, login_as, direc
     s1, s2, s3 = (make_student(cohort, name=n) for n in ("甲", "乙", "丙"))
     keep = make_achievement(program, [s1, s2], AchievementKind.PUBLICATION, title="Paper", venue="V",
                             doi="10.1/p", created_by_id=teacher.id)
-    other = make_achievement(program, [s2, s3], AchievementKind.PUBLICATION, title="Paper.", venue="V",
-                             created_by_id=teacher.id)
+    other = make_achievement(program, [s2, s3], AchievementKind.PUBLICATION, title="Paper.", venue="Other V",
+                             doi="10.1/other", jcr_quartile=JcrQuartile.Q2, created_by_id=teacher.id)
     b = login_as(director)
     assert _upload(b, keep, make_pdf(), "a.pdf").status_code == 302
     assert _upload(b, other, make_png(), "b.png").status_code == 302
@@ -56,6 +57,8 @@ def test_merge_keeps_every_participant_file_and_the_history(app, login_as, direc
     assert sorted((p.student_id, p.rank) for p in kept.participants) == [(s1.id, 1), (s2.id, 2), (s3.id, 3)]
     assert sorted(f.original_name for f in kept.evidence_files) == ["a.pdf", "b.png", "same-as-a.pdf"]
     assert db.session.scalar(select(func.count(AchievementParticipant.id))) == 3
+    # Its own values stay; what it left empty is taken from the merged item.
+    assert (kept.venue, kept.doi, kept.jcr_quartile) == ("V", "10.1/p", JcrQuartile.Q2)
     # One audit entry for the whole merge, naming what moved.
     new_rows = db.session.scalars(select(AuditLog).order_by(AuditLog.id).offset(before)).all()
     assert [(r.action, r.entity_id) for r in new_rows] == [("merge", keep.id)]
@@ -64,6 +67,7 @@ def test_merge_keeps_every_participant_file_and_the_history(app, login_as, direc
     # The merged item's own history (its creation) is shown with the kept item.
     html = b.get(f"/achievements/{keep.id}").get_data(as_text=True)
     assert "Merged" in html and f"#{other_id} Paper." in html and s3.student_no in html
+    assert "JCR quartile: Q2" in html
     assert html.count("Created") >= 2
 
 
