@@ -10,7 +10,8 @@ patent numbers as letters and digits without CN / ZL (``patents.number_key``; ap
 numbers against each other); project numbers NFKC, case-folded, without spaces, dashes or dots.
 Titles are compared with rapidfuzz's ``ratio`` over NFKC-normalised, case-folded text keeping only
 letters and digits (Chinese characters included), among items of the same kind: a score of
-:data:`TITLE_THRESHOLD` (out of 100) or more is "near-identical".
+:data:`TITLE_THRESHOLD` (out of 100) or more is "near-identical", unless the numbers in the two titles
+differ (parts of a series such as "… (1)" and "… (2)" are different items).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ TITLE_THRESHOLD = 90.0
 # Above this many titles of one kind, a title is compared only with titles sharing its first or last three
 # characters (an import of tens of thousands of rows stays fast; a typo at both ends goes unnoticed there).
 FULL_SCAN_LIMIT = 5000
+_DIGITS = re.compile(r"\d+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi\s*[:：]\s*)", re.IGNORECASE)
 # Kinds whose identifier columns are compared (a DOI only among publications, and so on).
 _ID_FIELDS: dict[str, tuple[AchievementKind, tuple[str, ...]]] = {
@@ -187,8 +189,11 @@ class DuplicateIndex:
             if len(keys) > FULL_SCAN_LIMIT:
                 positions = {*self.ends.get((kind, "<" + key[:3]), ()), *self.ends.get((kind, key[-3:] + ">"), ())}
                 choices = {pos: keys[pos] for pos in positions}
-            for _choice, score, position in process.extract(key, choices, scorer=fuzz.ratio,
-                                                            score_cutoff=TITLE_THRESHOLD, limit=None):
+            numbers = _DIGITS.findall(key)
+            for choice, score, position in process.extract(key, choices, scorer=fuzz.ratio,
+                                                           score_cutoff=TITLE_THRESHOLD, limit=None):
+                if _DIGITS.findall(choice) != numbers:
+                    continue  # "…研究 (1)" and "…研究 (2)", "V1.0" and "V2.0": parts of a series, not copies
                 other = ids[position]
                 if other not in skip and other not in found:
                     e = self.entries[other]

@@ -216,3 +216,13 @@ def test_grant_number_must_be_this_application_or_a_publication_number(app, teac
     a = services.record_achievement(teacher, program, AchievementKind.PATENT,
                                     {**base, "grant_number": "cn 107123456 b"}, people)
     assert a.grant_number == "CN107123456B" and a.application_number == "201710601862.3"
+
+
+def test_titles_that_differ_only_in_their_numbers_are_a_series_not_copies(app, program, student):
+    first = make_achievement(program, [student], AchievementKind.PROJECT, title="智慧校园平台建设研究（1）")
+    make_achievement(program, [student], AchievementKind.PROJECT, title="Smart campus platform V1.0")
+    find = duplicates.find_duplicates
+    assert find(program.id, AchievementKind.PROJECT, {"title": "智慧校园平台建设研究（2）"}) == []
+    assert find(program.id, AchievementKind.PROJECT, {"title": "Smart campus platform V2.0"}) == []
+    assert [d.achievement_id for d in find(program.id, AchievementKind.PROJECT,
+                                           {"title": "智慧校园平台建设的研究（1）"})] == [first.id]
