@@ -13,9 +13,11 @@ if TYPE_CHECKING:  # the numeric engine (eduinnov.evaluation) must import withou
 # Each domain's views module exposes ``bp``; CLI modules expose ``cli`` (a click group or command).
 BLUEPRINTS = (
     "eduinnov.auth.views",
+    "eduinnov.auth.invitation_views",
     "eduinnov.programs.views",
     "eduinnov.frameworks.views",
     "eduinnov.achievements.views",
+    "eduinnov.achievements.record_views",
     "eduinnov.obe.views",
     "eduinnov.indicators.views",
     "eduinnov.imports.views",

@@ -64,6 +64,9 @@ class Config:
     # Behind one proxy set it to 1, or every visitor has the proxy's address and shares one login throttle.
     PROXY_HOPS = int(os.environ.get("EDUINNOV_PROXY_HOPS", "0"))
     PAGE_SIZE = 25
+    # Roster accounts: how long an invitation link works, and the login domain of students without e-mail.
+    INVITATION_DAYS = int(os.environ.get("EDUINNOV_INVITATION_DAYS", "14"))
+    STUDENT_EMAIL_DOMAIN = os.environ.get("EDUINNOV_STUDENT_EMAIL_DOMAIN", "students.invalid")
 
     # Bounded waits on the database: past them a request answers 503 with Retry-After (core.web), never hangs.
     # SQLite: busy timeout (seconds waited for another writer's lock). PostgreSQL: connect_timeout, and

@@ -24,7 +24,9 @@ from wtforms.validators import ValidationError as WTFormsValidationError
 from eduinnov.achievements import queries, services
 from eduinnov.achievements.models import (
     AchievementKind,
+    CasZone,
     Indexing,
+    JcrQuartile,
     Level,
     ParticipantRole,
     PatentStatus,
@@ -68,6 +70,8 @@ class AchievementForm(FlaskForm):
     supervisor_id = SelectField(_l("Supervising teacher"), coerce=_optional_int,
                                 description=_l("A teacher or director of the program."))
     participants = FieldList(FormField(ParticipantForm), min_entries=1, max_entries=MAX_ROWS)
+    confirm_distinct = BooleanField(_l("This is a different achievement"),
+                                    description=_l("Tick after checking the look-alike items listed above."))
 
     # Fields shown in the kind's own section, in order (rendered by the template).
     kind_fields: tuple[str, ...] = ()
@@ -76,6 +80,7 @@ class AchievementForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.program_id = program_id
         self.participant_errors: list[str] = []
+        self.duplicates: list = []  # look-alike items found on submit (duplicates.Duplicate)
         self.supervisor_id.choices = [("", _l("— none —"))] + [
             (str(u.id), u.name) for u in queries.list_program_teachers(program_id)
         ]
@@ -197,13 +202,17 @@ class ProjectForm(AchievementForm):
 
 class PublicationForm(AchievementForm):
     kind = AchievementKind.PUBLICATION
-    kind_fields = ("venue", "doi", "indexing")
+    kind_fields = ("venue", "doi", "indexing", "jcr_quartile", "cas_zone")
 
     venue = StringField(_l("Journal or conference"), validators=[DataRequired(), Length(max=300)])
     doi = StringField(_l("DOI"), validators=[Optional(), Length(max=200), _validate_doi],
                       description=_l("For example 10.1000/xyz123; a https://doi.org/ link is accepted too."))
     indexing = SelectField(_l("Indexing"), choices=[_CHOOSE, *enum_choices(Indexing)], validators=[_chosen],
                            description=_l("The highest index the venue is listed in."))
+    jcr_quartile = SelectField(_l("JCR quartile"), choices=[("", _l("— none —")), *enum_choices(JcrQuartile)],
+                               validators=[Optional()], description=_l("Journal Citation Reports; Q1 is the top quarter of the category."))
+    cas_zone = SelectField(_l("CAS zone"), choices=[("", _l("— none —")), *enum_choices(CasZone)],
+                           validators=[Optional()], description=_l("Chinese Academy of Sciences journal ranking (中科院分区)."))
 
 
 class PatentForm(AchievementForm):
@@ -326,6 +335,14 @@ class AchievementFilterForm(Form):
 
 class EvidenceForm(FlaskForm):
     file = FileField(_l("Evidence file"), validators=[FileRequired(_l("Choose a file to upload."))])
+    confirm_distinct = BooleanField(_l("This is a different achievement"),
+                                    description=_l("Only when the same file is evidence of another item."))
+
+
+class MergeForm(FlaskForm):
+    other_id = IntegerField(_l("Number of the duplicate item"), validators=[InputRequired(), NumberRange(min=1)],
+                            description=_l("Its students, evidence files and history move to this item; "
+                                           "the duplicate is deleted."))
 
 
 class RejectForm(FlaskForm):

@@ -137,6 +137,52 @@ register_labels(PatentStatus, {
 })
 
 
+class JcrQuartile(LabelledEnum):
+    """The journal's quartile in the JCR (Clarivate) category, Q1 = top 25 %."""
+
+    Q1 = "Q1"
+    Q2 = "Q2"
+    Q3 = "Q3"
+    Q4 = "Q4"
+
+
+register_labels(JcrQuartile, {
+    JcrQuartile.Q1: "Q1", JcrQuartile.Q2: "Q2", JcrQuartile.Q3: "Q3", JcrQuartile.Q4: "Q4",
+})
+
+
+class CasZone(LabelledEnum):
+    """The journal's zone in the Chinese Academy of Sciences journal ranking (中科院分区), 1 = top."""
+
+    ZONE_1 = "zone_1"
+    ZONE_2 = "zone_2"
+    ZONE_3 = "zone_3"
+    ZONE_4 = "zone_4"
+
+
+register_labels(CasZone, {
+    CasZone.ZONE_1: _l("CAS zone 1"),
+    CasZone.ZONE_2: _l("CAS zone 2"),
+    CasZone.ZONE_3: _l("CAS zone 3"),
+    CasZone.ZONE_4: _l("CAS zone 4"),
+})
+
+
+class TransferKind(LabelledEnum):
+    """How a patent was put to use (成果转化)."""
+
+    TRANSFER = "transfer"
+    LICENCE = "licence"
+    EQUITY = "equity"
+
+
+register_labels(TransferKind, {
+    TransferKind.TRANSFER: _l("Transfer of ownership"),
+    TransferKind.LICENCE: _l("Licence"),
+    TransferKind.EQUITY: _l("Contribution as equity"),
+})
+
+
 class PrizeRank(LabelledEnum):
     GRAND = "grand"
     FIRST = "first"
@@ -251,6 +297,8 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     venue: Mapped[str | None] = mapped_column(String(300))
     doi: Mapped[str | None] = mapped_column(String(200), index=True)
     indexing: Mapped[Indexing | None] = mapped_column(enum_type(Indexing))
+    jcr_quartile: Mapped[JcrQuartile | None] = mapped_column(enum_type(JcrQuartile, 8))
+    cas_zone: Mapped[CasZone | None] = mapped_column(enum_type(CasZone, 16))
     # Patents
     patent_type: Mapped[PatentType | None] = mapped_column(enum_type(PatentType))
     patent_status: Mapped[PatentStatus | None] = mapped_column(enum_type(PatentStatus))
@@ -289,6 +337,10 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     )
     claims: Mapped[list[AchievementClaim]] = relationship(
         back_populates="achievement", cascade="all, delete-orphan", order_by="AchievementClaim.created_at"
+    )
+    transfers: Mapped[list[PatentTransfer]] = relationship(
+        back_populates="achievement", cascade="all, delete-orphan",
+        order_by="(PatentTransfer.event_date, PatentTransfer.id)",
     )
 
     @property
@@ -356,7 +408,7 @@ class EvidenceFile(TimestampMixin, db.Model):
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     mime_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     achievement: Mapped[Achievement] = relationship(back_populates="evidence_files")
@@ -405,3 +457,25 @@ class AchievementClaim(TimestampMixin, db.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ClaimStatus.PENDING
+
+
+class PatentTransfer(TimestampMixin, db.Model):
+    """A transfer, licence or equity contribution of a patent (成果转化): when, how, to whom, for how much."""
+
+    __tablename__ = "patent_transfers"
+    __audited__ = True
+    __table_args__ = (CheckConstraint("amount IS NULL OR amount >= 0", name="amount_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id", ondelete="CASCADE"), index=True)
+    event_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[TransferKind] = mapped_column(enum_type(TransferKind))
+    counterparty: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    achievement: Mapped[Achievement] = relationship(back_populates="transfers")
+
+    @property
+    def program_id(self) -> int:
+        return self.achievement.program_id

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from eduinnov.achievements.duplicates import history_ids
 from eduinnov.achievements.models import (
     PENDING_STATES,
     Achievement,
@@ -314,6 +315,8 @@ def list_rejected_for(user: User, limit: int = 5) -> list[Achievement]:
 def get_audit_history(achievement: Achievement) -> list[HistoryEntry]:
     """The audit log of one achievement, newest first, with the acting user's name and changed fields.
 
+    Items merged into it bring their own history (``duplicates.history_ids``).
+
     Parameters
     ----------
     achievement : Achievement
@@ -326,7 +329,8 @@ def get_audit_history(achievement: Achievement) -> list[HistoryEntry]:
     stmt = (
         select(AuditLog, User.name)
         .outerjoin(User, User.id == AuditLog.user_id)
-        .where(AuditLog.entity_type == Achievement.__tablename__, AuditLog.entity_id == achievement.id)
+        .where(AuditLog.entity_type == Achievement.__tablename__,
+               AuditLog.entity_id.in_(history_ids(achievement.id)))
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
     )
     entries = []

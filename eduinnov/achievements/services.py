@@ -22,14 +22,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from eduinnov.achievements import evidence
+from eduinnov.achievements import evidence, patents
 from eduinnov.achievements.models import (
     PENDING_STATES,
     Achievement,
     AchievementKind,
     AchievementParticipant,
+    CasZone,
     EvidenceFile,
     Indexing,
+    JcrQuartile,
     Level,
     ParticipantRole,
     PatentStatus,
@@ -53,6 +55,7 @@ __all__ = [
     "COMMON_FIELDS",
     "KIND_FIELDS",
     "ROLES_BY_KIND",
+    "DuplicateEvidence",
     "FieldError",
     "NotAllowed",
     "ParticipantInput",
@@ -73,7 +76,7 @@ COMMON_FIELDS = ("title", "year", "description", "supervisor_id")
 KIND_FIELDS: dict[AchievementKind, tuple[str, ...]] = {
     AchievementKind.PROJECT: ("level", "project_type", "project_status", "project_number", "start_date",
                               "end_date", "funding"),
-    AchievementKind.PUBLICATION: ("venue", "doi", "indexing"),
+    AchievementKind.PUBLICATION: ("venue", "doi", "indexing", "jcr_quartile", "cas_zone"),
     AchievementKind.PATENT: ("patent_type", "patent_status", "application_number", "application_date",
                              "grant_number", "grant_date"),
     AchievementKind.AWARD: ("competition", "level", "prize_rank", "award_date"),
@@ -88,6 +91,7 @@ _REQUIRED: dict[AchievementKind, tuple[str, ...]] = {
 _ENUMS: dict[str, type[Enum]] = {
     "level": Level, "project_type": ProjectType, "project_status": ProjectStatus, "indexing": Indexing,
     "patent_type": PatentType, "patent_status": PatentStatus, "prize_rank": PrizeRank,
+    "jcr_quartile": JcrQuartile, "cas_zone": CasZone,
 }
 _DATES = ("start_date", "end_date", "application_date", "grant_date", "award_date")
 _MAX_LENGTHS = {"title": 500, "project_number": 64, "venue": 300, "doi": 200, "application_number": 32,
@@ -109,6 +113,16 @@ class FieldError(ValidationError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class DuplicateEvidence(FieldError):
+    """The uploaded file is already evidence of other achievements of the program (``duplicates``)."""
+
+    def __init__(self, duplicates: list) -> None:
+        names = "; ".join(f"#{d.achievement_id} “{d.title}”" for d in duplicates[:5])
+        super().__init__("file", _("The same file is already evidence of %(items)s. If this is right, tick "
+                                   "“This is a different achievement” and upload it again.", items=names))
+        self.duplicates = duplicates
 
 
 class NotAllowed(DomainError):
@@ -273,9 +287,38 @@ def _clean(kind: AchievementKind, data: Mapping[str, Any]) -> dict[str, Any]:
                 raise FieldError(name, _("A granted patent needs its grant number and grant date."))
             if not granted and out[name] is not None:
                 raise FieldError(name, _("Leave the grant number and date empty until the patent is granted."))
+        _check_patent_numbers(out)
         if granted and out["grant_date"] < out["application_date"]:
             raise FieldError("grant_date", _("The grant date cannot be before the application date."))
     return out
+
+
+def patent_type_mismatch(encoded: PatentType) -> str:
+    """The message for a patent type that contradicts its number (forms and imports say the same)."""
+    from eduinnov.core.i18n import enum_label
+
+    return _("The application number says “%(type)s”.", type=enum_label(encoded))
+
+
+def _check_patent_numbers(out: dict[str, Any]) -> None:
+    """Application and grant numbers: CNIPA check digit, the type they encode, canonical spelling."""
+    try:
+        number, encoded = patents.parse_application(out["application_number"])
+    except patents.PatentNumberError as exc:
+        raise FieldError("application_number", str(exc)) from None
+    out["application_number"] = number
+    if out["patent_type"] != encoded:
+        raise FieldError("patent_type", patent_type_mismatch(encoded))
+    if out["grant_number"] is not None:
+        try:
+            grant, grant_type = patents.parse_grant_number(out["grant_number"], application_number=number)
+        except patents.PatentNumberError as exc:
+            raise FieldError("grant_number", str(exc)) from None
+        if grant_type != encoded:
+            from eduinnov.core.i18n import enum_label
+
+            raise FieldError("grant_number", _("The grant number says “%(type)s”.", type=enum_label(grant_type)))
+        out["grant_number"] = grant
 
 
 def _check_supervisor(program_id: int, supervisor_id: Any) -> int | None:
@@ -516,8 +559,12 @@ def _audit_evidence(user: User, achievement: Achievement, action: str, file: Evi
     ))
 
 
-def add_evidence(user: User, achievement: Achievement, upload: FileStorage) -> EvidenceFile:
+def add_evidence(user: User, achievement: Achievement, upload: FileStorage, *,
+                 allow_duplicate: bool = False) -> EvidenceFile:
     """Check an uploaded file by its content, store it under a random name and attach it.
+
+    A file whose SHA-256 is already the evidence of another achievement of the program is refused
+    (:class:`DuplicateEvidence`) unless ``allow_duplicate`` says the person confirmed it is different.
 
     Parameters
     ----------
@@ -546,6 +593,13 @@ def add_evidence(user: User, achievement: Achievement, upload: FileStorage) -> E
         stored = evidence.store_upload(upload)
     except evidence.EvidenceRejected as exc:
         raise FieldError("file", str(exc)) from None
+    if not allow_duplicate:
+        from eduinnov.achievements.duplicates import find_evidence_duplicates
+
+        found = find_evidence_duplicates(achievement.program_id, stored.sha256, exclude_id=achievement.id)
+        if found:
+            stored.path.unlink(missing_ok=True)
+            raise DuplicateEvidence(found)
     row = EvidenceFile(
         achievement=achievement, original_name=stored.original_name, stored_name=stored.stored_name,
         mime_type=stored.mime_type, size_bytes=stored.size_bytes, sha256=stored.sha256,

@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    HiddenField,
+    PasswordField,
+    SearchField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from eduinnov.auth.models import Role
@@ -31,14 +40,35 @@ class PasswordForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))])
 
 
+def _student_id(value):
+    """A posted student id: None when empty, -1 (refused by the service) when not a number."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if text.isdigit() and len(text) < 12 else -1
+
+
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=enum_choices(Role))
-    student_id = SelectField(_l("Student record"), coerce=lambda v: int(v) if v else None, validate_choice=False,
-                             description=_l("Only for student accounts."))
+    student_id = StringField(filters=[_student_id])  # rendered as a hidden input beside the search box
+    student_search = StringField(_l("Student record"), validators=[Optional(), Length(max=120)],
+                                 description=_l("Only for student accounts: type the student number, or part of "
+                                                "the name to see the matches."))
     locale = SelectField(_l("Language"), choices=[("", _l("—"))] + list(LANGUAGES.items()),
                          validators=[Optional()])
     is_active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=200)],
                              description=_l("Leave empty to keep the current password."))
+
+
+class UserFilterForm(Form):
+    """The filters of the users page (read from the query string)."""
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[("", _l("All roles")), *enum_choices(Role)], validators=[Optional()])
+    program = SelectField(_l("Program"), coerce=lambda v: int(v) if v not in (None, "", "None") and str(v).isdigit()
+                          else None, validate_choice=False)

@@ -48,6 +48,10 @@ register_labels(MembershipRole, {
 })
 
 
+# A password hash no password matches: roster accounts wait for their owner to set one (invitation).
+NO_PASSWORD = "!unset"
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -89,7 +93,19 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
         self.rotate_session_token()
 
     def check_password(self, password: str) -> bool:
+        if not self.has_password:
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account made from a roster whose owner has not yet set a password."""
+        return bool(self.password_hash) and not self.password_hash.startswith(NO_PASSWORD)
+
+    def clear_password(self) -> None:
+        """Leave the account without any password (nothing can log in until an invitation is used)."""
+        self.password_hash = NO_PASSWORD
+        self.rotate_session_token()
 
     def rotate_session_token(self) -> None:
         """Invalidate every copied session and remember-me cookie of this user."""
@@ -126,3 +142,24 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Invitation(db.Model):
+    """A one-time link that lets the owner of a new account set her password.
+
+    Only the SHA-256 of the token is stored; the link itself is shown once, in the invitation list.
+    An invitation is refused when it has expired, was used, or was replaced by a newer one.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

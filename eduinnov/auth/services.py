@@ -158,11 +158,47 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def list_users(search: str | None = None):
-    """A select() of users, optionally filtered by name or email."""
+def list_users(search: str | None = None, *, role: Role | None = None, program_id: int | None = None):
+    """A select() of users, filtered by name or email (wildcards are plain text), role and program.
+
+    The program filter keeps its members (teachers, directors) and the accounts of its students.
+    """
+    from eduinnov.programs.models import Cohort, Student
+
     stmt = select(User).order_by(User.email)
     if search and search.strip():
-        text = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{text}%"
+        like = f"%{_escape_like(search.strip())}%"
         stmt = stmt.where(or_(User.email.ilike(like, escape="\\"), User.name.ilike(like, escape="\\")))
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if program_id is not None:
+        members = select(ProgramMembership.user_id).where(ProgramMembership.program_id == program_id)
+        students = select(Student.id).join(Cohort).where(Cohort.program_id == program_id)
+        stmt = stmt.where(or_(User.id.in_(members), User.student_id.in_(students)))
     return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_students(text: str, *, limit: int = 20) -> list:
+    """Student records whose number or name contains ``text`` (numbers starting with it first), for linking.
+
+    Returns
+    -------
+    list[Student]
+        At most ``limit`` records, with their cohort and program loaded.
+    """
+    from sqlalchemy.orm import selectinload
+
+    from eduinnov.programs.models import Cohort, Student
+
+    text = (text or "").strip()
+    if not text:
+        return []
+    like = f"%{_escape_like(text)}%"
+    stmt = (select(Student).where(or_(Student.student_no.ilike(like, escape="\\"), Student.name.ilike(like, escape="\\")))
+            .order_by(Student.student_no.ilike(f"{_escape_like(text)}%", escape="\\").desc(), Student.student_no)
+            .options(selectinload(Student.cohort).selectinload(Cohort.program)).limit(limit))
+    return list(db.session.scalars(stmt))

@@ -1,13 +1,24 @@
 """Login, logout, password, language; account administration for admins."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eduinnov.auth import services
 from eduinnov.auth.access import require_role
-from eduinnov.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm, UserForm
+from eduinnov.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm, UserFilterForm, UserForm
 from eduinnov.auth.models import MembershipRole, Role, User
 from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import LANGUAGES
@@ -94,22 +105,65 @@ def password():
 
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user)
-    students = db.session.scalars(select(Student).order_by(Student.student_no).limit(5000))
-    form.student_id.choices = [("", "—")] + [(str(s.id), s.display_name) for s in students]
     if user is not None and request.method == "GET":
         form.role.data = user.role.value
         form.is_active.data = user.is_active_account
         form.locale.data = user.locale or ""
         form.student_id.data = user.student_id
+        form.student_search.data = user.student.student_no if user.student else ""
     return form
+
+
+def _resolve_student(form: UserForm) -> bool:
+    """The typed student record (number, or part of a name with exactly one match) into ``student_id``.
+
+    The page always posts ``student_search``; a post without it (a script) gives ``student_id`` directly.
+    """
+    if "student_search" not in request.form:
+        return True
+    text = (form.student_search.data or "").strip()
+    if not text:
+        form.student_id.data = None
+        return True
+    exact = db.session.scalar(select(Student).where(func.lower(Student.student_no) == text.lower()))
+    matches = [exact] if exact is not None else services.search_students(text, limit=11)
+    if len(matches) == 1:
+        form.student_id.data = matches[0].id
+        form.student_search.data = matches[0].student_no
+        return True
+    if not matches:
+        form.student_id.errors.append(_("No student record matches “%(text)s”.", text=text))
+    else:
+        shown = ", ".join(f"{s.student_no} {s.name}" for s in matches[:10])
+        form.student_id.errors.append(_("Several student records match “%(text)s”: %(list)s. Type the student "
+                                        "number.", text=text, list=shown))
+    return False
 
 
 @bp.route("/admin/users")
 @login_required
 def users():
     require_role(current_user, Role.ADMIN)
-    page = paginate(services.list_users(request.args.get("q")), request.args.get("page"))
-    return render_template("auth/users.html", page=page, q=request.args.get("q", ""))
+    filters = UserFilterForm(request.args)
+    filters.program.choices = [(None, _("All programs"))] + [
+        (p.id, f"{p.code} {p.display_name}") for p in db.session.scalars(select(Program).order_by(Program.code))]
+    filters.validate()
+    role = Role(filters.role.data) if filters.role.data and not filters.role.errors else None
+    stmt = services.list_users(filters.q.data if not filters.q.errors else None, role=role,
+                               program_id=filters.program.data)
+    page = paginate(stmt, request.args.get("page"))
+    return render_template("auth/users.html", page=page, q=request.args.get("q", ""), filters=filters)
+
+
+@bp.route("/admin/users/students.json")
+@login_required
+def student_lookup():
+    """Type-ahead for linking an account to a student record: up to 20 matches as JSON."""
+    require_role(current_user, Role.ADMIN)
+    found = services.search_students(request.args.get("q", "")[:100])
+    return jsonify([{"id": s.id, "student_no": s.student_no, "name": s.name,
+                     "label": f"{s.name} · {s.cohort.program.code} {s.cohort.display_name}",
+                     "has_account": s.account is not None} for s in found])
 
 
 def _check_account_fields(form: UserForm, *, new: bool) -> bool:
@@ -135,7 +189,7 @@ def user_new():
     form = _user_form()
     form.password.flags.required = True
     form.password.description = _("At least 10 characters.")
-    if form.validate_on_submit() and _check_account_fields(form, new=True):
+    if form.validate_on_submit() and _resolve_student(form) and _check_account_fields(form, new=True):
         try:
             user = services.create_user(
                 email=form.email.data, name=form.name.data, role=Role(form.role.data),
@@ -162,7 +216,7 @@ def user_edit(user_id: int):
     expect_posted_version(user)
     form = _user_form(user)
     programs = list(db.session.scalars(select(Program).order_by(Program.code)))
-    if form.validate_on_submit() and _check_account_fields(form, new=False):
+    if form.validate_on_submit() and _resolve_student(form) and _check_account_fields(form, new=False):
         try:
             memberships = {}
             for program in programs:

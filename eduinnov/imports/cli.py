@@ -66,8 +66,10 @@ def print_preview(preview: services.Preview, *, verbose: bool = True) -> None:
 @click.option("--dry-run", is_flag=True, help="Only print the preview; write nothing.")
 @click.option("--as", "email", help="E-mail of the acting user (default: the first administrator).")
 @click.option("--quiet", is_flag=True, help="Print counts, errors and warnings, not every row.")
+@click.option("--confirm-duplicates", is_flag=True,
+              help="Import rows whose title is near-identical to a recorded achievement (they are different).")
 @with_appcontext
-def cli(kind, file: Path, code, dry_run, email, quiet):
+def cli(kind, file: Path, code, dry_run, email, quiet, confirm_duplicates):
     """Import students, achievements, publications, partners, participations or scores from FILE."""
     program = get_program_by_code(code)
     if program is None:
@@ -84,7 +86,7 @@ def cli(kind, file: Path, code, dry_run, email, quiet):
                 raise SystemExit(EXIT_REFUSED)
             click.echo(_("Dry run: nothing was written."))
             return
-        preview = services.run_import(kind, program, user, data, file.name)
+        preview = services.run_import(kind, program, user, data, file.name, confirm_duplicates=confirm_duplicates)
         db.session.commit()
     except services.ImportRefused as exc:
         db.session.rollback()

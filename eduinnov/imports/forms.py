@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired, Regexp
 
 EXTENSIONS = ["csv", "txt", "xlsx", "xls", "bib", "ris", "enw"]
@@ -24,3 +24,4 @@ class ConfirmForm(FlaskForm):
     ``author-<row>-<position>`` choice per unmatched author (checked by the service)."""
 
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{32}$")])
+    confirm_duplicates = BooleanField(_l("These are different achievements: import them"))

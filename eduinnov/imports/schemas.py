@@ -325,6 +325,10 @@ _PUBLICATION_COLUMNS = (
            "10.3778/j.issn.1002-8331.2301-0001"),
     Column("indexing", "收录", "indexing", v.INDEXING.parse, False, ("收录类型", "收录情况", "检索", "期刊级别", "indexed in"),
            _l("SCI, SSCI, EI, CSSCI, 北大核心 / PKU core, CSCD, 其他 / other."), "北大核心"),
+    Column("jcr_quartile", "JCR分区", "jcr_quartile", v.JCR_QUARTILES.parse, False, ("JCR", "JCR quartile"),
+           _l("Optional: Q1–Q4."), "Q2"),
+    Column("cas_zone", "中科院分区", "cas_zone", v.CAS_ZONES.parse, False, ("中科院", "CAS zone", "分区"),
+           _l("Optional: 一区–四区 (1–4)."), "二区"),
 )
 _PATENT_COLUMNS = (
     Column("patent_type", "专利类型", "patent_type", v.PATENT_TYPES.parse, False, ("类型", "patent type"),

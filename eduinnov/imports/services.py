@@ -41,6 +41,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
+from eduinnov.achievements import duplicates
 from eduinnov.achievements import services as achievement_services
 from eduinnov.achievements.models import (
     Achievement,
@@ -48,7 +49,6 @@ from eduinnov.achievements.models import (
     AchievementParticipant,
     Indexing,
     ParticipantRole,
-    PatentType,
     VerificationStatus,
 )
 from eduinnov.auth.access import Action, can
@@ -134,6 +134,15 @@ class Preview:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def similar_rows(self) -> list[PlanRow]:
+        """Rows to create whose title is near-identical to an item already recorded or an earlier row."""
+        return [r for r in self.rows if r.action == CREATE and r.data.get("similar")]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.similar_rows)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -346,7 +355,7 @@ class _Lookups:
 
     students: bib.StudentIndex
     teachers_by_key: dict[str, int]
-    existing: dict[tuple, int]
+    index: duplicates.DuplicateIndex
 
     @classmethod
     def load(cls, program: Program) -> _Lookups:
@@ -357,33 +366,26 @@ class _Lookups:
         ):
             teachers[v.normalise_key(rec.email)] = rec.id
             teachers.setdefault(v.normalise_key(rec.name), rec.id)
-        existing: dict[tuple, int] = {}
-        for rec in db.session.execute(
-            select(Achievement.id, Achievement.kind, Achievement.title, Achievement.year, Achievement.doi,
-                   Achievement.application_number).where(Achievement.program_id == program.id)
-        ):
-            for key in _duplicate_keys(rec.kind, rec.title, rec.year, rec.doi, rec.application_number):
-                existing.setdefault(key, rec.id)
-        return cls(bib.StudentIndex(_program_students(program)), teachers, existing)
+        return cls(bib.StudentIndex(_program_students(program)), teachers, duplicates.DuplicateIndex.load(program.id))
 
 
-def _duplicate_keys(kind: AchievementKind, title: str, year: int, doi: str | None,
-                    application_number: str | None) -> list[tuple]:
-    keys: list[tuple] = []
-    if doi:
-        keys.append(("doi", doi.lower()))
-    if application_number:
-        keys.append(("patent", application_number.upper()))
-    keys.append(("title", AchievementKind(kind).value, v.normalise_title(title), int(year)))
-    return keys
-
-
-def _duplicate_reason(key: tuple) -> str:
-    if key[0] == "doi":
-        return _("An achievement with the DOI %(doi)s is already recorded", doi=key[1])
-    if key[0] == "patent":
-        return _("A patent with the application number %(no)s is already recorded", no=key[1])
+def _duplicate_reason(dup: duplicates.Duplicate, values: Mapping[str, Any]) -> str:
+    if dup.code == "doi":
+        return _("An achievement with the DOI %(doi)s is already recorded", doi=values.get("doi"))
+    if dup.code == "patent":
+        return _("A patent with the application number %(no)s is already recorded",
+                 no=values.get("application_number") or values.get("grant_number"))
+    if dup.code == "project_number":
+        return _("A project with the number %(no)s is already recorded", no=values.get("project_number"))
     return _("An achievement with this title and year is already recorded")
+
+
+def _is_same(dup: duplicates.Duplicate, kind: AchievementKind, values: Mapping[str, Any], lookups: _Lookups) -> bool:
+    """An identifier, or the same title (normalised) in the same year: the row is the item itself."""
+    if dup.is_exact:
+        return True
+    entry = lookups.index.entries[dup.achievement_id]
+    return entry.year == int(values["year"]) and duplicates.title_key(entry.title) == duplicates.title_key(values["title"])
 
 
 _PLAIN_NUMBER = re.compile(r"[A-Za-z]{0,2}\d{6,}")
@@ -441,7 +443,7 @@ def _check_achievement(kind: AchievementKind, values: dict[str, Any]) -> tuple[d
         if data.get("patent_type") is None:
             data["patent_type"] = encoded
         elif kind == AchievementKind.PATENT and data["patent_type"] != encoded:
-            return None, "patent_type", _("The application number says “%(type)s”.", type=_patent_word(encoded))
+            return None, "patent_type", achievement_services.patent_type_mismatch(encoded)
     if data.get("year") is None:
         derived = next((data[f] for f in _DATE_FOR_YEAR if isinstance(data.get(f), date)), None)
         if derived is None:
@@ -453,12 +455,6 @@ def _check_achievement(kind: AchievementKind, values: dict[str, Any]) -> tuple[d
         return achievement_services._clean(kind, data), None, None
     except achievement_services.FieldError as exc:
         return None, exc.field, str(exc)
-
-
-def _patent_word(patent_type: PatentType) -> str:
-    from eduinnov.core.i18n import enum_label
-
-    return enum_label(patent_type)
 
 
 def _plan_achievements(preview: Preview, program: Program, user: User, rows: list[Row]) -> None:
@@ -489,19 +485,24 @@ def _plan_achievements(preview: Preview, program: Program, user: User, rows: lis
 def _plan_one_achievement(preview: Preview, row_number: int, kind: AchievementKind, values: dict[str, Any],
                           participants: list[tuple[int, str]], lookups: _Lookups, in_file: dict[tuple, int],
                           ranks: list[int] | None = None) -> PlanRow:
+    """Skip the row when it is an item already recorded (or an earlier row); warn when it only looks alike.
+
+    Same DOI, patent number, project number, or same normalised title in the same year: the row is that
+    item (re-importing a file changes nothing). A near-identical title only: the row is created if the
+    person confirms (``run_import(confirm_duplicates=True)``), and the preview names the look-alike items.
+    Earlier rows of the file are indexed with negative ids (``-row``).
+    """
     label = values["title"]
-    keys = _duplicate_keys(kind, values["title"], values["year"], values.get("doi"), values.get("application_number"))
     plan: PlanRow
-    existing = next(((k, lookups.existing[k]) for k in keys if k in lookups.existing), None)
-    earlier = next(((k, in_file[k]) for k in keys if k in in_file), None)
-    if existing is not None:
-        plan = PlanRow(row_number, SKIP, label, _("%(what)s (#%(id)d).", what=_duplicate_reason(existing[0]),
-                                                   id=existing[1]))
-    elif earlier is not None:
-        plan = PlanRow(row_number, SKIP, label, _("Same as row %(n)d.", n=earlier[1]))
+    found = lookups.index.match(kind, values)
+    same = next((d for d in found if _is_same(d, kind, values, lookups)), None)
+    if same is not None and same.achievement_id > 0:
+        plan = PlanRow(row_number, SKIP, label, _("%(what)s (#%(id)d).", what=_duplicate_reason(same, values),
+                                                   id=same.achievement_id))
+    elif same is not None:
+        plan = PlanRow(row_number, SKIP, label, _("Same as row %(n)d.", n=-same.achievement_id))
     else:
-        for key in keys:
-            in_file[key] = row_number
+        lookups.index.add(-row_number, kind, values)
         roles = _roles_for(kind, len(participants))
         plan = PlanRow(row_number, CREATE, label, data={
             "kind": kind, "values": values,
@@ -509,6 +510,15 @@ def _plan_one_achievement(preview: Preview, row_number: int, kind: AchievementKi
                              zip(participants, roles, ranks or range(1, len(participants) + 1), strict=True)],
         })
         plan.changes = [", ".join(d for _s, d in participants)]
+        similar = [d for d in found if not d.is_exact]
+        if similar:
+            plan.data["similar"] = [(d.achievement_id, d.title) for d in similar]
+            named = "; ".join(
+                _("#%(id)d “%(title)s”", id=d.achievement_id, title=d.title) if d.achievement_id > 0
+                else _("row %(n)d “%(title)s”", n=-d.achievement_id, title=d.title) for d in similar[:3])
+            preview.warnings.append(Issue(row_number, None, _(
+                "Looks like %(items)s (near-identical title): confirm it is a different achievement, or remove "
+                "the row.", items=named)))
     preview.rows.append(plan)
     return plan
 
@@ -559,6 +569,7 @@ def _apply_achievements(preview: Preview, program: Program, user: User) -> None:
 def _plan_publications(preview: Preview, program: Program, user: User, data: bytes, filename: str) -> None:
     check_size(data)
     fmt = None
+    quartiles: dict[int, dict[str, Any]] = {}  # spreadsheet rows: JCR / CAS columns (bibliographic files have none)
     if not data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         text, encoding = decode_text(data)
         fmt = bib.detect_format(text)
@@ -583,6 +594,7 @@ def _plan_publications(preview: Preview, program: Program, user: User, data: byt
             if not ref.venue:
                 _error(preview, row, row.column("venue") or _("venue"), _("Give the journal or conference."))
             refs.append(ref)
+            quartiles[row.row] = {k: row.values.get(k) for k in ("jcr_quartile", "cas_zone")}
         if preview.errors:
             return
         strict = True
@@ -609,7 +621,8 @@ def _plan_publications(preview: Preview, program: Program, user: User, data: byt
             preview.rows.append(PlanRow(ref.row, SKIP, ref.title or ref.source, " ".join(ref.problems)))
             continue
         values, bad_field, reason = _check_achievement(AchievementKind.PUBLICATION, {
-            "title": ref.title, "year": ref.year, "venue": ref.venue, "doi": ref.doi, "indexing": ref.indexing})
+            "title": ref.title, "year": ref.year, "venue": ref.venue, "doi": ref.doi, "indexing": ref.indexing,
+            **quartiles.get(ref.row, {})})
         if values is None:
             if strict:
                 _error(preview, ref.row, bad_field, reason)
@@ -863,7 +876,8 @@ APPLIERS = {
 
 
 def run_import(kind: ImportKind | str, program: Program, user: User, data: bytes, filename: str, *,
-               resolutions: Mapping[str, Any] | None = None, expected_fingerprint: str | None = None) -> Preview:
+               resolutions: Mapping[str, Any] | None = None, expected_fingerprint: str | None = None,
+               confirm_duplicates: bool = False) -> Preview:
     """Plan the import again from ``data`` and carry it out; flush, never commit.
 
     Parameters
@@ -876,6 +890,9 @@ def run_import(kind: ImportKind | str, program: Program, user: User, data: bytes
     expected_fingerprint : str, optional
         The :attr:`Preview.fingerprint` the user confirmed; when the new plan differs (someone changed the
         data in between), the import is refused so that the user sees the new preview first.
+    confirm_duplicates : bool
+        The person confirmed that rows with a near-identical title (:attr:`Preview.similar_rows`) are
+        different achievements; without it such an import is refused.
 
     Returns
     -------
@@ -897,6 +914,10 @@ def run_import(kind: ImportKind | str, program: Program, user: User, data: bytes
     if expected_fingerprint is not None and preview.plan_digest != expected_fingerprint:
         raise ImportRefused(preview, _("The data changed since the preview (someone else imported or edited "
                                        "records): check the new preview and confirm again."), retry=True)
+    if preview.needs_confirmation and not confirm_duplicates:
+        raise ImportRefused(preview, _("%(n)d row(s) look like achievements already recorded: check them and tick "
+                                       "“These are different achievements” to import them.",
+                                       n=len(preview.similar_rows)), retry=True)
     if preview.kind == ImportKind.PUBLICATIONS:
         _resolve_authors(preview, program, resolutions or {})
         if not preview.ok:

@@ -17,8 +17,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from eduinnov.achievements import patents
 from eduinnov.achievements.models import (
+    CasZone,
     Indexing,
+    JcrQuartile,
     Level,
     ParticipantRole,
     PatentStatus,
@@ -27,6 +30,7 @@ from eduinnov.achievements.models import (
     ProjectStatus,
     ProjectType,
 )
+from eduinnov.achievements.patents import PATENT_TYPE_DIGITS, patent_check_digit  # noqa: F401 (re-exported)
 from eduinnov.frameworks.models import ParticipationKind, PartnerKind
 
 MIN_YEAR = 1950
@@ -163,90 +167,22 @@ def parse_float(value: Any) -> float:
 
 
 # --- Chinese patent application numbers -------------------------------------------------------------------
-
-_PATENT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
-PATENT_TYPE_DIGITS: dict[str, PatentType] = {
-    "1": PatentType.INVENTION, "8": PatentType.INVENTION,          # 8: PCT invention entering China
-    "2": PatentType.UTILITY_MODEL, "9": PatentType.UTILITY_MODEL,  # 9: PCT utility model
-    "3": PatentType.DESIGN,
-}
-
-
-def patent_check_digit(digits: str) -> str:
-    """The check character of a Chinese patent application number (ZC 0006-2003 / CNIPA rule).
-
-    The digits of the application number are multiplied in turn by the weights 2, 3, 4, 5, 6, 7, 8, 9,
-    2, 3, 4, 5 (the 12-digit numbers used since 1 October 2003) or 2 … 9 (the older 8-digit numbers), the
-    products are summed, and the sum modulo 11 is the check character, written ``X`` when it is 10.
-
-    Worked examples: ``201710601862`` → (2·2+0·3+1·4+7·5+1·6+0·7+6·8+0·9+1·2+8·3+6·4+2·5) = 157,
-    157 mod 11 = 3, so ``201710601862.3``; ``95115608`` → 186 mod 11 = 10, so ``95115608.X``.
-
-    Parameters
-    ----------
-    digits : str
-        8 or 12 decimal digits, without the check character.
-
-    Returns
-    -------
-    str
-        ``"0"``–``"9"`` or ``"X"``.
-
-    References
-    ----------
-    China National Intellectual Property Administration, standard ZC 0006-2003 《专利申请号标准》
-    (patent application number standard), section on the check digit (校验位).
-    """
-    if len(digits) not in (8, 12) or not digits.isdigit():
-        raise ValueError("a patent application number has 8 or 12 digits")
-    total = sum(int(d) * w for d, w in zip(digits, _PATENT_WEIGHTS, strict=False))
-    remainder = total % 11
-    return "X" if remainder == 10 else str(remainder)
+# The rules live in the achievements domain so that the forms and the imports check a number with the
+# same function and the same message.
 
 
 def parse_patent_application(value: Any, *, today: date | None = None) -> tuple[str, PatentType]:
-    """Check a Chinese patent application number and return its canonical form and the type it encodes.
-
-    Accepted spellings: ``201710601862.3``, ``CN 2017 1 0601862.3``, ``ZL201710601862.3`` (a granted
-    patent's number is "ZL" + the application number), ``2017106018623`` (check digit without the dot),
-    full-width digits; the older form ``97101765.4`` (2-digit year 1985–2003, type, 5-digit serial).
-    The check character is required and verified (see :func:`patent_check_digit`).
-
-    Returns
-    -------
-    (str, PatentType)
-        ``"201710601862.3"`` (no prefix, no spaces, capital X) and the type from the 5th (3rd) digit.
+    """Check a Chinese patent application number; see :func:`eduinnov.achievements.patents.parse_application`.
 
     Raises
     ------
     CellError
-        Wrong length, unknown type digit, implausible year or a wrong check character.
+        With the achievements domain's own message (wrong length, type digit, year or check character).
     """
-    raw = normalise_text(value)
-    text = re.sub(r"^(?:CN|ZL)\s*", "", raw.upper())
-    text = re.sub(r"\s+", "", text)
-    match = re.fullmatch(r"(\d{12}|\d{8})\.?([\dX])", text)
-    if not match:
-        raise CellError(_("“%(value)s” is not a Chinese patent application number such as 201710601862.3 "
-                          "(12 digits, a dot and the check digit).", value=raw))
-    digits, check = match.groups()
-    today = today or date.today()
-    if len(digits) == 12:
-        year, type_digit = int(digits[:4]), digits[4]
-        if not 2003 <= year <= today.year:
-            raise CellError(_("%(value)s: the year %(year)d in the number is not possible.", value=raw, year=year))
-    else:
-        yy, type_digit = int(digits[:2]), digits[2]
-        if not (85 <= yy <= 99 or yy <= 3):
-            raise CellError(_("%(value)s: the year in an old-style number must be 1985–2003.", value=raw))
-    if type_digit not in PATENT_TYPE_DIGITS:
-        raise CellError(_("%(value)s: the type digit %(digit)s is not 1, 2, 3, 8 or 9.", value=raw,
-                          digit=type_digit))
-    expected = patent_check_digit(digits)
-    if check != expected:
-        raise CellError(_("%(value)s: the check digit should be %(expected)s — the number has a typo.",
-                          value=raw, expected=expected))
-    return f"{digits}.{check}", PATENT_TYPE_DIGITS[type_digit]
+    try:
+        return patents.parse_application(value, today=today)
+    except patents.PatentNumberError as exc:
+        raise CellError(str(exc)) from None
 
 
 # --- DOI -----------------------------------------------------------------------------------------------------
@@ -347,6 +283,18 @@ INDEXING = Vocabulary(Indexing, {
     Indexing.CSCD: ("CSCD", "中国科学引文数据库"),
     Indexing.OTHER: ("其他", "other", "普通期刊", "一般期刊", "无"),
 })
+JCR_QUARTILES = Vocabulary(JcrQuartile, {
+    JcrQuartile.Q1: ("Q1", "JCR Q1", "JCR一区", "一区", "1区", "1"),
+    JcrQuartile.Q2: ("Q2", "JCR Q2", "JCR二区", "二区", "2区", "2"),
+    JcrQuartile.Q3: ("Q3", "JCR Q3", "JCR三区", "三区", "3区", "3"),
+    JcrQuartile.Q4: ("Q4", "JCR Q4", "JCR四区", "四区", "4区", "4"),
+})
+CAS_ZONES = Vocabulary(CasZone, {
+    CasZone.ZONE_1: ("一区", "中科院一区", "1区", "中科院1区", "zone 1", "CAS zone 1", "1"),
+    CasZone.ZONE_2: ("二区", "中科院二区", "2区", "中科院2区", "zone 2", "CAS zone 2", "2"),
+    CasZone.ZONE_3: ("三区", "中科院三区", "3区", "中科院3区", "zone 3", "CAS zone 3", "3"),
+    CasZone.ZONE_4: ("四区", "中科院四区", "4区", "中科院4区", "zone 4", "CAS zone 4", "4"),
+})
 PROJECT_TYPES = Vocabulary(ProjectType, {
     ProjectType.INNOVATION_TRAINING: ("创新训练项目", "innovation training", "创新训练", "创新"),
     ProjectType.ENTREPRENEURSHIP_TRAINING: ("创业训练项目", "entrepreneurship training", "创业训练"),
@@ -354,8 +302,8 @@ PROJECT_TYPES = Vocabulary(ProjectType, {
 })
 PROJECT_STATUSES = Vocabulary(ProjectStatus, {
     ProjectStatus.APPROVED: ("立项", "approved", "已立项"),
-    ProjectStatus.IN_PROGRESS: ("在研", "in progress", "进行中", "中期", "中期检查"),
-    ProjectStatus.CONCLUDED: ("结题", "concluded", "已结题", "完成"),
+    ProjectStatus.IN_PROGRESS: ("在研", "in progress", "进行中", "中期", "中期检查", "在建", "已中期", "研究中"),
+    ProjectStatus.CONCLUDED: ("结题", "concluded", "已结题", "完成", "已完成", "已验收", "验收", "结项", "已结项"),
 })
 PATENT_TYPES = Vocabulary(PatentType, {
     PatentType.INVENTION: ("发明", "invention", "发明专利"),
@@ -363,8 +311,11 @@ PATENT_TYPES = Vocabulary(PatentType, {
     PatentType.DESIGN: ("外观设计", "design", "外观设计专利", "外观"),
 })
 PATENT_STATUSES = Vocabulary(PatentStatus, {
-    PatentStatus.APPLIED: ("已受理", "applied", "申请", "受理", "申请中", "公开", "实审"),
-    PatentStatus.GRANTED: ("已授权", "granted", "授权"),
+    PatentStatus.APPLIED: ("已受理", "applied", "申请", "受理", "申请中", "公开", "实审", "已申请", "申请受理",
+                           "已提交", "审查中", "实质审查", "实审中", "进入实审", "已公开", "公开中", "待审",
+                           "pending", "filed", "under examination", "published"),
+    PatentStatus.GRANTED: ("已授权", "granted", "授权", "已授予", "授予", "授权公告", "已授权公告", "已下证",
+                           "已获授权", "已授予专利权", "专利权有效", "有效", "grant", "issued"),
 })
 PRIZE_RANKS = Vocabulary(PrizeRank, {
     PrizeRank.GRAND: ("特等奖", "grand prize", "grand", "金奖"),

@@ -127,7 +127,8 @@ def confirm(program_id: int, kind: str):
     resolutions = {k: val for k, val in request.form.items() if k.startswith("author-")}
     try:
         result = services.run_import(kind, program, current_user, pending.data, pending.filename,
-                                     resolutions=resolutions, expected_fingerprint=pending.fingerprint)
+                                     resolutions=resolutions, expected_fingerprint=pending.fingerprint,
+                                     confirm_duplicates=bool(form.confirm_duplicates.data))
     except services.ImportRefused as exc:
         fail_request(exc)
         db.session.rollback()
@@ -151,6 +152,9 @@ def confirm(program_id: int, kind: str):
     counts = result.counts
     flash(_("Imported %(file)s: %(c)d created, %(u)d updated, %(s)d skipped.", file=pending.filename,
             c=counts[services.CREATE], u=counts[services.UPDATE], s=counts[services.SKIP]), "success")
+    if kind == ImportKind.STUDENTS and counts[services.CREATE] and can(current_user, Action.MANAGE, program):
+        flash(_("To give the new students their logins, open “Accounts” on their cohort's row: it creates the "
+                "accounts and a list of one-time invitation links."), "info")
     return redirect(_done_url(program, kind))
 
 

@@ -31,7 +31,7 @@ PROJECT = {"title": "基于深度学习的导盲系统", "year": 2024, "level": 
 PUBLICATION = {"title": "A study of OBE", "year": 2024, "venue": "高等工程教育研究", "indexing": "CSSCI",
                "doi": "https://doi.org/10.1234/ABC.5678"}
 PATENT = {"title": "一种导盲杖", "year": 2024, "patent_type": "utility_model", "patent_status": "applied",
-          "application_number": "CN202410000001.X", "application_date": date(2024, 3, 1)}
+          "application_number": "CN202420000001.5", "application_date": date(2024, 3, 1)}
 AWARD = {"title": "挑战杯", "year": 2023, "competition": "挑战杯全国大学生课外学术科技作品竞赛", "level": "provincial",
          "prize_rank": "first", "award_date": date(2023, 11, 20)}
 
@@ -86,7 +86,7 @@ def test_doi_normalisation(typed, stored):
 
 
 def test_patent_applied_must_not_carry_grant_data(program, student, teacher):
-    data = dict(PATENT, grant_number="ZL2024", grant_date=date(2024, 9, 1))
+    data = dict(PATENT, grant_number="ZL202420000001.5", grant_date=date(2024, 9, 1))
     with pytest.raises(FieldError) as exc:
         services.record_achievement(teacher, program, AchievementKind.PATENT, data,
                                     one(student, ParticipantRole.INVENTOR))
@@ -99,10 +99,10 @@ def test_patent_granted_needs_grant_data(program, student, teacher):
         services.record_achievement(teacher, program, AchievementKind.PATENT, dict(PATENT, patent_status="granted"),
                                     one(student, ParticipantRole.INVENTOR))
     assert exc.value.field == "grant_number"
-    data = dict(PATENT, patent_status="granted", grant_number="ZL2024", grant_date=date(2024, 9, 1))
+    data = dict(PATENT, patent_status="granted", grant_number="ZL202420000001.5", grant_date=date(2024, 9, 1))
     a = services.record_achievement(teacher, program, AchievementKind.PATENT, data,
                                     one(student, ParticipantRole.INVENTOR))
-    assert a.patent_status == PatentStatus.GRANTED and a.grant_number == "ZL2024"
+    assert a.patent_status == PatentStatus.GRANTED and a.grant_number == "ZL202420000001.5"
 
 
 def test_project_end_before_start_is_refused(program, student, teacher):

@@ -222,7 +222,7 @@ def test_patent_grant_rules_in_the_form(login_as, teacher, program, student):
     b = login_as(teacher)
     url = f"/achievements/new/patent?program={program.id}"
     data = {"title": "一种装置", "year": "2024", "patent_type": "invention", "patent_status": "applied",
-            "application_number": "CN2024", "application_date": "2024-01-05", "grant_number": "ZL1",
+            "application_number": "CN202410000001.X", "application_date": "2024-01-05", "grant_number": "ZL202410000001.X",
             "grant_date": "", "participants-0-student_no": student.student_no, "participants-0-role": "inventor",
             "participants-0-rank": "1"}
     html = b.post(url, data, token_from=url).get_data(as_text=True)

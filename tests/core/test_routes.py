@@ -10,7 +10,7 @@ from eduinnov import create_app
 from eduinnov.config import TestConfig
 
 # Endpoints an anonymous visitor may reach.
-PUBLIC = {"static", "auth.login", "auth.language", "core.health"}
+PUBLIC = {"static", "auth.login", "auth.language", "core.health", "invitations.accept"}
 # Endpoints named for a pure action (no form page of their own) must accept POST only. Every other GET
 # is checked by test_get_never_changes_the_database below, whatever its name.
 ACTION = re.compile(r"(^|_)(delete|remove|verify|reject|reopen|activate|archive|logout)(_|$)")

@@ -9,13 +9,22 @@ manual rating, a SWOT record, a finished report job and a notice for the directo
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale
 
 from eduinnov.achievements import evidence as evidence_files
-from eduinnov.achievements.models import AchievementClaim, EvidenceFile, ParticipantRole
+from eduinnov.achievements.models import (
+    AchievementClaim,
+    AchievementKind,
+    EvidenceFile,
+    ParticipantRole,
+    PatentTransfer,
+    PatentType,
+    TransferKind,
+)
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
@@ -87,6 +96,11 @@ def build_world(program, tag: str) -> SimpleNamespace:
     db.session.add(evidence)
     evidence_path = evidence_files.path_of(evidence.stored_name)
     evidence_path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    patent = make_achievement(program, students[:1], AchievementKind.PATENT, title=f"{tag} patent",
+                              patent_type=PatentType.INVENTION)
+    transfer = PatentTransfer(achievement=patent, event_date=date(2024, 5, 1), kind=TransferKind.LICENCE,
+                              counterparty=f"{tag} company")
+    db.session.add(transfer)
 
     offering = CourseOffering(course=course, cohort=cohort, term="2022-2023-1", teacher=teacher)
     db.session.add(offering)
@@ -124,9 +138,9 @@ def build_world(program, tag: str) -> SimpleNamespace:
         student=students[0], students=students, framework=fw, requirement=requirement, point=point,
         course=course, objective=objective, module=module, partner=partner, agreement=agreement, base=base,
         joint=joint, participation=participation, supervision=supervision, achievement=achievement,
-        evidence=evidence, offering=offering, item=item, survey=survey, improvement=improvement,
-        rating=rating, swot=swot, model=model, node=node, run=run, job=job, notification=notification,
-        claim=claim,
+        evidence=evidence, transfer=transfer, offering=offering, item=item, survey=survey,
+        improvement=improvement, rating=rating, swot=swot, model=model, node=node, run=run, job=job,
+        notification=notification, claim=claim,
     )
 
 

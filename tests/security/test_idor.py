@@ -33,10 +33,10 @@ OBJECT_ARGS = {
     "partner_id": "partner", "point_id": "point", "requirement_id": "requirement", "supervisor_id": "joint",
     "supervision_id": "supervision", "offering_id": "offering", "item_id": "item", "survey_id": "survey",
     "user_id": "director", "job_id": "job", "notification_id": "notification", "claim_id": "claim",
-    "record_id": None,  # record_id: see _object_attr
+    "transfer_id": "transfer", "record_id": None,  # record_id: see _object_attr
 }
 # Arguments that are not object ids, with a value that makes the route match a real page.
-PLAIN_ARGS = {"kind": "students", "direction": "up", "key": "ahp_fuzzy", "fmt": "csv"}
+PLAIN_ARGS = {"kind": "students", "direction": "up", "key": "ahp_fuzzy", "fmt": "csv", "token": "0" * 43}
 # Routes only administrators reach at all: 403 before any object is looked at.
 ADMIN_ONLY = {"auth.user_edit"}
 BLUEPRINTS = sorted({r.endpoint.split(".")[0] for r in RULES})
@@ -91,6 +91,8 @@ def _hostile_form(b) -> dict:
         "joint_supervisor_id": str(b.joint.id), "key": "expert_rating", "value": "5", "token": "0" * 32,
         f"cell-{b.course.id}-{b.point.id}": "H", f"share-{b.objective.id}": "1",
         f"w-{b.objective.id}-homework": "1", "strengths": "x", "lang": "en",
+        "other_id": str(b.achievement.id), "event_date": "2024-06-01", "counterparty": "x", "amount": "1",
+        "fmt": "csv",
     }
 
 

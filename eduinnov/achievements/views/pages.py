@@ -11,12 +11,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from eduinnov.achievements import claims, evidence, forms, queries, review, services
+from eduinnov.achievements import claims, duplicates, evidence, forms, queries, review, services
 from eduinnov.achievements.models import (
     Achievement,
     AchievementKind,
+    CasZone,
     EvidenceFile,
     Indexing,
+    JcrQuartile,
     Level,
     PatentStatus,
     PatentType,
@@ -28,6 +30,7 @@ from eduinnov.achievements.models import (
 from eduinnov.achievements.views._blueprint import bp
 from eduinnov.auth.access import Action, can, get_or_404, program_ids
 from eduinnov.auth.models import MembershipRole, Role
+from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
@@ -42,6 +45,7 @@ FIELD_LABELS = {
     "project_status": _l("Project status"), "project_number": _l("Project number"),
     "start_date": _l("Start date"), "end_date": _l("End date"), "funding": _l("Funding (CNY)"),
     "venue": _l("Journal or conference"), "doi": _l("DOI"), "indexing": _l("Indexing"),
+    "jcr_quartile": _l("JCR quartile"), "cas_zone": _l("CAS zone"),
     "patent_type": _l("Patent type"), "patent_status": _l("Patent status"),
     "application_number": _l("Application number"), "application_date": _l("Application date"),
     "grant_number": _l("Grant number"), "grant_date": _l("Grant date"), "competition": _l("Competition"),
@@ -54,7 +58,7 @@ FIELD_LABELS = {
 _ENUM_FIELDS = {
     "kind": AchievementKind, "level": Level, "project_type": ProjectType, "project_status": ProjectStatus,
     "indexing": Indexing, "patent_type": PatentType, "patent_status": PatentStatus, "prize_rank": PrizeRank,
-    "verification_status": VerificationStatus,
+    "verification_status": VerificationStatus, "jcr_quartile": JcrQuartile, "cas_zone": CasZone,
 }
 _FIELD_ORDER = {name: i for i, name in enumerate(
     ("verification_status", "verified_by_id", "verified_at", "verification_note", *FIELD_LABELS)
@@ -62,7 +66,8 @@ _FIELD_ORDER = {name: i for i, name in enumerate(
 _USER_FIELDS = ("supervisor_id", "created_by_id", "verified_by_id", "reviewed_by_id")
 _HIDDEN_FIELDS = {"sha256"}
 ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
-                 "evidence_added": _l("Evidence added"), "evidence_removed": _l("Evidence removed")}
+                 "evidence_added": _l("Evidence added"), "evidence_removed": _l("Evidence removed"),
+                 "merge": _l("Merged")}
 
 
 def _is_director_somewhere() -> bool:
@@ -113,6 +118,12 @@ def new():
                            declaring=services.may_declare(current_user))
 
 
+def _stopped_by_duplicates(form, program_id: int, kind: AchievementKind, exclude_id: int | None = None) -> bool:
+    """True (and the look-alikes on the form) when similar items exist and the person has not confirmed."""
+    form.duplicates = duplicates.find_duplicates(program_id, kind, form.achievement_data(), exclude_id=exclude_id)
+    return bool(form.duplicates) and not form.confirm_distinct.data
+
+
 @bp.route("/new/<kind>", methods=["GET", "POST"])
 @login_required
 def new_kind(kind: str):
@@ -147,7 +158,7 @@ def new_kind(kind: str):
     elif form.is_submitted():
         valid = form.validate()
         participants = form.participant_rows()
-        if valid and participants is not None:
+        if valid and participants is not None and not _stopped_by_duplicates(form, program.id, kind):
             # A student's declaration starts as a draft: she adds her certificate, then submits it.
             draft = declaring or "save_draft" in request.form
             try:
@@ -189,7 +200,8 @@ def edit(achievement_id: int):
     elif form.is_submitted():
         valid = form.validate()
         participants = form.participant_rows()
-        if valid and participants is not None:
+        if valid and participants is not None and not _stopped_by_duplicates(
+                form, achievement.program_id, achievement.kind, achievement.id):
             try:
                 reset = services.update_achievement(current_user, achievement, form.achievement_data(),
                                                     participants)
@@ -259,13 +271,26 @@ def _history(achievement: Achievement) -> list[dict]:
         {
             "at": e.at, "user": e.user_name, "action": ACTION_LABELS.get(e.action, e.action),
             "is_create": e.action == "create",
-            "changes": [
+            "changes": _merge_changes(e.changes) if e.action == "merge" else [
                 (FIELD_LABELS.get(f, f), _history_value(f, old, users), _history_value(f, new, users))
                 for f, old, new in sorted(e.changes, key=lambda c: _FIELD_ORDER.get(c[0], len(_FIELD_ORDER)))
                 if f not in _HIDDEN_FIELDS
             ],
         }
         for e in entries
+    ]
+
+
+def _merge_changes(changes: list[tuple]) -> list[tuple]:
+    """A merge entry as history lines: the item merged in, the students and files it brought."""
+    values = {name: new for name, _old, new in changes}
+    filled = values.get("fields_filled") or {}
+    users = queries.user_names({v for f, v in filled.items() if f in _USER_FIELDS and isinstance(v, int)})
+    return [
+        (_("Merged item"), None, f"#{values.get('merged_id')} {values.get('merged_title') or ''}"),
+        (_("Students added"), None, ", ".join(str(n) for n in values.get("students_added") or []) or "—"),
+        (_("Evidence files moved"), None, ", ".join(values.get("evidence_moved") or []) or "—"),
+        *[(FIELD_LABELS.get(f, f), None, _history_value(f, v, users)) for f, v in sorted(filled.items())],
     ]
 
 
@@ -279,12 +304,19 @@ def _kind_values(achievement: Achievement) -> list[tuple]:
     return rows
 
 
+def _transfer_form(achievement: Achievement):
+    from eduinnov.achievements.transfers import TransferForm
+
+    return TransferForm(formdata=None) if achievement.kind == AchievementKind.PATENT else None
+
+
 def render_detail(achievement: Achievement, *, evidence_form=None, reject_form=None, verify_form=None,
                   queue: bool = False):
     """The detail page with its forms (also re-rendered by the review actions with their errors)."""
     return render_template(
         "achievements/detail.html", a=achievement, kind_values=_kind_values(achievement),
-        history=_history(achievement),
+        history=_history(achievement), duplicates=duplicates.list_duplicates_of(achievement),
+        merge_form=forms.MergeForm(formdata=None), transfer_form=_transfer_form(achievement),
         evidence_form=evidence_form or forms.EvidenceForm(),
         reject_form=reject_form or forms.RejectForm(formdata=None),
         verify_form=verify_form or forms.VerifyForm(formdata=None),
@@ -317,7 +349,11 @@ def evidence_upload(achievement_id: int):
     form = forms.EvidenceForm()
     if form.validate():
         try:
-            row = services.add_evidence(current_user, achievement, form.file.data)
+            row = services.add_evidence(current_user, achievement, form.file.data,
+                                        allow_duplicate=form.confirm_distinct.data)
+        except services.DuplicateEvidence as exc:
+            form.file.errors = [str(exc)]
+            form.duplicates = exc.duplicates
         except services.FieldError as exc:
             fail_request(exc)
             form.file.errors = [str(exc)]
