@@ -14,6 +14,7 @@ from eduinnov.achievements.models import Achievement, PatentTransfer
 from eduinnov.achievements.services import FieldError, NotAllowed, may_edit
 from eduinnov.auth.access import Action, get_or_404
 from eduinnov.core.errors import DomainError
+from eduinnov.core.web import fail_request
 
 bp = Blueprint("achievement_records", __name__, url_prefix="/achievements")
 
@@ -34,8 +35,10 @@ def merge(achievement_id: int):
     try:
         moved = merging.merge_achievements(current_user, keep, other)
     except NotAllowed:
+        fail_request()
         abort(403)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return _back(keep.id, "duplicates")
     flash(_("Item #%(id)d was merged into this one: %(s)d student(s) and %(f)d evidence file(s) added.",
@@ -55,6 +58,7 @@ def transfer_add(achievement_id: int):
             transfers.add_transfer(current_user, achievement, event_date=form.event_date.data, kind=form.kind.data,
                                    counterparty=form.counterparty.data, amount=form.amount.data)
         except FieldError as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
         else:
             flash(_("The transfer was recorded."), "success")

@@ -17,8 +17,9 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from eduinnov.auth import invitations
 from eduinnov.auth.access import Action, get_or_404
 from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
+from eduinnov.core.web import fail_request
 from eduinnov.programs.models import Cohort
-from eduinnov.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
 
 bp = Blueprint("invitations", __name__)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -44,6 +45,7 @@ def roster(cohort_id: int):
         try:
             issued = invitations.create_roster_accounts(current_user, cohort)
         except DomainError as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
             return redirect(url_for(".roster", cohort_id=cohort.id))
         if not issued:
@@ -87,6 +89,7 @@ def accept(token: str):
         try:
             invitations.redeem_invitation(token, form.new.data)
         except ValidationError as exc:
+            fail_request(exc)
             form.new.errors.append(str(exc))
         except invitations.InvitationRefused as exc:
             return render_template("auth/invitation.html", refused=str(exc), form=None), 410

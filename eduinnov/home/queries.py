@@ -23,7 +23,8 @@ from eduinnov.extensions import db
 from eduinnov.frameworks.models import AggregationRule
 from eduinnov.imports.storage import MAX_AGE, pending_dir
 from eduinnov.indicators.models import EvaluationRun
-from eduinnov.obe.services import cohort_report
+from eduinnov.indicators.queries import published_runs_clause
+from eduinnov.obe.reports import cohort_report
 from eduinnov.programs.models import Cohort
 from eduinnov.reports.models import JobState, ReportJob
 
@@ -79,17 +80,11 @@ def list_obe_shortfalls(user: User) -> list[CohortShortfall]:
     return out
 
 
-def failed_health_runs(user: User) -> int | None:
-    """How many evaluation runs in ``user``'s programs failed their health check; None: no health check.
-
-    Hook: the health check is added by another change. This counts runs once ``EvaluationRun`` has a
-    boolean-like ``health_failed`` column or SQL expression; until then it returns None and the home
-    page shows no card.
-    """
-    flag = getattr(EvaluationRun, "health_failed", None)
-    if flag is None:
-        return None
-    stmt = select(func.count(EvaluationRun.id)).where(flag.is_(True))
+def failed_health_runs(user: User) -> int:
+    """How many evaluation runs of ``user``'s programs failed their health check and wait for a director's
+    review (they are not published until one records why the run stands)."""
+    stmt = select(func.count(EvaluationRun.id)).where(EvaluationRun.health_passed.is_(False),
+                                                     ~published_runs_clause())
     ids = _directed_ids(user)
     if ids is not None:
         stmt = stmt.where(EvaluationRun.program_id.in_(ids or [-1]))

@@ -662,6 +662,7 @@ def run_review(run_id: int):
     try:
         services.review_run(run, form.reason.data, current_user)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for("indicators.run_detail", run_id=run.id, _anchor="health"))
     flash(_("Review recorded: the run is now published."), "success")

@@ -104,7 +104,7 @@ def _handlers(path: Path):
 
 
 def _view_modules():
-    return sorted(p for p in ROOT.rglob("*.py") if "views" in p.parts or p.name in ("views.py", "dashboard.py"))
+    return sorted(p for p in ROOT.rglob("*.py") if "views" in p.parts or p.name.endswith("views.py") or p.name == "dashboard.py")
 
 
 def test_every_view_that_catches_a_refusal_fails_its_request():

@@ -13,6 +13,7 @@ from eduinnov.achievements.services import FieldError, NotAllowed, may_declare
 from eduinnov.achievements.views._blueprint import bp
 from eduinnov.auth.access import get_or_404
 from eduinnov.core.errors import DomainError
+from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
 
 
@@ -49,8 +50,10 @@ def claim(achievement_id: int):
     try:
         claims.claim_membership(current_user, achievement, form.role.data or "", form.note.data)
     except NotAllowed:
+        fail_request()
         abort(403)
     except DomainError as exc:  # FieldError included
+        fail_request(exc)
         flash(str(exc), "danger")
         return redirect(url_for(".claim_search", q=request.form.get("q", "")))
     flash(_("Your claim was sent to the teachers of your program. You will be notified of the decision."),
@@ -70,11 +73,14 @@ def claim_decide(claim_id: int):
     try:
         claims.decide_claim(current_user, item, request.form.get("decision") == "accept", form.note.data)
     except NotAllowed:
+        fail_request()
         abort(403)
     except FieldError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return back
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return back
     flash(_("The claim was accepted: the student is now named on the achievement.") if item.status.value ==

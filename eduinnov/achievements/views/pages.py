@@ -352,6 +352,7 @@ def evidence_upload(achievement_id: int):
             row = services.add_evidence(current_user, achievement, form.file.data,
                                         allow_duplicate=form.confirm_distinct.data)
         except services.DuplicateEvidence as exc:
+            fail_request(exc)
             form.file.errors = [str(exc)]
             form.duplicates = exc.duplicates
         except services.FieldError as exc:

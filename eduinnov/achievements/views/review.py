@@ -16,6 +16,7 @@ from eduinnov.auth.access import Action, get_or_404, program_ids
 from eduinnov.auth.models import MembershipRole, Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
+from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program
 
@@ -67,8 +68,10 @@ def submit(achievement_id: int):
     try:
         review.submit_achievement(current_user, achievement)
     except NotAllowed:
+        fail_request()
         abort(403)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("Submitted. You will be notified of the decision."), "success")
@@ -82,8 +85,10 @@ def review_item(achievement_id: int):
     try:
         review.review_achievement(current_user, achievement)
     except NotAllowed:
+        fail_request()
         abort(403)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
         return _back(achievement)
     flash(_("Reviewed: the declaration goes on to the program's directors for verification."), "success")
@@ -103,8 +108,10 @@ def verify(achievement_id: int):
         try:
             review.verify_achievement(current_user, achievement, form.note.data)
         except FieldError as exc:
+            fail_request(exc)
             form.note.errors = [str(exc)]
         except DomainError as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
             return _back(achievement)
         else:
@@ -128,10 +135,13 @@ def reject(achievement_id: int):
         try:
             review.reject_achievement(current_user, achievement, form.reason.data or "")
         except NotAllowed:
+            fail_request()
             abort(403)
         except FieldError as exc:
+            fail_request(exc)
             form.reason.errors = [str(exc)]
         except DomainError as exc:
+            fail_request(exc)
             flash(str(exc), "danger")
             return _back(achievement)
         else:
@@ -147,6 +157,7 @@ def reopen(achievement_id: int):
     try:
         review.reopen_achievement(current_user, achievement)
     except DomainError as exc:
+        fail_request(exc)
         flash(str(exc), "danger")
     else:
         flash(_("The decision was taken back: the achievement waits for verification again."), "success")
@@ -169,8 +180,10 @@ def verify_batch():
     try:
         count = review.verify_many(current_user, items, form.note.data)
     except NotAllowed:
+        fail_request()
         abort(403)
     except DomainError as exc:  # FieldError included: nothing was verified
+        fail_request(exc)
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for(".pending", **request.args))
