@@ -132,8 +132,10 @@ class DuplicateIndex:
 
     entries: dict[int, _Entry] = field(default_factory=dict)
     by_key: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    titles: dict[AchievementKind, tuple[list[str], list[int]]] = field(default_factory=dict)
-    ends: dict[tuple[AchievementKind, str], list[int]] = field(default_factory=dict)
+    # Titles by (kind, the numbers in the title): only titles with the same numbers can be near-identical.
+    titles: dict[tuple, tuple[list[str], list[int]]] = field(default_factory=dict)
+    ends: dict[tuple, list[int]] = field(default_factory=dict)
+    exact_titles: dict[tuple[AchievementKind, str], list[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, program_id: int) -> DuplicateIndex:
@@ -153,12 +155,21 @@ class DuplicateIndex:
                                               int(values.get("year") or 0))
         for code, key in self._keys(kind, values):
             self.by_key.setdefault((code, key), []).append(achievement_id)
-        keys, ids = self.titles.setdefault(kind, ([], []))
         key = title_key(values.get("title"))
+        block = (kind, *_DIGITS.findall(key))
+        keys, ids = self.titles.setdefault(block, ([], []))
         for end in {"<" + key[:3], key[-3:] + ">"}:
-            self.ends.setdefault((kind, end), []).append(len(keys))
+            self.ends.setdefault((block, end), []).append(len(keys))
         keys.append(key)
         ids.append(achievement_id)
+        self.exact_titles.setdefault((kind, key), []).append(achievement_id)
+
+    def same_title(self, kind: AchievementKind, title: str, year: int) -> int | None:
+        """The first indexed item of this kind with the same normalised title in the same year, or None."""
+        for other in self.exact_titles.get((AchievementKind(kind), title_key(title)), ()):
+            if self.entries[other].year == int(year):
+                return other
+        return None
 
     @staticmethod
     def _keys(kind: AchievementKind, values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
@@ -170,9 +181,12 @@ class DuplicateIndex:
                 if key:
                     yield code, key
 
-    def match(self, kind: AchievementKind, values: Mapping[str, Any], *,
-              exclude: Iterable[int] = ()) -> list[Duplicate]:
-        """The indexed achievements that look like ``values`` (identifiers first, then titles, best first)."""
+    def match(self, kind: AchievementKind, values: Mapping[str, Any], *, exclude: Iterable[int] = (),
+              titles: bool = True) -> list[Duplicate]:
+        """The indexed achievements that look like ``values`` (identifiers first, then titles, best first).
+
+        ``titles=False`` compares the identifiers only (an import first looks for the item itself).
+        """
         kind = AchievementKind(kind)
         skip = set(exclude)
         found: dict[int, Duplicate] = {}
@@ -183,17 +197,17 @@ class DuplicateIndex:
                     e = self.entries[other]
                     found[other] = Duplicate(other, e.title, e.year, code, _reason(code, str(shown or key)))
         key = title_key(values.get("title"))
-        keys, ids = self.titles.get(kind, ([], []))
-        if key and keys:
+        block = (kind, *_DIGITS.findall(key))
+        keys, ids = self.titles.get(block, ([], []))
+        if titles and key and keys:
             choices: Any = keys
             if len(keys) > FULL_SCAN_LIMIT:
-                positions = {*self.ends.get((kind, "<" + key[:3]), ()), *self.ends.get((kind, key[-3:] + ">"), ())}
+                positions = {*self.ends.get((block, "<" + key[:3]), ()), *self.ends.get((block, key[-3:] + ">"), ())}
                 choices = {pos: keys[pos] for pos in positions}
-            numbers = _DIGITS.findall(key)
-            for choice, score, position in process.extract(key, choices, scorer=fuzz.ratio,
-                                                           score_cutoff=TITLE_THRESHOLD, limit=None):
-                if _DIGITS.findall(choice) != numbers:
-                    continue  # "…研究 (1)" and "…研究 (2)", "V1.0" and "V2.0": parts of a series, not copies
+            # Same numbers by construction of the block: "…研究 (1)" and "…研究 (2)", "V1.0" and "V2.0" are
+            # parts of a series, never compared.
+            for _choice, score, position in process.extract(key, choices, scorer=fuzz.ratio,
+                                                            score_cutoff=TITLE_THRESHOLD, limit=None):
                 other = ids[position]
                 if other not in skip and other not in found:
                     e = self.entries[other]

@@ -380,14 +380,6 @@ def _duplicate_reason(dup: duplicates.Duplicate, values: Mapping[str, Any]) -> s
     return _("An achievement with this title and year is already recorded")
 
 
-def _is_same(dup: duplicates.Duplicate, kind: AchievementKind, values: Mapping[str, Any], lookups: _Lookups) -> bool:
-    """An identifier, or the same title (normalised) in the same year: the row is the item itself."""
-    if dup.is_exact:
-        return True
-    entry = lookups.index.entries[dup.achievement_id]
-    return entry.year == int(values["year"]) and duplicates.title_key(entry.title) == duplicates.title_key(values["title"])
-
-
 _PLAIN_NUMBER = re.compile(r"[A-Za-z]{0,2}\d{6,}")
 _SPLIT_STUDENTS = re.compile(r"[;、/|\n]|,(?![^()]*\))")
 
@@ -494,14 +486,18 @@ def _plan_one_achievement(preview: Preview, row_number: int, kind: AchievementKi
     """
     label = values["title"]
     plan: PlanRow
-    found = lookups.index.match(kind, values)
-    same = next((d for d in found if _is_same(d, kind, values, lookups)), None)
-    if same is not None and same.achievement_id > 0:
-        plan = PlanRow(row_number, SKIP, label, _("%(what)s (#%(id)d).", what=_duplicate_reason(same, values),
-                                                   id=same.achievement_id))
+    index = lookups.index
+    # The item itself first (identifiers, then the same title in the same year); look-alikes only for new rows.
+    same_id = next(iter(index.match(kind, values, titles=False)), None)
+    same = same_id.achievement_id if same_id is not None else index.same_title(kind, values["title"], values["year"])
+    if same is not None and same > 0:
+        what = (_duplicate_reason(same_id, values) if same_id is not None
+                else _("An achievement with this title and year is already recorded"))
+        plan = PlanRow(row_number, SKIP, label, _("%(what)s (#%(id)d).", what=what, id=same))
     elif same is not None:
-        plan = PlanRow(row_number, SKIP, label, _("Same as row %(n)d.", n=-same.achievement_id))
+        plan = PlanRow(row_number, SKIP, label, _("Same as row %(n)d.", n=-same))
     else:
+        found = index.match(kind, values)
         lookups.index.add(-row_number, kind, values)
         roles = _roles_for(kind, len(participants))
         plan = PlanRow(row_number, CREATE, label, data={

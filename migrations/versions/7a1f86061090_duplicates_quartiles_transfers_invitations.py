@@ -5,9 +5,8 @@ Revises: 73dfd4c09a4f
 Create Date: 2026-12-05 04:53:47.217010
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7a1f86061090'
