@@ -58,8 +58,11 @@ SPEC = {
     "tree": {
         "code": "G", "name_zh": "创新能力", "weighting": "equal",
         "children": [
-            {"code": "L1", "name_zh": "项目", "metric": "projects"},
-            {"code": "L2", "name_zh": "获奖", "metric": "awards_weighted"},
+            # absolute targets: the world's only achievement is claimed, so both leaves are 0 for everyone,
+            # and relative (min-max) leaves would leave nothing to evaluate
+            {"code": "L1", "name_zh": "项目", "metric": "projects", "scaling": {"method": "target", "target": 1}},
+            {"code": "L2", "name_zh": "获奖", "metric": "awards_weighted",
+             "scaling": {"method": "target", "target": 4}},
         ],
     },
 }
