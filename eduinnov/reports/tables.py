@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
 from eduinnov.achievements.models import Achievement, AchievementKind
@@ -61,7 +61,8 @@ def _english() -> bool:
 def students_table(cohort: Cohort) -> ExportTable:
     """The students of a cohort with counts of their verified achievements (by kind) and IUR participations."""
     columns = [
-        Column("student_no", _("Student number")), Column("name", _("Name")), Column("status", _("Status")),
+        Column("student_no", _("Student number")), Column("name", pgettext("person", "Name")),
+        Column("status", _("Status")),
         Column("email", _("Email")), Column("achievements", _("Verified achievements")),
         *(Column(k.value, kind_label(k)) for k in AchievementKind),
         Column("participations", _("IUR participations")),
@@ -100,21 +101,29 @@ def achievements_table(achievements: Iterable[Achievement]) -> ExportTable:
     return ExportTable(columns, rows, sheet_title=_("Achievements"), stem="achievements")
 
 
+def _rounded(value: Any, places: int = 4) -> Any:
+    """A score as shown (4 decimals), without float noise such as 0.8499999999999999 in either format."""
+    if isinstance(value, float) and value == value:  # not NaN
+        return round(value, places)
+    return value
+
+
 def run_results_table(run: EvaluationRun) -> ExportTable:
     """Per evaluated object of a stored run: rank, score, grade and every indicator's score (tree order)."""
     english = _english()
     nodes = [(node["code"], (node.get("name_en") or node["name_zh"]) if english else node["name_zh"])
              for node, depth, _parent in walk(run.model_snapshot["tree"]) if depth > 0]
-    columns = [Column("rank", _("Rank")), Column("label", _("Evaluated")), Column("score", _("Score"), "0.0000"),
+    # The evaluated object: a student, a cohort or a program ("Evaluated" alone is the count on the run page).
+    columns = [Column("rank", _("Rank")), Column("label", _("Evaluated object")), Column("score", _("Score"), "0.0000"),
                Column("grade", _("Grade")),
                *(Column(f"node:{code}", f"{code} {name}", "0.0000") for code, name in nodes)]
     rows = []
     for i, res in enumerate(run.results):
-        row = {"rank": res["rank"], "label": res["label"], "score": res["score"],
+        row = {"rank": res["rank"], "label": res["label"], "score": _rounded(res["score"]),
                "grade": res["grade"] if english else res.get("grade_zh") or res["grade"]}
         for code, _name in nodes:
             values = run.node_scores.get(code)
-            row[f"node:{code}"] = values[i] if values else None
+            row[f"node:{code}"] = _rounded(values[i]) if values else None
         rows.append(row)
     rows.sort(key=lambda r: r["rank"])
     return ExportTable(columns, rows, sheet_title=f"{run.model_name} {run.id}", stem=_stem("run", run.id, "results"))
