@@ -145,7 +145,7 @@ def init_app(app: Flask) -> None:
                 if "\x00" in value:
                     abort(400)
         if "\x00" in request.path:
-            abort(400)
+            abort(404)  # no page has a NUL in its address
 
     @app.after_request
     def commit_or_roll_back(response):
