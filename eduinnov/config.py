@@ -54,7 +54,8 @@ class Config:
 
     DEFAULT_LANGUAGE = "zh"  # users without a chosen language see Chinese
     BABEL_DEFAULT_LOCALE = "zh"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # Every time shown (pages, exports, PDFs) is in this one display zone; stored times are UTC.
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("EDUINNOV_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh", "en")
 
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5

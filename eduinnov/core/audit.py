@@ -70,7 +70,7 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
     state = inspect(obj)
     out: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
-        if attr.key == "row_version":  # the optimistic-locking counter (core.versioning), not content
+        if attr.key in ("row_version", "updated_at"):  # the locking counter (core.versioning) and its touch
             continue
         hist = state.attrs[attr.key].history
         if action == "update":

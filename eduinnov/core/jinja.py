@@ -14,7 +14,16 @@ def _fmt_date(value: date | None) -> str:
     return format_date(value, "yyyy-MM-dd") if value else ""
 
 
-def _fmt_datetime(value: datetime | None) -> str:
+def _fmt_datetime(value: datetime | str | None) -> str:
+    """A moment in the configured display time zone (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai by default).
+
+    Naive values are UTC (as stored); ISO strings (snapshots, audit entries) are read first.
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
 

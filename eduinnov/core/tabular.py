@@ -17,7 +17,7 @@ import io
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +34,7 @@ __all__ = [
     "to_xlsx",
 ]
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+CSV_MIMETYPE = "text/csv"  # Werkzeug adds "; charset=utf-8" to every text/* type (once)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_COLUMN_WIDTH = 60
 
@@ -78,6 +78,18 @@ def columns_from_dataframe(frame: Any, headers: Mapping[str, Any] | None = None)
     return [Column(str(name), headers.get(str(name), str(name))) for name in frame.columns]
 
 
+def _local(value: datetime) -> datetime:
+    """A stored moment (UTC) in the configured display zone, as every page shows it."""
+    try:
+        from flask_babel import to_user_timezone
+
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)  # stored times are UTC (SQLite returns them naive)
+        return to_user_timezone(value).replace(tzinfo=None)
+    except RuntimeError:  # outside an app context
+        return value
+
+
 def _csv_text(value: Any) -> str:
     if value is None:
         return ""
@@ -87,7 +99,7 @@ def _csv_text(value: Any) -> str:
         text = f"{value:.10f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
+        return _local(value).isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -139,8 +151,8 @@ def to_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]] | Any, 
     for i, values in enumerate(_rows(columns, rows), start=2):
         for j, value in enumerate(values, start=1):
             cell = sheet.cell(row=i, column=j)
-            if isinstance(value, datetime) and value.tzinfo is not None:
-                value = value.replace(tzinfo=None)  # Excel has no time zones
+            if isinstance(value, datetime):
+                value = _local(value)  # Excel has no time zones: the display zone, as on the pages
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
             cell.value = value

@@ -145,7 +145,7 @@ def init_app(app: Flask) -> None:
                 if "\x00" in value:
                     abort(400)
         if "\x00" in request.path:
-            abort(400)
+            abort(404)  # no page has a NUL in its address
 
     @app.after_request
     def commit_or_roll_back(response):
@@ -228,7 +228,15 @@ def _database_unavailable(exc: BaseException) -> bool:
         return True
     if not isinstance(exc, OperationalError):
         return False
-    text = str(getattr(exc, "orig", exc)).lower()
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate:  # PostgreSQL: by SQLSTATE, whatever the server's message language
+        # 08 connection, 53 insufficient resources, 57 operator intervention (57014: statement_timeout),
+        # 55P03 lock_timeout, 40P01 deadlock (the transaction was rolled back; trying again works)
+        return sqlstate[:2] in ("08", "53", "57") or sqlstate in ("55P03", "40P01")
+    if type(orig).__module__.startswith("psycopg"):
+        return True  # an OperationalError without SQLSTATE: the connection itself failed
+    text = str(orig if orig is not None else exc).lower()
     signs = ("database is locked", "database table is locked", "unable to open database", "disk i/o error",
              "lock timeout", "lock_timeout", "canceling statement", "statement timeout", "connection refused",
              "could not connect", "connection failed", "timeout expired", "server closed the connection",

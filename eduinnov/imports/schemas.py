@@ -184,14 +184,15 @@ class Schema:
                 mapping[column.name] = header
         return mapping, unknown
 
-    def parse(self, table: Table) -> tuple[list[Row], list[Issue], list[Issue]]:
+    def parse(self, table: Table, partial: list[Row] | None = None) -> tuple[list[Row], list[Issue], list[Issue]]:
         """Check every cell of ``table``.
 
         Returns
         -------
         (rows, errors, warnings)
-            Rows with at least one error are left out of ``rows``; a missing required column is one
-            error for the whole file.
+            Rows with at least one error are left out of ``rows`` (and added to ``partial`` if given, with
+            their bad cells as None, so that their other cells can still be checked against the database);
+            a missing required column is one error for the whole file.
         """
         errors: list[Issue] = []
         warnings: list[Issue] = []
@@ -236,6 +237,8 @@ class Schema:
                     ok = False
             if ok:
                 rows.append(Row(row_number, values, header_of))
+            elif partial is not None:
+                partial.append(Row(row_number, values, header_of))
         if not rows and not errors:
             errors.append(Issue(None, None, _("The file has a header but no data rows.")))
         return rows, errors, warnings

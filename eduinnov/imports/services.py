@@ -216,17 +216,40 @@ def preview_import(kind: ImportKind | str, program: Program, user: User, data: b
             schema = schema_for(kind)
             table = read_table(data, filename, schema.known_headers())
             _describe(preview, table)
-            rows, errors, warnings = schema.parse(table)
+            partial: list[Row] = []
+            rows, errors, warnings = schema.parse(table, partial)
             preview.errors += errors
             preview.warnings += warnings
-            if not errors:
+            if not any(e.row is None for e in errors):
+                # Every problem in one pass: the rows that parsed are planned (their unknown students,
+                # duplicates … reported now, not after the cell errors are fixed), and the references of the
+                # rows with cell errors are checked too.
                 PLANNERS[kind](preview, program, user, rows)
+                _check_references(preview, program, kind, partial)
     except FileRefused as exc:
         preview.errors.append(Issue(None, None, exc.message))
     if preview.errors:
         preview.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
     preview.plan_digest = preview.fingerprint
     return preview
+
+
+def _check_references(preview: Preview, program: Program, kind: ImportKind, rows: list[Row]) -> None:
+    """The students and supervisor named by rows that also have cell errors (reported with them)."""
+    if not rows or (kind != ImportKind.ACHIEVEMENTS and kind not in ACHIEVEMENT_KIND_OF):
+        return
+    lookups = _Lookups.load(program)
+    fixed = ACHIEVEMENT_KIND_OF.get(kind)
+    for row in rows:
+        row_kind = fixed or row.values.get("kind")
+        if row.values.get("students") and row_kind is not None:
+            _participants, problems = _parse_participants(row.values["students"], row_kind, lookups.students)
+            for problem in problems:
+                _error(preview, row, row.column("students"), problem)
+        supervisor = row.values.get("supervisor")
+        if supervisor and lookups.teachers_by_key.get(v.normalise_key(supervisor)) is None:
+            _error(preview, row, row.column("supervisor"), _("%(name)s is not a teacher of this program.",
+                                                             name=supervisor))
 
 
 def _describe(preview: Preview, table: Table) -> None:
@@ -455,22 +478,25 @@ def _plan_achievements(preview: Preview, program: Program, user: User, rows: lis
     in_file: dict[tuple, int] = {}
     for row in rows:
         kind = fixed or row.values["kind"]
+        # Every problem of the row at once: its fields, its students and its supervisor.
         values, bad_field, reason = _check_achievement(kind, row.values)
-        if values is None:
+        failed = values is None
+        if failed:
             _error(preview, row, row.column(bad_field) or bad_field, reason)
-            continue
         participants, problems = _parse_participants(row.values.get("students") or "", kind, lookups.students)
         for problem in problems:
             _error(preview, row, row.column("students"), problem)
-        if problems:
-            continue
+        failed = failed or bool(problems)
         supervisor = row.values.get("supervisor")
+        supervisor_id = lookups.teachers_by_key.get(v.normalise_key(supervisor)) if supervisor else None
+        if supervisor and supervisor_id is None:
+            _error(preview, row, row.column("supervisor"),
+                   _("%(name)s is not a teacher of this program.", name=supervisor))
+            failed = True
+        if failed:
+            continue
         if supervisor:
-            values["supervisor_id"] = lookups.teachers_by_key.get(v.normalise_key(supervisor))
-            if values["supervisor_id"] is None:
-                _error(preview, row, row.column("supervisor"),
-                       _("%(name)s is not a teacher of this program.", name=supervisor))
-                continue
+            values["supervisor_id"] = supervisor_id
         _plan_one_achievement(preview, row.row, kind, values, participants, lookups, in_file)
 
 

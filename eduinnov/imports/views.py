@@ -167,7 +167,7 @@ def template(kind: str, fmt: str):
     schema = schema_for(kind)
     name = f"import-{kind.value}-{lang}.{fmt}"
     if fmt == "csv":
-        return Response(schema.template_csv(lang), mimetype="text/csv; charset=utf-8",
+        return Response(schema.template_csv(lang), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
     if fmt == "xlsx":
         return Response(schema.template_xlsx(lang),

@@ -1,6 +1,7 @@
 """Forms of the programs domain."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
@@ -55,7 +56,7 @@ class CohortForm(FlaskForm):
 
 class StudentForm(FlaskForm):
     student_no = StringField(_l("Student number"), validators=[DataRequired(), Length(max=32)], filters=[_strip])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=120)], filters=[_strip])
     cohort_id = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False,
                             validators=[DataRequired(message=_l("Choose a cohort."))],
                             description=_l("Only cohorts of programs you teach in are listed."))

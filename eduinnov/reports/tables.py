@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
 from eduinnov.achievements.models import Achievement, AchievementKind
@@ -62,7 +62,8 @@ def _english() -> bool:
 def students_table(cohort: Cohort) -> ExportTable:
     """The students of a cohort with counts of their verified achievements (by kind) and IUR participations."""
     columns = [
-        Column("student_no", _("Student number")), Column("name", _("Name")), Column("status", _("Status")),
+        Column("student_no", _("Student number")), Column("name", pgettext("person", "Name")),
+        Column("status", _("Status")),
         Column("email", _("Email")), Column("achievements", _("Verified achievements")),
         *(Column(k.value, kind_label(k)) for k in AchievementKind),
         Column("participations", _("IUR participations")),
@@ -101,6 +102,13 @@ def achievements_table(achievements: Iterable[Achievement]) -> ExportTable:
     return ExportTable(columns, rows, sheet_title=_("Achievements"), stem="achievements")
 
 
+def _rounded(value: Any, places: int = 4) -> Any:
+    """A score as shown (4 decimals), without float noise such as 0.8499999999999999 in either format."""
+    if isinstance(value, float) and value == value:  # not NaN
+        return round(value, places)
+    return value
+
+
 def run_results_table(run: EvaluationRun) -> ExportTable:
     """Per evaluated object of a stored run: rank, score, grade and every indicator's score (tree order)."""
     english = _english()
@@ -110,7 +118,8 @@ def run_results_table(run: EvaluationRun) -> ExportTable:
     memberships = run_memberships(run)
     member_columns = [Column(f"member:{k}", _("Membership: %(grade)s", grade=g["name"]), "0.0000")
                       for k, g in enumerate(legend["grades"])] if memberships else []
-    columns = [Column("rank", _("Rank")), Column("label", _("Evaluated")), Column("score", _("Score"), "0.0000"),
+    # The evaluated object: a student, a cohort or a program ("Evaluated" alone is the count on the run page).
+    columns = [Column("rank", _("Rank")), Column("label", _("Evaluated object")), Column("score", _("Score"), "0.0000"),
                Column("grade", _("Grade")), Column("rule", _("Grade rule")), *member_columns,
                *(Column(f"node:{code}", f"{code} {name}", "0.0000") for code, name in nodes)]
     rule = {"band": _("score band"), "max_membership": _("maximum membership"),
@@ -119,13 +128,13 @@ def run_results_table(run: EvaluationRun) -> ExportTable:
     position = {o["id"]: i for i, o in enumerate(run.inputs["objects"])}
     for res in ranked_results(run):  # competition ranks: ties share a rank
         i = position[res["id"]]
-        row = {"rank": res["rank"], "label": res["label"], "score": res["score"], "rule": rule,
+        row = {"rank": res["rank"], "label": res["label"], "score": _rounded(res["score"]), "rule": rule,
                "grade": res["grade"] if english else res.get("grade_zh") or res["grade"]}
         for k, v in enumerate(memberships[i] if memberships else []):
-            row[f"member:{k}"] = v
+            row[f"member:{k}"] = _rounded(v)
         for code, _name in nodes:
             values = run.node_scores.get(code)
-            row[f"node:{code}"] = values[i] if values else None
+            row[f"node:{code}"] = _rounded(values[i]) if values else None
         rows.append(row)
     return ExportTable(columns, rows, sheet_title=f"{run.model_name} {run.id}", stem=_stem("run", run.id, "results"))
 

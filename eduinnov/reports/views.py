@@ -8,6 +8,7 @@ the program the report is about. Everything else answers 404, so job ids reveal 
 import re
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -83,7 +84,7 @@ def _pack_form(cohort: Cohort | None, formdata=None) -> PackForm:
     runs = pack.list_pack_runs(cohort) if cohort is not None else []
     form.run.choices = [(r.id, _("#%(id)d %(model)s v%(version)d · %(target)s · %(when)s", id=r.id, model=r.model_name,
                                  version=r.model_version, target=r.target_label,
-                                 when=r.created_at.strftime("%Y-%m-%d %H:%M")))
+                                 when=format_datetime(r.created_at, "yyyy-MM-dd HH:mm")))
                         for r in runs] + [(0, _("— no evaluation chapter —"))]
     if formdata is None:
         form.cohort.data = cohort.id if cohort is not None else None

@@ -113,3 +113,30 @@ def test_an_unreachable_database_answers_503(tmp_path, url):
     assert time.monotonic() - started < 10
     with app.app_context():
         db.engine.dispose()
+
+
+class _PgError(Exception):
+    def __init__(self, message, sqlstate):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("message, sqlstate, unavailable", [
+    ("锁超时", "55P03", True),  # a server with Chinese messages: decided by SQLSTATE
+    ("canceling statement due to statement timeout", "57014", True),
+    ("terminating connection due to administrator command", "57P01", True),
+    ("sorry, too many clients already", "53300", True),
+    ("deadlock detected", "40P01", True),
+    ("connection failure", "08006", True),
+    ("division by zero", "22012", False),  # a bug, not an outage: stays a 500
+    ("database is locked", None, True),  # SQLite
+    ("unable to open database file", None, True),
+    ("no such table: programs", None, False),
+])
+def test_what_counts_as_the_database_being_unavailable(message, sqlstate, unavailable):
+    from sqlalchemy.exc import OperationalError
+
+    from eduinnov.core.web import _database_unavailable
+
+    orig = _PgError(message, sqlstate) if sqlstate else sqlite3.OperationalError(message)
+    assert _database_unavailable(OperationalError("SELECT 1", {}, orig)) is unavailable

@@ -106,7 +106,7 @@ def data(program, other_program, cohort, director):
                            students=[s1, s2, s3, s4, s5], later_students=[t1, t2], a=a)
 
 
-def make_run(cohort, students, *, created_by=None) -> EvaluationRun:
+def make_run(cohort, students, *, created_by=None, scores=None, b1=None) -> EvaluationRun:
     """A stored student run on ``cohort``: goal G with three first-level leaves B1–B3, two grade bands."""
     tree = {"code": "G", "name_zh": "创新能力", "name_en": "Innovation ability", "children": [
         {"code": "B1", "name_zh": "科研训练", "name_en": "Research training"},
@@ -120,14 +120,14 @@ def make_run(cohort, students, *, created_by=None) -> EvaluationRun:
     db.session.add(model)
     db.session.flush()
     ids = [s.id for s in students]
-    scores = [0.8, 0.5, 0.65][: len(ids)]
+    scores = list(scores or [0.8, 0.5, 0.65])[: len(ids)]
     run = EvaluationRun(
         model=model, program_id=cohort.program_id, model_name="测试模型", model_version=1,
         unit=EvaluationUnit.STUDENT, target_cohort_id=cohort.id, target_label="SE 2022",
         model_snapshot={"unit": "student", "tree": tree, "grade_scale": scale},
         inputs={"objects": [{"id": i, "label": f"学生 ({i})"} for i in ids], "values": {}},
         weights={},
-        node_scores={"G": scores, "B1": [0.9, 0.4, 0.7][: len(ids)], "B2": [0.7, 0.6, 0.6][: len(ids)],
+        node_scores={"G": scores, "B1": list(b1 or [0.9, 0.4, 0.7])[: len(ids)], "B2": [0.7, 0.6, 0.6][: len(ids)],
                      "B3": [0.8, 0.5, 0.65][: len(ids)]},
         results=[{"id": i, "label": f"=cmd|学生 ({i})", "score": s, "grade_index": 1 if s >= 0.6 else 2,
                   "grade": "Excellent" if s >= 0.6 else "Needs work", "grade_zh": "优秀" if s >= 0.6 else "待提高",

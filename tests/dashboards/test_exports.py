@@ -47,7 +47,7 @@ def test_students_csv_in_chinese_has_bom_chinese_headers_and_counts(login_as, da
     b = login_as(make_user(Role.TEACHER, [program], locale="zh"))
     rows = _csv(b.get(f"/dashboards/cohorts/{data.cohort.id}/students/export"))
     header = rows[0]
-    assert header[0] == "学号" and "状态" in header and "邮箱" in header
+    assert header[0] == "学号" and header[1] == "姓名" and "状态" in header and "邮箱" in header  # a person's name
     by_name = {r[1]: r for r in rows[1:]}
     assert len(by_name) == 5
     total = 4  # "Verified achievements": its column, whatever the catalogue calls it
@@ -97,7 +97,7 @@ def test_achievements_export_follows_the_list_filters(login_as, data, teacher):
 def test_run_results_export_has_scores_grades_ranks_and_node_scores(login_as, data, teacher, program):
     run = make_run(data.cohort, data.students[:3])
     rows = _csv(login_as(teacher).get(f"/dashboards/runs/{run.id}/export"))
-    assert rows[0] == ["Rank", "Evaluated", "Score", "Grade", "Grade rule", "B1 Research training",
+    assert rows[0] == ["Rank", "Evaluated object", "Score", "Grade", "Grade rule", "B1 Research training",
                        "B2 Publications", "B3 Competitions"]
     assert [r[0] for r in rows[1:]] == ["1", "2", "3"]  # by rank
     first, second = rows[1], rows[2]
@@ -107,7 +107,7 @@ def test_run_results_export_has_scores_grades_ranks_and_node_scores(login_as, da
     zh = login_as(make_user(Role.TEACHER, [program], locale="zh"))
     sheet = _xlsx(zh.get(f"/dashboards/runs/{run.id}/export?format=xlsx"))
     header = [c.value for c in sheet[1]]
-    assert header[:5] == ["排名", "评价对象数", "得分", "等级", "等级评定规则"] and header[5] == "B1 科研训练"
+    assert header[:5] == ["排名", "评价对象", "得分", "等级", "等级评定规则"] and header[5] == "B1 科研训练"
     assert sheet.cell(row=2, column=3).value == pytest.approx(0.8) and sheet.cell(row=2, column=4).value == "优秀"
 
 
@@ -130,3 +130,27 @@ def test_obe_export_lists_requirements_and_points_under_both_rules(login_as, pro
     assert gr3[header.index("Threshold")] == "0.7"
     sheet = _xlsx(login_as(teacher).get(f"/dashboards/cohorts/{plan.cohort.id}/obe/export?format=xlsx"))
     assert sheet.cell(row=2, column=2).value == "GR3" and sheet.cell(row=2, column=4).number_format == "0.000"
+
+
+def test_run_export_values_are_rounded_in_both_formats(login_as, data, teacher):
+    # Float noise from a weighted sum, as stored by a real run.
+    run = make_run(data.cohort, data.students[:3], scores=[0.8499999999999999, 0.5, 0.65],
+                   b1=[0.30000000000000004, 0.4, 0.7])
+    b = login_as(teacher)
+    raw = b.get(f"/dashboards/runs/{run.id}/export").data.decode("utf-8-sig")
+    assert "0.8499999" not in raw and "0.3000000" not in raw
+    rows = list(csv.reader(io.StringIO(raw)))
+    first = next(r for r in rows[1:] if r[0] == "1")
+    assert first[2] == "0.85" and first[4] == "0.3"
+    sheet = _xlsx(b.get(f"/dashboards/runs/{run.id}/export?format=xlsx"))
+    values = [c.value for c in sheet[2]]
+    assert values[2] == 0.85 and values[4] == 0.3  # the stored cell, not only its number format
+
+
+@pytest.mark.parametrize("url", ["/dashboards/cohorts/{cohort}/students/export", "/dashboards/runs/{run}/export",
+                                 "/dashboards/achievements/export", "/imports/templates/students.csv"])
+def test_csv_content_type_names_the_charset_once(login_as, data, teacher, url):
+    run = make_run(data.cohort, data.students[:2])
+    response = login_as(teacher).get(url.format(cohort=data.cohort.id, run=run.id))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

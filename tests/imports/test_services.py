@@ -453,3 +453,25 @@ def test_admin_may_import_anywhere(program, cohort):
     admin = make_user(Role.ADMIN)
     data = csv_bytes([ROSTER_HEADER, ["2024051001", "孙八", "2024", ""]])
     assert _run("students", program, admin, data).counts["create"] == 1
+
+
+def test_every_problem_of_every_row_in_one_pass(program, teacher, roster, other_student):
+    """Issue #12: an unknown student was reported only after the other cells were fixed (in waves)."""
+    data = csv_bytes([
+        ACH_HEADER,
+        # a cell error (year) and an unknown student in the same row
+        _ach("论文", "论文A", "二〇二三", "不存在的学生", 期刊="J"),
+        # only an unknown student, in a file that has cell errors elsewhere
+        _ach("论文", "论文B", "2023", "2022990001", 期刊="J"),
+        # a field rule, an unknown student and an unknown supervisor in one row
+        _ach("项目", "项目C", "2023", "陈老师", 级别="国际级", 项目类型="创新训练", 项目状态="立项", 指导教师="不认识的老师"),
+    ])
+    preview = services.preview_import("achievements", program, teacher, data, "a.csv")
+    issues = _issues(preview)
+    assert "Row 2, column 年份: “二〇二三” is not a year such as 2023." in issues
+    assert "Row 2, column 学生: 不存在的学生 is not a student of this program." in issues
+    assert "Row 3, column 学生: 2022990001 is not a student of this program." in issues
+    assert "Row 4, column 级别: A training project is national, provincial or university level." in issues
+    assert "Row 4, column 学生: 陈老师 is not a student of this program." in issues
+    assert "Row 4, column 指导教师: 不认识的老师 is not a teacher of this program." in issues
+    assert len(issues) == 6 and not preview.ok

@@ -38,6 +38,9 @@ def test_login_never_redirects_off_site(browser, teacher, target):
     token = csrf_token(browser.client, "/login?next=" + target)
     response = browser.client.post("/login", data={
         "email": teacher.email, "password": "correct horse battery", "next": target, "csrf_token": token})
+    if "\x00" in target:  # a NUL byte anywhere in a request is refused up front (core.web)
+        assert response.status_code == 400 and "Location" not in response.headers
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 

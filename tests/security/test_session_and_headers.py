@@ -84,6 +84,9 @@ def test_production_cookies_are_secure_and_responses_ask_for_https(production_cl
     for cookie in cookies:
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    # The session was renewed at login (session fixation): the pre-login token is void, a fresh one works.
+    assert client.post("/language", data={"lang": "en", "csrf_token": token}, **https).status_code == 400
+    token = _CSRF_RE.search(client.get("/", base_url="https://localhost").get_data(as_text=True)).group(1)
     lang = client.post("/language", data={"lang": "en", "csrf_token": token}, **https)
     assert lang.status_code == 302
     assert all("Secure" in c for c in lang.headers.getlist("Set-Cookie"))
