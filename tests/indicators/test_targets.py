@@ -195,3 +195,11 @@ def test_node_editor_sets_and_keeps_the_target_mode(data, login_as, db):
     assert bad.status_code in (200, 302, 400, 409)
     db.session.expire_all()
     assert db.session.get(IndicatorNode, node.id).direction.value == "benefit"
+
+
+def test_run_page_shows_the_target_used(data, login_as, db):
+    spec = spec_with({"method": "target", "mode": "percentile", "percentile": 90, "target": 5})
+    run = _run(data, spec, data.c22)
+    db.session.commit()
+    html = login_as(data.director).get(f"/evaluation/runs/{run.id}").get_data(as_text=True)
+    assert "Target 2: P90 of this run" in html and "Target 4 (absolute)" in html
