@@ -411,7 +411,6 @@ def run_view(run: EvaluationRun) -> dict[str, Any]:
             "mean": float(np.mean(run.node_scores[code])) if run.node_scores.get(code) else None,
             "metric": metric, "raw_mean": float(np.mean(raw)) if raw else None,
             "direction": node.get("direction"), "scaling": node.get("scaling"),
-            "target": (run.summary.get("targets") or {}).get(code),
         })
     first = [(c["code"], c["name_zh"], c.get("name_en")) for c in spec["tree"].get("children", [])]
     ranking = []
