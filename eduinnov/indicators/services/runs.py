@@ -35,7 +35,7 @@ from eduinnov.indicators.models import (
 )
 from eduinnov.indicators.services._common import ensure_allowed
 from eduinnov.indicators.services.compute import ComputeError, EvaluationOutcome, evaluate_spec, sensitivity
-from eduinnov.indicators.services.targets import comparable_spec, resolve_targets
+from eduinnov.indicators.services.targets import resolve_targets
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec, walk
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
 
@@ -325,6 +325,8 @@ def compare_runs(run_a: EvaluationRun, run_b: EvaluationRun) -> dict[str, Any]:
     DomainError
         The runs evaluate different model trees or units.
     """
+    from eduinnov.indicators.services.targets import comparable_spec  # noqa: PLC0415 (one use)
+
     spec_a, spec_b = comparable_spec(run_a.model_snapshot), comparable_spec(run_b.model_snapshot)
     if _canonical(spec_a["tree"]) != _canonical(spec_b["tree"]) or run_a.unit != run_b.unit:
         raise DomainError(_("These runs use different models; only runs of the same model version can be compared."))
