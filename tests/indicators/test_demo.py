@@ -76,3 +76,17 @@ def test_every_template_spreads_its_grades_on_every_demo_cohort(core_demo, db):
             assert sum(1 for c in counts if c) >= 2, (tpl.key, run.target_label, counts)
             seen += 1
     assert seen == 3 * 8 + 3 * 2 + 1  # 3 student templates x 8 cohorts, 3 cohort templates x 2 programs, 1
+
+
+def test_templates_are_named_in_the_users_language(app):
+    from flask_babel import force_locale
+
+    for tpl in list_templates():
+        assert tpl.data["name_zh"] and tpl.data["name_en"] and tpl.data["description_zh"] and tpl.data["description_en"]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in tpl.data["name_zh"]), tpl.key
+        with app.test_request_context(), force_locale("en"):
+            assert tpl.name == tpl.data["name_en"] and tpl.spec["name"] == tpl.data["name_en"]
+            assert tpl.spec["description"] == tpl.data["description_en"].strip()
+        with app.test_request_context(), force_locale("zh"):
+            assert tpl.name == tpl.data["name_zh"] and tpl.spec["description"] == tpl.data["description_zh"].strip()
+        assert "name_zh" not in tpl.spec  # the spec carries the one name a copied model gets

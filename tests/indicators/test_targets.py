@@ -75,9 +75,8 @@ def test_percentile_target_is_resolved_and_recorded(data):
     assert record["configured"] == 5.0 and record["basis"] == "run"
     assert record["distribution"] == {"n": 4, "min": 0.0, "p50": 0.0, "p90": 2.0, "max": 2.0, "zero_share": 0.5}
     assert run.node_scores["L1"] == [1.0, 0.5, 0.0, 0.0]
-    # The snapshot keeps the model as stated (the mode), so runs of one version on two cohorts compare.
+    # The snapshot keeps the mode; the configured fallback is in the record.
     assert run.model_snapshot["tree"]["children"][0]["scaling"]["mode"] == "percentile"
-    assert run.model_snapshot["tree"]["children"][0]["scaling"]["target"] == 5.0
     # The absolute leaf is recorded too, with the distribution it was applied to.
     assert run.summary["targets"]["L3"]["mode"] == "absolute" and run.summary["targets"]["L3"]["value"] == 4.0
 
@@ -195,3 +194,11 @@ def test_node_editor_sets_and_keeps_the_target_mode(data, login_as, db):
     assert bad.status_code in (200, 302, 400, 409)
     db.session.expire_all()
     assert db.session.get(IndicatorNode, node.id).direction.value == "benefit"
+
+
+def test_run_page_shows_the_target_used(data, login_as, db):
+    spec = spec_with({"method": "target", "mode": "percentile", "percentile": 90, "target": 5})
+    run = _run(data, spec, data.c22)
+    db.session.commit()
+    html = login_as(data.director).get(f"/evaluation/runs/{run.id}").get_data(as_text=True)
+    assert "Target 2: P90 of this run" in html and "Target 4 (absolute)" in html

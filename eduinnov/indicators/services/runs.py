@@ -352,7 +352,9 @@ def compare_runs(run_a: EvaluationRun, run_b: EvaluationRun) -> dict[str, Any]:
     DomainError
         The runs evaluate different model trees or units.
     """
-    spec_a, spec_b = run_a.model_snapshot, run_b.model_snapshot
+    from eduinnov.indicators.services.targets import comparable_spec  # noqa: PLC0415 (one use)
+
+    spec_a, spec_b = comparable_spec(run_a.model_snapshot), comparable_spec(run_b.model_snapshot)
     if _canonical(spec_a["tree"]) != _canonical(spec_b["tree"]) or run_a.unit != run_b.unit:
         raise DomainError(_("These runs use different models; only runs of the same model version can be compared."))
     if not (run_a.is_published and run_b.is_published):

@@ -30,7 +30,7 @@ from eduinnov.extensions import db
 from eduinnov.indicators.spec import walk
 from eduinnov.programs.models import Cohort, Student, StudentStatus
 
-__all__ = ["apply_targets", "calibration_values", "distribution", "resolve_targets", "suggest_target", "suggest_targets",
+__all__ = ["apply_targets", "calibration_values", "comparable_spec", "distribution", "resolve_targets", "suggest_target", "suggest_targets",
            "target_leaves"]
 
 #: Percentiles are observed values: the smallest value with at least P % of the values at or below it (so a
@@ -89,6 +89,19 @@ def calibration_values(spec: dict[str, Any], leaves: list[dict[str, Any]], cohor
         return pd.DataFrame(columns=[leaf["code"] for leaf in leaves]), cohorts
     flat = {**spec, "tree": {"code": "_calibration", "children": leaves}}
     return load(flat, ids), cohorts
+
+
+def comparable_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` without the values percentile and calibrated targets resolved to in one run.
+
+    Two runs of one model version on two cohorts resolve such targets to different values; they still
+    evaluate the same model, so comparisons look at the model as stated (mode, percentile, cohorts).
+    """
+    out = copy.deepcopy(spec)
+    for node in target_leaves(out):
+        if (node["scaling"].get("mode") or "absolute") != "absolute":
+            node["scaling"].pop("target", None)
+    return out
 
 
 def resolve_targets(spec: dict[str, Any], raw: pd.DataFrame, cohort: Cohort | None,
