@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from eduinnov.reports.exports import _csv_text
-
 from eduinnov.auth.models import Role
 from eduinnov.config import Config
+from eduinnov.core.tabular import _csv_text
 from tests.dashboards.conftest import make_run
 from tests.factories import make_user
 
