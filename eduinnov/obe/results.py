@@ -344,14 +344,35 @@ def compute_results(inputs: Inputs) -> dict[str, Any]:
 # --- stored results ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+#: Stored as JSON text inside the JSON document and decoded only when read: the per-student figures are
+#: most of the document and the cohort and dashboard pages never need them.
+_PACKED = ("offerings", "students")
+
+
+class _Unpacked(dict):
+    """The stored document; its packed parts are decoded on first access."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if key in _PACKED and isinstance(value, str):
+            value = json.loads(value)
+            super().__setitem__(key, value)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+
+def _pack(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (json.dumps(v, separators=(",", ":")) if k in _PACKED else v) for k, v in data.items()}
+
+
 class Results:
     """The stored (or just computed) figures of a cohort under one framework version."""
 
-    cohort_id: int
-    framework_id: int
-    fingerprint: str
-    data: dict[str, Any]
+    def __init__(self, cohort_id: int, framework_id: int, fingerprint: str, data: dict[str, Any]):
+        self.cohort_id, self.framework_id, self.fingerprint = cohort_id, framework_id, fingerprint
+        self.data = _Unpacked(data)
 
     def offering(self, offering_id: int) -> dict[str, Any] | None:
         return self.data["offerings"].get(str(offering_id))
@@ -364,7 +385,7 @@ def _store(inputs: Inputs, fp: str, data: dict[str, Any]) -> None:
             db.session.execute(delete(AchievementResult).where(AchievementResult.cohort_id == inputs.cohort_id,
                                                                AchievementResult.framework_id == inputs.framework_id))
             db.session.add(AchievementResult(cohort_id=inputs.cohort_id, framework_id=inputs.framework_id,
-                                             fingerprint=fp, computed_at=utcnow(), data=data))
+                                             fingerprint=fp, computed_at=utcnow(), data=_pack(data)))
     except (IntegrityError, OperationalError) as exc:  # another request stored it first: theirs is as good
         log.info("OBE results of cohort %s not stored: %s", inputs.cohort_id, exc)
 
