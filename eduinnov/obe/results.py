@@ -182,6 +182,56 @@ class _Offering:
     class_values: np.ndarray
 
 
+class _Plan:
+    """One offering's plan as arrays: :func:`compute._objective_kernel` without pandas in the loop.
+
+    The arithmetic is the kernel's, operation for operation (same columns in the same order, same
+    sums), so the values are bit-identical to ``compute.course_objective_achievement``; only the
+    selection of each objective's mapped items and weights is done once with numpy.
+    """
+
+    def __init__(self, items: pd.DataFrame, mapped: pd.DataFrame, weights: pd.DataFrame):
+        pos = {item: i for i, item in enumerate(items.index)}
+        self.full = items["full_marks"].to_numpy(dtype=float)
+        self.types = items["type"].to_numpy()
+        self.cols = np.array([pos[i] for i in mapped["item"]], dtype=int)
+        self.objective = mapped["objective"].to_numpy()
+        self.shares = mapped["share"].fillna(1.0).to_numpy(dtype=float)
+        self.weights: dict[Any, list[tuple[Any, Any]]] = {}
+        for objective, kind, w in zip(weights["objective"], weights["type"], weights["weight"], strict=True):
+            self.weights.setdefault(objective, []).append((kind, w))
+
+    def plainly_valid(self) -> bool:
+        """True when the engine's checks would pass (positive marks, weights summing to 1)."""
+        if (self.full <= 0).any():
+            return False
+        return all(abs(sum(w for _k, w in rows) - 1) <= 1e-6 for rows in self.weights.values())
+
+    def kernel(self, matrix: np.ndarray, objectives: list) -> np.ndarray:
+        """``A(CO_j)`` for each row of ``matrix`` (rows × items); as :func:`compute._objective_kernel`."""
+        out = np.full((matrix.shape[0], len(objectives)), np.nan)
+        for j, objective in enumerate(objectives):
+            sel = self.objective == objective
+            if not sel.any():
+                continue  # not assessed: NaN
+            cols, shares = self.cols[sel], self.shares[sel]
+            rows = self.weights.get(objective)
+            if not rows:
+                out[:, j] = (matrix[:, cols] * shares).sum(axis=1) / (self.full[cols] * shares).sum()
+                continue
+            total = np.zeros(matrix.shape[0])
+            for kind, w in rows:
+                if w == 0:
+                    continue
+                of_type = self.types[cols] == kind
+                if not of_type.any():
+                    raise ValueError(f"objective {objective!r}: weight {w} for type {kind!r} but no item of that type")
+                c, s = cols[of_type], shares[of_type]
+                total += w * (matrix[:, c] * s).sum(axis=1) / (self.full[c] * s).sum()
+            out[:, j] = total
+        return out
+
+
 def _objective_values(inputs: Inputs) -> tuple[dict[int, _Offering], dict[int, str]]:
     """``A(CO_j)`` of every offering, per student and for the class, with the plan errors by offering.
 
@@ -221,11 +271,13 @@ def _objective_values(inputs: Inputs) -> tuple[dict[int, _Offering], dict[int, s
             col_of = {int(i): n for n, i in enumerate(items.index)}
             matrix[[row_of[int(s)] for s in sc["student"]], [col_of[int(i)] for i in sc["item"]]] = \
                 np.nan_to_num(sc["value"].to_numpy(dtype=float), nan=0.0)
+        plan = _Plan(items, mapped, weights)
         try:
-            compute._check_plan(items, mapped, weights)
-            per = compute._objective_kernel(matrix, items, mapped, weights, objectives)
-            cls = (compute._objective_kernel(matrix.mean(axis=0, keepdims=True), items, mapped, weights,
-                                             objectives)[0] if students else np.full(len(objectives), np.nan))
+            if not plan.plainly_valid():
+                compute._check_plan(items, mapped, weights)  # the engine's own message
+            per = plan.kernel(matrix, objectives)
+            cls = (plan.kernel(matrix.mean(axis=0, keepdims=True), objectives)[0] if students
+                   else np.full(len(objectives), np.nan))
         except ValueError as exc:  # an inconsistent plan: the offering page says why
             errors[oid] = str(exc)
             continue
@@ -519,6 +571,13 @@ def _invalidate(session: Session, _flush_context: Any) -> None:
         touched[key] = set()
 
 
+def _current_session() -> Session | None:
+    try:
+        return db.session()
+    except RuntimeError:  # outside an application context
+        return None
+
+
 @event.listens_for(Session, "before_commit")
 def _recompute_before_commit(session: Session) -> None:
     """Store the new figures of every cohort whose inputs changed, in the transaction that changed them."""
@@ -527,8 +586,8 @@ def _recompute_before_commit(session: Session) -> None:
     # before_commit comes before the commit's own flush: flush now so every change has been noted.
     session.flush()
     pending = session.info.pop("obe_results_recompute", None)
-    if not pending:
-        return
+    if not pending or session is not _current_session():
+        return  # another session (no app context): its stale rows are deleted, a read recomputes them
     from eduinnov.obe import queries
 
     session.info["obe_results_busy"] = True
