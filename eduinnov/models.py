@@ -6,7 +6,7 @@ from eduinnov.core.audit import AuditLog  # noqa: F401
 from eduinnov.frameworks.models import *  # noqa: F403
 from eduinnov.indicators.models import *  # noqa: F403
 from eduinnov.notifications.models import *  # noqa: F403
-from eduinnov.obe import results  # noqa: F401, E402 - registers the listeners that keep stored OBE results current
+from eduinnov.obe import invalidation  # noqa: F401 - registers the listeners that keep stored OBE results current
 from eduinnov.obe.models import *  # noqa: F403
 from eduinnov.programs.models import *  # noqa: F403
 from eduinnov.reports.models import *  # noqa: F403

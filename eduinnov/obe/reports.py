@@ -208,7 +208,12 @@ class CohortReport:
     offerings: list[CourseOffering] = field(default_factory=list)
     courses_without_scores: list[Course] = field(default_factory=list)
     direct_weight: float | None = None
-    students: dict[str, Any] = field(default_factory=dict, repr=False)  # stored: rule → student → requirement
+    stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the stored document (decoded lazily)
+
+    @property
+    def students(self) -> dict[str, Any]:
+        """Stored per-student requirement values: rule → student id → requirement id → value."""
+        return self.stored.get("students") or {}
 
     @cached_property
     def student_values(self) -> dict[str, pd.DataFrame]:
@@ -375,7 +380,7 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
 
     surveys = _surveys(cohort)
     report = CohortReport(cohort=cohort, framework=framework, threshold=threshold, rule=rule,
-                          offerings=offerings, direct_weight=direct_weight, students=stored["students"])
+                          offerings=offerings, direct_weight=direct_weight, stored=stored)
     with_scores = set(stored["courses_with_scores"])
     report.courses_without_scores = (sorted({s.course for s in supports if s.course_id not in with_scores},
                                             key=lambda c: c.code) if detail

@@ -8,10 +8,10 @@ their indicator points, and the point and requirement degrees under both rules i
 group-bys, and the result is stored in :class:`~eduinnov.obe.models.AchievementResult` with the
 :func:`fingerprint` of its inputs.
 
-Never stale, by construction: a session listener (:func:`_collect`) notices every flush that adds,
+Never stale, by construction: a session listener (:mod:`eduinnov.obe.invalidation`) notices every flush that adds,
 changes or deletes an input row (scores come with a :class:`~eduinnov.obe.models.ScoreImport`; framework
 objects and students included) and deletes the stored rows they feed in the same transaction; before
-the transaction commits, the cohorts touched are recomputed (:func:`_recompute_before_commit`), so the
+the transaction commits, the cohorts touched are recomputed with :func:`refresh`, so the
 request that changes a score sheet, a plan, a survey or a program setting stores the new figures with
 its change. A read that finds no stored row computes and stores it (:func:`get_results`).
 """
@@ -26,9 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, event, inspect, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
@@ -37,7 +36,6 @@ from eduinnov.frameworks.models import (
     CourseObjective,
     CourseSupport,
     FrameworkVersion,
-    GraduationRequirement,
     IndicatorPoint,
     ObjectiveIndicatorLink,
 )
@@ -49,10 +47,9 @@ from eduinnov.obe.models import (
     ItemObjectiveMapping,
     ObjectiveTypeWeight,
     Score,
-    ScoreImport,
     SurveyResult,
 )
-from eduinnov.programs.models import Cohort, Student
+from eduinnov.programs.models import Cohort
 
 __all__ = ["Inputs", "Results", "compute_results", "fingerprint", "get_results", "load_inputs", "refresh"]
 
@@ -182,6 +179,56 @@ class _Offering:
     class_values: np.ndarray
 
 
+class _Plan:
+    """One offering's plan as arrays: :func:`compute._objective_kernel` without pandas in the loop.
+
+    The arithmetic is the kernel's, operation for operation (same columns in the same order, same
+    sums), so the values are bit-identical to ``compute.course_objective_achievement``; only the
+    selection of each objective's mapped items and weights is done once with numpy.
+    """
+
+    def __init__(self, items: pd.DataFrame, mapped: pd.DataFrame, weights: pd.DataFrame):
+        pos = {item: i for i, item in enumerate(items.index)}
+        self.full = items["full_marks"].to_numpy(dtype=float)
+        self.types = items["type"].to_numpy()
+        self.cols = np.array([pos[i] for i in mapped["item"]], dtype=int)
+        self.objective = mapped["objective"].to_numpy()
+        self.shares = mapped["share"].fillna(1.0).to_numpy(dtype=float)
+        self.weights: dict[Any, list[tuple[Any, Any]]] = {}
+        for objective, kind, w in zip(weights["objective"], weights["type"], weights["weight"], strict=True):
+            self.weights.setdefault(objective, []).append((kind, w))
+
+    def plainly_valid(self) -> bool:
+        """True when the engine's checks would pass (positive marks, weights summing to 1)."""
+        if (self.full <= 0).any():
+            return False
+        return all(abs(sum(w for _k, w in rows) - 1) <= 1e-6 for rows in self.weights.values())
+
+    def kernel(self, matrix: np.ndarray, objectives: list) -> np.ndarray:
+        """``A(CO_j)`` for each row of ``matrix`` (rows × items); as :func:`compute._objective_kernel`."""
+        out = np.full((matrix.shape[0], len(objectives)), np.nan)
+        for j, objective in enumerate(objectives):
+            sel = self.objective == objective
+            if not sel.any():
+                continue  # not assessed: NaN
+            cols, shares = self.cols[sel], self.shares[sel]
+            rows = self.weights.get(objective)
+            if not rows:
+                out[:, j] = (matrix[:, cols] * shares).sum(axis=1) / (self.full[cols] * shares).sum()
+                continue
+            total = np.zeros(matrix.shape[0])
+            for kind, w in rows:
+                if w == 0:
+                    continue
+                of_type = self.types[cols] == kind
+                if not of_type.any():
+                    raise ValueError(f"objective {objective!r}: weight {w} for type {kind!r} but no item of that type")
+                c, s = cols[of_type], shares[of_type]
+                total += w * (matrix[:, c] * s).sum(axis=1) / (self.full[c] * s).sum()
+            out[:, j] = total
+        return out
+
+
 def _objective_values(inputs: Inputs) -> tuple[dict[int, _Offering], dict[int, str]]:
     """``A(CO_j)`` of every offering, per student and for the class, with the plan errors by offering.
 
@@ -221,11 +268,13 @@ def _objective_values(inputs: Inputs) -> tuple[dict[int, _Offering], dict[int, s
             col_of = {int(i): n for n, i in enumerate(items.index)}
             matrix[[row_of[int(s)] for s in sc["student"]], [col_of[int(i)] for i in sc["item"]]] = \
                 np.nan_to_num(sc["value"].to_numpy(dtype=float), nan=0.0)
+        plan = _Plan(items, mapped, weights)
         try:
-            compute._check_plan(items, mapped, weights)
-            per = compute._objective_kernel(matrix, items, mapped, weights, objectives)
-            cls = (compute._objective_kernel(matrix.mean(axis=0, keepdims=True), items, mapped, weights,
-                                             objectives)[0] if students else np.full(len(objectives), np.nan))
+            if not plan.plainly_valid():
+                compute._check_plan(items, mapped, weights)  # the engine's own message
+            per = plan.kernel(matrix, objectives)
+            cls = (plan.kernel(matrix.mean(axis=0, keepdims=True), objectives)[0] if students
+                   else np.full(len(objectives), np.nan))
         except ValueError as exc:  # an inconsistent plan: the offering page says why
             errors[oid] = str(exc)
             continue
@@ -344,14 +393,35 @@ def compute_results(inputs: Inputs) -> dict[str, Any]:
 # --- stored results ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+#: Stored as JSON text inside the JSON document and decoded only when read: the per-student figures are
+#: most of the document and the cohort and dashboard pages never need them.
+_PACKED = ("offerings", "students")
+
+
+class _Unpacked(dict):
+    """The stored document; its packed parts are decoded on first access."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if key in _PACKED and isinstance(value, str):
+            value = json.loads(value)
+            super().__setitem__(key, value)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+
+def _pack(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (json.dumps(v, separators=(",", ":")) if k in _PACKED else v) for k, v in data.items()}
+
+
 class Results:
     """The stored (or just computed) figures of a cohort under one framework version."""
 
-    cohort_id: int
-    framework_id: int
-    fingerprint: str
-    data: dict[str, Any]
+    def __init__(self, cohort_id: int, framework_id: int, fingerprint: str, data: dict[str, Any]):
+        self.cohort_id, self.framework_id, self.fingerprint = cohort_id, framework_id, fingerprint
+        self.data = _Unpacked(data)
 
     def offering(self, offering_id: int) -> dict[str, Any] | None:
         return self.data["offerings"].get(str(offering_id))
@@ -364,7 +434,7 @@ def _store(inputs: Inputs, fp: str, data: dict[str, Any]) -> None:
             db.session.execute(delete(AchievementResult).where(AchievementResult.cohort_id == inputs.cohort_id,
                                                                AchievementResult.framework_id == inputs.framework_id))
             db.session.add(AchievementResult(cohort_id=inputs.cohort_id, framework_id=inputs.framework_id,
-                                             fingerprint=fp, computed_at=utcnow(), data=data))
+                                             fingerprint=fp, computed_at=utcnow(), data=_pack(data)))
     except (IntegrityError, OperationalError) as exc:  # another request stored it first: theirs is as good
         log.info("OBE results of cohort %s not stored: %s", inputs.cohort_id, exc)
 
@@ -414,116 +484,3 @@ def is_current(cohort: Cohort, framework: FrameworkVersion) -> bool:
     row = db.session.scalar(select(AchievementResult.fingerprint).where(
         AchievementResult.cohort_id == cohort.id, AchievementResult.framework_id == framework.id))
     return row is not None and row == fingerprint(load_inputs(cohort.id, framework))
-
-
-# --- invalidation: every input change, in the same transaction --------------------------------------------
-
-_BY_OFFERING = (AssessmentItem, ObjectiveTypeWeight, ScoreImport)
-_FRAMEWORK_PARTS = (FrameworkVersion, GraduationRequirement, IndicatorPoint, Course, CourseObjective, CourseSupport,
-                    ObjectiveIndicatorLink)
-_PENDING = "obe_results_pending"
-_KEYS = ("cohorts", "offerings", "items", "objectives", "courses", "requirements", "frameworks")
-
-
-def _old(obj: Any, attr: str) -> list[Any]:
-    """The attribute's current and previous values (a row moved to another cohort touches both)."""
-    hist = inspect(obj).attrs[attr].history
-    return [v for v in (getattr(obj, attr, None), *hist.deleted) if v is not None]
-
-
-@event.listens_for(Session, "after_flush")
-def _collect(session: Session, _flush_context: Any) -> None:
-    """Note which cohorts, offerings, items and frameworks the flush touched (ids are set by now)."""
-    touched = session.info.setdefault(_PENDING, {k: set() for k in _KEYS})
-    dirty = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
-    for obj in (*session.new, *dirty, *session.deleted):
-        if isinstance(obj, (Cohort, Student, SurveyResult, CourseOffering)):
-            if isinstance(obj, Cohort):
-                touched["cohorts"].add(obj.id)
-            else:
-                touched["cohorts"].update(_old(obj, "cohort_id"))
-            if isinstance(obj, CourseOffering):
-                touched["offerings"].add(obj.id)
-        elif isinstance(obj, _BY_OFFERING):
-            touched["offerings"].update(_old(obj, "offering_id"))
-        elif isinstance(obj, (ItemObjectiveMapping, Score)):
-            touched["items"].update(_old(obj, "item_id"))
-        elif isinstance(obj, FrameworkVersion):
-            touched["frameworks"].add(obj.id)
-        elif isinstance(obj, (GraduationRequirement, Course)):
-            touched["frameworks"].update(_old(obj, "framework_id"))
-        elif isinstance(obj, IndicatorPoint):
-            touched["requirements"].update(_old(obj, "requirement_id"))
-        elif isinstance(obj, (CourseObjective, CourseSupport)):
-            touched["courses"].update(_old(obj, "course_id"))
-        elif isinstance(obj, ObjectiveIndicatorLink):
-            touched["objectives"].update(_old(obj, "objective_id"))
-
-
-@event.listens_for(Session, "after_flush_postexec")
-def _invalidate(session: Session, _flush_context: Any) -> None:
-    """Delete the stored rows fed by what the flush touched; remember their cohorts for recomputing."""
-    touched = session.info.get(_PENDING)
-    if not touched or not any(touched.values()):
-        return
-    cohorts = set(touched["cohorts"])
-    frameworks = set(touched["frameworks"])
-    if touched["items"]:
-        touched["offerings"].update(session.execute(select(AssessmentItem.offering_id).where(
-            AssessmentItem.id.in_(touched["items"]))).scalars())
-    if touched["offerings"]:
-        cohorts.update(session.execute(select(CourseOffering.cohort_id).where(
-            CourseOffering.id.in_(touched["offerings"]))).scalars())
-    if touched["objectives"]:
-        touched["courses"].update(session.execute(select(CourseObjective.course_id).where(
-            CourseObjective.id.in_(touched["objectives"]))).scalars())
-    if touched["requirements"]:
-        frameworks.update(session.execute(select(GraduationRequirement.framework_id).where(
-            GraduationRequirement.id.in_(touched["requirements"]))).scalars())
-    if touched["courses"]:
-        frameworks.update(session.execute(select(Course.framework_id).where(
-            Course.id.in_(touched["courses"]))).scalars())
-    where = []
-    if cohorts:
-        where.append(AchievementResult.cohort_id.in_(cohorts))
-    if frameworks:
-        where.append(AchievementResult.framework_id.in_(frameworks))
-    recompute = session.info.setdefault("obe_results_recompute", set())
-    recompute.update(cohorts)
-    if where:
-        stale = or_(*where)
-        recompute.update(session.execute(select(AchievementResult.cohort_id).where(stale)).scalars())
-        session.execute(delete(AchievementResult).where(stale))
-    for key in touched:
-        touched[key] = set()
-
-
-@event.listens_for(Session, "before_commit")
-def _recompute_before_commit(session: Session) -> None:
-    """Store the new figures of every cohort whose inputs changed, in the transaction that changed them."""
-    if session.info.get("obe_results_busy"):
-        return
-    # before_commit comes before the commit's own flush: flush now so every change has been noted.
-    session.flush()
-    pending = session.info.pop("obe_results_recompute", None)
-    if not pending:
-        return
-    from eduinnov.obe import queries
-
-    session.info["obe_results_busy"] = True
-    try:
-        for cohort in session.scalars(select(Cohort).where(Cohort.id.in_(pending))):
-            framework = queries.get_framework_for_cohort(cohort)
-            if framework is not None:
-                refresh(cohort, framework)
-        session.flush()
-        session.info.pop("obe_results_recompute", None)
-    finally:
-        session.info.pop("obe_results_busy", None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction: nothing it noted happened
-        session.info.pop("obe_results_recompute", None)
-        session.info.pop(_PENDING, None)
