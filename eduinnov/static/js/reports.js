@@ -1,15 +1,10 @@
 // Evidence-pack pages (CSP: no inline scripts).
-// - A cohort <select> inside a form marked data-autosubmit reloads the page with that cohort.
+// (The cohort choice is sent with its button, not on change: choosing with the keyboard's arrow keys must
+// not reload the page at every step — WCAG 3.2.2, On Input.)
 // - A .report-job card polls its data-status-url (JSON from reports.job_status) until the job is
 //   finished or failed, moving the progress bar and showing the download link when the file is ready.
 (function () {
   "use strict";
-
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () {
-      if (select.value) { select.form.submit(); }
-    });
-  });
 
   function show(card, status) {
     var pct = Math.round(Math.max(0, Math.min(1, Number(status.progress) || 0)) * 100);
