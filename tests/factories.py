@@ -77,6 +77,10 @@ def make_achievement(program: Program | None = None, students=(), kind: Achievem
     defaults = {"title": f"成果 {next(_seq)}", "year": 2023}
     if kind in (AchievementKind.PROJECT, AchievementKind.AWARD):
         defaults["level"] = Level.UNIVERSITY
+    if kind == AchievementKind.PROJECT:  # what the form requires, so a factory item can be edited as it is
+        from eduinnov.achievements.models import ProjectStatus, ProjectType
+        defaults["project_type"] = ProjectType.INNOVATION_TRAINING
+        defaults["project_status"] = ProjectStatus.APPROVED
     if kind == AchievementKind.PATENT:
         from eduinnov.achievements.models import PatentType
         defaults["patent_type"] = PatentType.INVENTION

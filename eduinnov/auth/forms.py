@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from eduinnov.auth.models import Role
 from eduinnov.core.i18n import LANGUAGES, enum_choices
+from eduinnov.core.web import parse_id
 
 
 class LoginForm(FlaskForm):
@@ -70,5 +71,4 @@ class UserFilterForm(Form):
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
     role = SelectField(_l("Role"), choices=[("", _l("All roles")), *enum_choices(Role)], validators=[Optional()])
-    program = SelectField(_l("Program"), coerce=lambda v: int(v) if v not in (None, "", "None") and str(v).isdigit()
-                          else None, validate_choice=False)
+    program = SelectField(_l("Program"), coerce=parse_id, validate_choice=False)

@@ -26,8 +26,8 @@ def make_png() -> bytes:
             + _png_chunk(b"IEND", b""))
 
 
-def make_pdf() -> bytes:
-    """A real one-page PDF with a correct cross-reference table."""
+def make_pdf(note: str = "") -> bytes:
+    """A real one-page PDF with a correct cross-reference table (``note``, a PDF comment, makes its bytes differ)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -35,6 +35,8 @@ def make_pdf() -> bytes:
     ]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
+    if note:
+        out.write(b"%" + note.encode() + b"\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(out.tell())

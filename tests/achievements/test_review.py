@@ -34,7 +34,8 @@ def notices(user) -> list[tuple[NoticeEvent, int | None]]:
 
 
 def attach_pdf(user, achievement):
-    return services.add_evidence(user, achievement, FileStorage(io.BytesIO(make_pdf()), filename="证书.pdf"))
+    return services.add_evidence(user, achievement, FileStorage(io.BytesIO(make_pdf(f"item {achievement.id}")),
+                                                                   filename="证书.pdf"))
 
 
 @pytest.fixture

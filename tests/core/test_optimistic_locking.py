@@ -27,6 +27,12 @@ NOT_EDITABLE = {
     "EvaluationRun": "an immutable result of a run",
     "ScoreImport": "append-only import log",
     "EvidenceFile": "uploaded or deleted, never edited",
+    "AchievementClaim": "a student's claim, then one decision whose state the service checks",
+    "AchievementResult": "OBE figures stored by the app, keyed by the fingerprint of their inputs",
+    "EvaluationRunReview": "a director's review, recorded once",
+    "Invitation": "issued and consumed by the app, never edited",
+    "Notification": "written by the app; only its read mark changes",
+    "PatentTransfer": "recorded or deleted, never edited",
 }
 
 

@@ -157,7 +157,8 @@ def test_membership_rule_shows_memberships_that_give_each_grade(data, login_as):
     b.client.set_cookie("lang", "en")
     page = b.get(f"/evaluation/runs/{run.id}").get_data(as_text=True)
     assert "maximum membership of fuzzy comprehensive evaluation" in page
-    assert "grade value 0.75" in page and "≥ 0.7" not in page
+    scale = tpl.spec["grade_scale"]  # the legend shows the grades' values, never score bands
+    assert f"grade value {scale[2]['value']:g}" in page and f"≥ {scale[1]['min']:g}" not in page
     assert "Σ membership × grade value" in page
 
 
@@ -196,7 +197,7 @@ def test_export_and_pack_state_the_rule_used(data, login_as):
     db.session.commit()
     part = pack._evaluation_part(run, data.c22, "en")
     assert part["legend"]["rule"] == "max_membership" and "maximum membership" in part["legend"]["text"]
-    assert [g["value"] for g in part["legend"]["grades"]] == [0.95, 0.85, 0.75, 0.65, 0.55]
+    assert [g["value"] for g in part["legend"]["grades"]] == [g["value"] for g in tpl.spec["grade_scale"]]
     by_label = {r["label"]: r for r in part["results"]}
     for res, mem in zip(run.results, run.summary["membership"], strict=True):
         assert by_label[res["label"]]["membership"] == pytest.approx(mem, abs=1e-6)  # the pack keeps 6 decimals

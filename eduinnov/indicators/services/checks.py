@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from eduinnov import evaluation as ev
-from eduinnov.evaluation import competition_rank
 from eduinnov.evaluation import health as hc
 from eduinnov.indicators.informative import NothingVaries, Prepass, expand_weights, prepare_informative
 from eduinnov.indicators.services.compute import (
@@ -37,7 +36,8 @@ STABILITY_DRAWS = 100
 
 
 def evaluate_checked(spec: dict[str, Any], raw: pd.DataFrame) -> tuple[EvaluationOutcome, Prepass]:
-    """Evaluate ``spec`` on ``raw`` after excluding information-free leaves; ranks are competition ranks.
+    """Evaluate ``spec`` on ``raw`` after excluding information-free leaves (ranks: the engine's order; the
+    competition ranks shown are derived from the scores where a run is stored).
 
     Raises
     ------
@@ -52,7 +52,6 @@ def evaluate_checked(spec: dict[str, Any], raw: pd.DataFrame) -> tuple[Evaluatio
         prepass = Prepass(spec=spec)
     outcome = evaluate_spec(prepass.spec, raw)
     outcome.weights = expand_weights(outcome.weights, prepass)
-    outcome.ranks = [int(r) for r in competition_rank(outcome.scores)]
     return outcome, prepass
 
 
