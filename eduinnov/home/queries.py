@@ -22,8 +22,7 @@ from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import AggregationRule
 from eduinnov.imports.storage import MAX_AGE, pending_dir
-from eduinnov.indicators.models import EvaluationRun
-from eduinnov.indicators.queries import published_runs_clause
+from eduinnov.indicators.queries import count_held_runs
 from eduinnov.obe.reports import cohort_report
 from eduinnov.programs.models import Cohort
 from eduinnov.reports.models import JobState, ReportJob
@@ -83,12 +82,7 @@ def list_obe_shortfalls(user: User) -> list[CohortShortfall]:
 def failed_health_runs(user: User) -> int:
     """How many evaluation runs of ``user``'s programs failed their health check and wait for a director's
     review (they are not published until one records why the run stands)."""
-    stmt = select(func.count(EvaluationRun.id)).where(EvaluationRun.health_passed.is_(False),
-                                                     ~published_runs_clause())
-    ids = _directed_ids(user)
-    if ids is not None:
-        stmt = stmt.where(EvaluationRun.program_id.in_(ids or [-1]))
-    return db.session.scalar(stmt) or 0
+    return count_held_runs(user)
 
 
 def count_pending_imports(user: User) -> int:

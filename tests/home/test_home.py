@@ -54,7 +54,7 @@ def test_director_home_counts_the_queue_with_age_and_evidence(login_as, director
         count, url = figure(html, ident)
         page = b.get(url).get_data(as_text=True)
         assert page.count('name="ids"') == count, ident
-    assert "fig-health" not in html  # no health check in this build: the card is left out
+    assert figure(html, "fig-health") == (0, "/evaluation/?health=failed")
 
 
 def test_director_home_names_obe_requirements_below_threshold(login_as, director, teacher, program):
