@@ -6,8 +6,6 @@ runs), which is why it lives in its own package and not in ``core`` (which impor
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +19,7 @@ from eduinnov.core.jinja import age_in_days
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import AggregationRule
-from eduinnov.imports.storage import MAX_AGE, pending_dir
+from eduinnov.imports.storage import list_pending
 from eduinnov.indicators.queries import count_held_runs
 from eduinnov.obe.reports import cohort_report
 from eduinnov.programs.models import Cohort
@@ -86,18 +84,9 @@ def failed_health_runs(user: User) -> int:
 
 
 def count_pending_imports(user: User) -> int:
-    """Uploads ``user`` previewed but has not confirmed yet (they expire after two hours)."""
-    folder = pending_dir()
-    count = 0
-    now = time.time()
-    for meta_path in folder.glob("*.json"):
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, ValueError):
-            continue
-        if meta.get("user_id") == user.id and now - float(meta.get("created", 0)) <= MAX_AGE:
-            count += 1
-    return count
+    """Uploads ``user`` previewed but has not confirmed yet (they expire after two hours): the list on the
+    imports page (``imports.storage.list_pending``)."""
+    return len(list_pending(user.id))
 
 
 def list_finished_jobs(user: User, days: int = 14, limit: int = 5) -> tuple[int, list[ReportJob]]:

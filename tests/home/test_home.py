@@ -113,3 +113,42 @@ def test_student_home_counts_her_items_by_state(login_as, student, program, dire
     assert "证书模糊" in html and 'id="declare"' in html
     listed = login_as(user).get("/achievements/?status=verified").get_data(as_text=True)
     assert "已认定" in listed and "草稿" not in listed
+
+
+def _clear_pending_imports():
+    import shutil
+
+    from eduinnov.imports.storage import pending_dir
+    shutil.rmtree(pending_dir())
+
+
+def test_director_home_counts_unconfirmed_imports_and_links_to_them(login_as, director, teacher, program):
+    from sqlalchemy import func, select
+
+    from eduinnov.programs.models import Student
+    from tests.imports.conftest import csv_bytes
+    _clear_pending_imports()
+    roster = csv_bytes([["学号", "姓名", "入学年份"], ["2022000001", "学生甲", "2022"], ["2022000002", "学生乙", "2022"]])
+    upload = f"/imports/{program.id}/students"
+    b = login_as(director)
+    for name in ("名单一.csv", "名单二.csv"):
+        assert b.post(f"{upload}/preview", {"file": (io.BytesIO(roster), name)}, token_from=upload,
+                      content_type="multipart/form-data").status_code == 200
+    t = login_as(teacher)  # a colleague's preview is not his
+    t.post(f"{upload}/preview", {"file": (io.BytesIO(roster), "别人的.csv")}, token_from=upload,
+           content_type="multipart/form-data")
+    count, url = figure(b.get("/").get_data(as_text=True), "fig-imports")
+    assert (count, url) == (2, "/imports/#pending-imports")
+    page = b.get(url).get_data(as_text=True)
+    assert page.count("pending-import\"") == count and "名单一.csv" in page and "别人的.csv" not in page
+    # resume one: the preview again, with its confirm button; confirming imports and the figure goes down
+    resume, left = re.findall(r'href="(/imports/\d+/students/pending/[^"]+)"', page)
+    shown = b.get(resume).get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="([^"]+)"', shown).group(1)
+    assert token in resume
+    assert b.post(f"{upload}/confirm", {"token": token}, token_from=resume).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Student)) == 2
+    assert figure(b.get("/").get_data(as_text=True), "fig-imports")[0] == 1
+    assert b.get(f"{upload}/pending/{token}").status_code == 302  # confirmed: gone
+    assert login_as(teacher).get(left).status_code == 302  # not the teacher's upload: nothing shown
+    assert b.get(left).status_code == 200
