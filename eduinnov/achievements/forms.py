@@ -378,7 +378,8 @@ class QueueFilterForm(Form):
         """The valid filters (invalid ones are ignored)."""
         self.validate()
         program_ids = {v for v, _label in self.program.choices}
-        kind = self.kind.data if not self.kind.errors and self.kind.data else None
+        kind = (self.kind.data or "").strip() if not self.kind.errors else ""
+        kind = kind if kind in {k.value for k in AchievementKind} else None
         return queries.AchievementFilters(
             program_id=self.program.data if self.program.data in program_ids else None,
             kind=AchievementKind(kind) if kind else None,
