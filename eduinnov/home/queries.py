@@ -24,6 +24,7 @@ from eduinnov.indicators.queries import count_held_runs
 from eduinnov.obe.reports import cohort_report
 from eduinnov.programs.models import Cohort
 from eduinnov.reports.models import JobState, ReportJob
+from eduinnov.reports.queries import list_jobs_stmt
 
 __all__ = [
     "CohortShortfall",
@@ -89,11 +90,13 @@ def count_pending_imports(user: User) -> int:
     return len(list_pending(user.id))
 
 
-def list_finished_jobs(user: User, days: int = 14, limit: int = 5) -> tuple[int, list[ReportJob]]:
-    """Report jobs of ``user`` finished in the last ``days`` days: how many, and the latest few."""
-    since = utcnow() - timedelta(days=days)
-    stmt = select(ReportJob).where(ReportJob.owner_id == user.id, ReportJob.state == JobState.FINISHED,
-                                   ReportJob.finished_at >= since).order_by(ReportJob.finished_at.desc())
+FINISHED_JOB_DAYS = 14
+
+
+def list_finished_jobs(user: User, days: int = FINISHED_JOB_DAYS, limit: int = 5) -> tuple[int, list[ReportJob]]:
+    """Report jobs of ``user`` finished in the last ``days`` days: how many, and the latest few (the list
+    behind them is ``reports.jobs`` with the same filter)."""
+    stmt = list_jobs_stmt(user, state=JobState.FINISHED, since=utcnow() - timedelta(days=days))
     jobs = list(db.session.scalars(stmt))
     return len(jobs), jobs[:limit]
 

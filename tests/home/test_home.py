@@ -152,3 +152,25 @@ def test_director_home_counts_unconfirmed_imports_and_links_to_them(login_as, di
     assert b.get(f"{upload}/pending/{token}").status_code == 302  # confirmed: gone
     assert login_as(teacher).get(left).status_code == 302  # not the teacher's upload: nothing shown
     assert b.get(left).status_code == 200
+
+
+def test_finished_reports_figure_links_to_the_jobs_it_counts(login_as, director, teacher, program):
+    def job(n, state, days_ago, owner=director):
+        db.session.add(ReportJob(id=f"{n:032x}", func_path="x:y", title=f"报告{n}", state=state, owner_id=owner.id,
+                                 program_id=program.id, finished_at=utcnow() - timedelta(days=days_ago)))
+    job(1, JobState.FINISHED, 1)
+    job(2, JobState.FINISHED, 3)
+    job(3, JobState.FINISHED, 30)  # too old for the figure
+    job(4, JobState.FAILED, 1)
+    job(5, JobState.FINISHED, 1, owner=teacher)  # someone else's
+    db.session.commit()
+    b = login_as(director)
+    html = b.get("/").get_data(as_text=True)
+    link = re.search(r'id="fig-jobs-count" href="([^"]+)">\s*<div class="display-6[^>]*>(\d+)<', html)
+    count, url = int(link.group(2)), link.group(1).replace("&amp;", "&")
+    assert (count, url) == (2, "/reports/jobs/?state=finished&days=14")
+    page = b.get(url).get_data(as_text=True)
+    assert page.count('class="report-job"') == count and "报告1" in page and "报告2" in page
+    assert "报告3" not in page and "报告4" not in page and "报告5" not in page
+    everything = b.get("/reports/jobs/").get_data(as_text=True)
+    assert everything.count('class="report-job"') == 4 and "报告5" not in everything
