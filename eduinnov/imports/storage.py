@@ -14,7 +14,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -94,7 +94,7 @@ class PendingInfo:
 
     @property
     def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self.created, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created, tz=UTC)
 
 
 def list_pending(user_id: int) -> list[PendingInfo]:

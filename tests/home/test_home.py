@@ -67,6 +67,13 @@ def test_director_home_names_obe_requirements_below_threshold(login_as, director
     card = re.search(r'id="fig-obe".*?</ul>', html, re.S).group(0)
     assert re.search(r'display-6[^>]*>1<', card)
     assert f"/obe/cohorts/{plan.cohort.id}" in card and "requirements 3" in card
+    # the total links to the list of those cohorts, which adds up to the same number
+    link = re.search(r'id="fig-obe-count" href="([^"]+)">\s*<div class="display-6[^>]*>(\d+)<', html)
+    assert link.group(1) == "/obe/shortfalls"
+    page = login_as(director).get(link.group(1)).get_data(as_text=True)
+    assert page.count('class="obe-shortfall"') == 1 and f"/obe/cohorts/{plan.cohort.id}" in page
+    assert sum(map(int, re.findall(r'class="shortfall-below">(\d+)<', page))) == int(link.group(2)) == 1
+    assert 'class="obe-shortfall"' not in login_as(teacher).get(link.group(1)).get_data(as_text=True)
 
 
 def test_director_home_lists_finished_reports(login_as, director, program):
