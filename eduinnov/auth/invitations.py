@@ -200,8 +200,8 @@ def mail_roster_invitations(actor: User, cohort: Cohort, *, base_url: str) -> Ro
     DomainError
         As :func:`create_roster_accounts`; or when no SMTP server is configured.
     """
+    from eduinnov.notifications.invitations import queue_invitations
     from eduinnov.notifications.services import smtp_url
-    from eduinnov.reports.jobs import enqueue
 
     if not smtp_url():
         raise DomainError(_("No mail server is configured: download the invitation list instead."))
@@ -213,9 +213,8 @@ def mail_roster_invitations(actor: User, cohort: Cohort, *, base_url: str) -> Ro
     db.session.flush()
     job_id = None
     if to_mail:
-        job_id = enqueue("eduinnov.auth.invitation_mail:send_invitations", to_mail, actor.id, base_url,
-                         title=_("E-mail invitations: %(cohort)s", cohort=cohort.display_name), owner=actor,
-                         program_id=cohort.program_id)
+        job_id = queue_invitations(to_mail, actor, base_url, program_id=cohort.program_id,
+                                   title=_("E-mail invitations: %(cohort)s", cohort=cohort.display_name))
     return RosterMailing(queued=queued, not_sent=not_sent, job_id=job_id)
 
 

@@ -151,7 +151,7 @@ def test_after_a_student_import_the_director_is_pointed_to_the_accounts(login_as
 
 # --- e-mailing the invitations (a background job, a real SMTP server) ---
 
-INVITE_JOB = "eduinnov.auth.invitation_mail:send_invitations"
+INVITE_JOB = "eduinnov.notifications.invitations:send_invitations"
 
 
 def _mail_roster(b, cohort):

@@ -1,4 +1,4 @@
-"""E-mailing roster invitations from a background job (never inside a web request).
+"""E-mailing roster invitations (accounts made by ``auth.invitations``) from a background job (never inside a web request).
 
 The job receives account ids, not links: it issues each account's one-time invitation itself (the
 earlier open link of that account stops working) and mails it at once, so a link exists only in the
@@ -23,9 +23,11 @@ from eduinnov.core.i18n import default_language
 from eduinnov.extensions import db
 from eduinnov.notifications.mail import open_smtp
 from eduinnov.notifications.services import smtp_url
-from eduinnov.reports.jobs import report_job, report_progress
+from eduinnov.reports.jobs import enqueue, report_job, report_progress
 
-__all__ = ["send_invitations"]
+__all__ = ["queue_invitations", "send_invitations"]
+
+JOB = "eduinnov.notifications.invitations:send_invitations"
 
 
 def _message(account: User, link: str, expires, sender: str) -> EmailMessage:
@@ -76,3 +78,9 @@ def send_invitations(user_ids: list[int], actor_id: int | None, base_url: str) -
         except smtplib.SMTPException:
             pass
     return None
+
+
+def queue_invitations(user_ids: list[int], actor: User, base_url: str, *, title: str,
+                      program_id: int | None) -> str:
+    """Hand the accounts to :func:`send_invitations`, run once the request commits; return the job id."""
+    return enqueue(JOB, list(user_ids), actor.id, base_url, title=title, owner=actor, program_id=program_id)
