@@ -378,11 +378,13 @@ class QueueFilterForm(Form):
         """The valid filters (invalid ones are ignored)."""
         self.validate()
         program_ids = {v for v, _label in self.program.choices}
-        kind = (self.kind.data or "").strip() if not self.kind.errors else ""
-        kind = kind if kind in {k.value for k in AchievementKind} else None
+        try:
+            kind = AchievementKind((self.kind.data or "").strip()) if not self.kind.errors and self.kind.data else None
+        except ValueError:  # " " passes Optional(); anything not in the list is ignored
+            kind = None
         return queries.AchievementFilters(
             program_id=self.program.data if self.program.data in program_ids else None,
-            kind=AchievementKind(kind) if kind else None,
+            kind=kind,
             evidence={"with": True, "without": False}.get(self.evidence.data or ""),
             q=(self.q.data or None) if not self.q.errors else None,
         )
