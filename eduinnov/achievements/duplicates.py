@@ -246,27 +246,64 @@ def find_evidence_duplicates(program_id: int, sha256: str, *, exclude_id: int | 
     return list(out.values())
 
 
-def list_duplicates_of(achievement: Achievement, index: DuplicateIndex | None = None) -> list[Duplicate]:
-    """Every other item of the program that looks like ``achievement``: identifiers, title, evidence files."""
-    index = index or DuplicateIndex.load(achievement.program_id)
-    values = {name: getattr(achievement, name) for name in
-              ("title", "doi", "application_number", "grant_number", "project_number")}
-    found = {d.achievement_id: d for d in index.match(achievement.kind, values, exclude=[achievement.id])}
-    for f in achievement.evidence_files:
-        for d in find_evidence_duplicates(achievement.program_id, f.sha256, exclude_id=achievement.id):
-            found.setdefault(d.achievement_id, d)
+def _sorted(found: Mapping[int, Duplicate]) -> list[Duplicate]:
     return sorted(found.values(), key=lambda d: (not d.is_exact, -(d.score or 100), d.achievement_id))
 
 
+def _identifiers(achievement: Achievement) -> dict[str, Any]:
+    return {name: getattr(achievement, name) for name in
+            ("title", "doi", "application_number", "grant_number", "project_number")}
+
+
+def list_duplicates_of(achievement: Achievement, index: DuplicateIndex | None = None) -> list[Duplicate]:
+    """Every other item of the program that looks like ``achievement``: identifiers, title, evidence files."""
+    index = index or DuplicateIndex.load(achievement.program_id)
+    found = {d.achievement_id: d for d in index.match(achievement.kind, _identifiers(achievement),
+                                                      exclude=[achievement.id])}
+    for f in achievement.evidence_files:
+        for d in find_evidence_duplicates(achievement.program_id, f.sha256, exclude_id=achievement.id):
+            found.setdefault(d.achievement_id, d)
+    return _sorted(found)
+
+
+def _evidence_holders(achievements: list[Achievement]) -> dict[tuple[int, str], list[Any]]:
+    """(program id, SHA-256) → the items of that program carrying the file, for every file of ``achievements``
+    (one query for the lot)."""
+    shas = {f.sha256 for a in achievements for f in a.evidence_files}
+    if not shas:
+        return {}
+    stmt = (select(Achievement.id, Achievement.program_id, Achievement.title, Achievement.year,
+                   EvidenceFile.sha256, EvidenceFile.original_name)
+            .join(EvidenceFile, EvidenceFile.achievement_id == Achievement.id)
+            .where(Achievement.program_id.in_({a.program_id for a in achievements}), EvidenceFile.sha256.in_(shas))
+            .order_by(Achievement.id))
+    out: dict[tuple[int, str], list[Any]] = {}
+    for row in db.session.execute(stmt):
+        out.setdefault((row.program_id, row.sha256), []).append(row)
+    return out
+
+
 def duplicates_by_achievement(achievements: Iterable[Achievement]) -> dict[int, list[Duplicate]]:
-    """For the verification queue: the look-alikes of each listed item (one index per program)."""
+    """For the verification queue: the look-alikes of each listed item.
+
+    A fixed number of queries whatever the number of items: one index per program, and one query for the
+    items sharing any of their evidence files (the evidence files themselves should be loaded with the items).
+    """
+    items = list(achievements)
     indexes: dict[int, DuplicateIndex] = {}
+    holders = _evidence_holders(items)
     out: dict[int, list[Duplicate]] = {}
-    for a in achievements:
+    for a in items:
         index = indexes.get(a.program_id)
         if index is None:
             index = indexes[a.program_id] = DuplicateIndex.load(a.program_id)
-        out[a.id] = list_duplicates_of(a, index)
+        found = {d.achievement_id: d for d in index.match(a.kind, _identifiers(a), exclude=[a.id])}
+        for f in a.evidence_files:
+            for row in holders.get((a.program_id, f.sha256), ()):
+                if row.id != a.id and row.id not in found:
+                    found[row.id] = Duplicate(row.id, row.title, row.year, "evidence",
+                                              _reason("evidence", row.original_name))
+        out[a.id] = _sorted(found)
     return out
 
 

@@ -372,6 +372,7 @@ class QueueFilterForm(Form):
                        validators=[Optional()])
     evidence = SelectField(_l("Evidence"), choices=[("", _l("With or without")), ("with", _l("With evidence")),
                                                     ("without", _l("Without evidence"))], validators=[Optional()])
+    duplicates = BooleanField(_l("Only items with possible duplicates"))
 
     def filters(self) -> queries.AchievementFilters:
         """The valid filters (invalid ones are ignored)."""

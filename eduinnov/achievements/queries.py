@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from eduinnov.achievements.duplicates import history_ids
+from eduinnov.achievements.duplicates import Duplicate, duplicates_by_achievement, history_ids
 from eduinnov.achievements.models import (
     PENDING_STATES,
     Achievement,
@@ -24,6 +24,7 @@ from eduinnov.achievements.models import (
 from eduinnov.auth.access import program_ids, restrict_to_programs
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
 from eduinnov.core.audit import AuditLog
+from eduinnov.core.pagination import Page, paginate, paginate_list
 from eduinnov.extensions import db
 from eduinnov.programs.models import Cohort, Program, Student
 
@@ -197,6 +198,24 @@ def pending_verification_stmt(user: User, filters: AchievementFilters | None = N
     return _with_people(stmt.order_by(order, Achievement.id)).options(
         selectinload(Achievement.evidence_files), selectinload(Achievement.created_by)
     )
+
+
+def pending_verification_page(user: User, filters: AchievementFilters | None, page: int | str | None,
+                              *, only_duplicates: bool = False) -> tuple[Page, dict[int, list[Duplicate]]]:
+    """One page of ``user``'s verification queue and the possible duplicates of each item on it.
+
+    Duplicates are looked up for the whole page at once (:func:`duplicates.duplicates_by_achievement`).
+    ``only_duplicates`` keeps the items with at least one possible duplicate: the whole filtered queue is
+    then compared before paging (titles are compared in Python, not in SQL).
+    """
+    stmt = pending_verification_stmt(user, filters)
+    if not only_duplicates:
+        shown = paginate(stmt, page)
+        return shown, duplicates_by_achievement(shown.items)
+    items = list(db.session.scalars(stmt).unique())
+    found = duplicates_by_achievement(items)
+    kept = [a for a in items if found[a.id]]
+    return paginate_list(kept, page), {a.id: found[a.id] for a in kept}
 
 
 def list_pending_verification(user: User, filters: AchievementFilters | None = None) -> list[Achievement]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +29,7 @@ from eduinnov.auth.access import Action, get_or_404
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
 from eduinnov.core.web import fail_request
+from eduinnov.notifications.services import smtp_url
 from eduinnov.programs.models import Cohort
 
 bp = Blueprint("invitations", __name__)
@@ -41,6 +52,8 @@ class SetPasswordForm(FlaskForm):
 def roster(cohort_id: int):
     cohort = get_or_404(current_user, Cohort, cohort_id, Action.MANAGE)
     form = RosterAccountsForm()
+    if form.validate_on_submit() and request.form.get("send") == "mail":
+        return _mail_invitations(cohort)
     if form.validate_on_submit():
         try:
             issued = invitations.create_roster_accounts(current_user, cohort)
@@ -54,7 +67,24 @@ def roster(cohort_id: int):
         return _invitation_list(cohort, issued, form.fmt.data)
     return render_template("auth/roster_accounts.html", cohort=cohort, form=form,
                            summary=invitations.summarise_roster(cohort),
-                           days=invitations._days())
+                           days=invitations._days(), can_mail=bool(smtp_url()))
+
+
+def _mail_invitations(cohort: Cohort):
+    """Accounts created now; the invitations e-mailed by a background job; who was not e-mailed and why."""
+    try:
+        mailing = invitations.mail_roster_invitations(current_user, cohort, base_url=request.url_root)
+    except DomainError as exc:
+        fail_request(exc)
+        flash(str(exc), "danger")
+        return redirect(url_for(".roster", cohort_id=cohort.id))
+    if not mailing.queued and not mailing.not_sent:
+        flash(_("Every student of this cohort has already set a password: there is nobody to invite."), "info")
+        return redirect(url_for(".roster", cohort_id=cohort.id))
+    links = {i.token: url_for(".accept", token=i.token, _external=True) for i in mailing.not_sent}
+    response = make_response(render_template("auth/roster_mailed.html", cohort=cohort, mailing=mailing, links=links))
+    response.headers["Cache-Control"] = "no-store"  # the links of the students not e-mailed are shown once
+    return response
 
 
 def _invitation_list(cohort: Cohort, issued: list[invitations.IssuedInvitation], fmt: str):

@@ -31,10 +31,12 @@ __all__ = [
     "DEFAULT_DAYS",
     "InvitationRefused",
     "IssuedInvitation",
+    "RosterMailing",
     "RosterSummary",
     "check_invitation",
     "create_roster_accounts",
     "issue_invitation",
+    "mail_roster_invitations",
     "redeem_invitation",
     "summarise_roster",
     "token_hash",
@@ -116,18 +118,9 @@ def summarise_roster(cohort: Cohort) -> RosterSummary:
     return RosterSummary(total=len(rows), active=len(rows) - without - waiting, waiting=waiting, without=without)
 
 
-def create_roster_accounts(actor: User, cohort: Cohort) -> list[IssuedInvitation]:
-    """Create an account for each student of the cohort without one, and invite every account not yet used.
-
-    Students who already set their password are left alone; those whose account waits for its first
-    password get a new invitation (the old link stops working). Withdrawn students are skipped.
-
-    Raises
-    ------
-    DomainError
-        Unless ``actor`` manages the cohort's program; or when a student's login e-mail belongs to
-        another account (named in the message; nothing is created).
-    """
+def _roster_accounts(actor: User, cohort: Cohort) -> list[tuple[Student, User, bool]]:
+    """Create the missing accounts of the cohort; return (student, account, is new) for every account that
+    waits for its first password (students who set theirs are left out)."""
     if not can(actor, Action.MANAGE, cohort.program):
         raise DomainError(_("Only the program's directors can create student accounts."))
     students = list(db.session.scalars(
@@ -147,7 +140,7 @@ def create_roster_accounts(actor: User, cohort: Cohort) -> list[IssuedInvitation
             raise DomainError(_("The e-mail %(email)s of student %(no)s is already used by another account: correct "
                                 "the student's e-mail first.", email=email, no=s.student_no))
         seen[email] = s.student_no
-    issued: list[IssuedInvitation] = []
+    out: list[tuple[Student, User, bool]] = []
     for s in students:
         account = accounts.get(s.id)
         is_new = account is None
@@ -159,12 +152,70 @@ def create_roster_accounts(actor: User, cohort: Cohort) -> list[IssuedInvitation
             db.session.flush()
         elif account.has_password:
             continue
-        token, row = issue_invitation(account, created_by=actor)
-        issued.append(IssuedInvitation(student_no=s.student_no, name=s.name, cohort=cohort.display_name,
-                                       email=account.email, token=token, expires_at=row.expires_at,
-                                       is_new_account=is_new))
+        out.append((s, account, is_new))
+    return out
+
+
+def _issue(actor: User | None, cohort_label: str, student: Student, account: User, is_new: bool) -> IssuedInvitation:
+    token, row = issue_invitation(account, created_by=actor)
+    return IssuedInvitation(student_no=student.student_no, name=student.name, cohort=cohort_label,
+                            email=account.email, token=token, expires_at=row.expires_at, is_new_account=is_new)
+
+
+def create_roster_accounts(actor: User, cohort: Cohort) -> list[IssuedInvitation]:
+    """Create an account for each student of the cohort without one, and invite every account not yet used.
+
+    Students who already set their password are left alone; those whose account waits for its first
+    password get a new invitation (the old link stops working). Withdrawn students are skipped.
+
+    Raises
+    ------
+    DomainError
+        Unless ``actor`` manages the cohort's program; or when a student's login e-mail belongs to
+        another account (named in the message; nothing is created).
+    """
+    issued = [_issue(actor, cohort.display_name, *row) for row in _roster_accounts(actor, cohort)]
     db.session.flush()
     return issued
+
+
+@dataclass(frozen=True)
+class RosterMailing:
+    """What :func:`mail_roster_invitations` did: who is e-mailed (by a background job), who is not and why."""
+
+    queued: list[tuple[str, str, str]]  # (student number, name, e-mail)
+    not_sent: list[IssuedInvitation]    # no e-mail address of her own: her link is shown once, to hand over
+    job_id: str | None
+
+
+def mail_roster_invitations(actor: User, cohort: Cohort, *, base_url: str) -> RosterMailing:
+    """Create the missing accounts and have a background job e-mail each student her one-time link.
+
+    Only students with an e-mail address of their own are mailed; the job issues their links itself, so no
+    link is ever written to the database or the job's arguments in plain text. The others get their link
+    here (shown once, like the downloaded list). The request never talks to the mail server.
+
+    Raises
+    ------
+    DomainError
+        As :func:`create_roster_accounts`; or when no SMTP server is configured.
+    """
+    from eduinnov.notifications.invitations import queue_invitations
+    from eduinnov.notifications.services import smtp_url
+
+    if not smtp_url():
+        raise DomainError(_("No mail server is configured: download the invitation list instead."))
+    rows = _roster_accounts(actor, cohort)
+    queued = [(s.student_no, s.name, account.email) for s, account, _new in rows if s.email and s.email.strip()]
+    to_mail = [account.id for s, account, _new in rows if s.email and s.email.strip()]
+    not_sent = [_issue(actor, cohort.display_name, s, account, new) for s, account, new in rows
+                if not (s.email and s.email.strip())]
+    db.session.flush()
+    job_id = None
+    if to_mail:
+        job_id = queue_invitations(to_mail, actor, base_url, program_id=cohort.program_id,
+                                   title=_("E-mail invitations: %(cohort)s", cohort=cohort.display_name))
+    return RosterMailing(queued=queued, not_sent=not_sent, job_id=job_id)
 
 
 def _aware(moment: datetime) -> datetime:

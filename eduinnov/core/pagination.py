@@ -42,3 +42,14 @@ def paginate(stmt: Select, page: int | str | None, per_page: int = 25) -> Page:
     page = min(max(page, 1), pages)
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def paginate_list(items: list[Any], page: int | str | None, per_page: int = 25) -> Page:
+    """One page of an already computed list (same clamping as :func:`paginate`)."""
+    try:
+        page = int(page or 1)
+    except (TypeError, ValueError):
+        page = 1
+    pages = max(1, math.ceil(len(items) / per_page))
+    page = min(max(page, 1), pages)
+    return Page(items=items[(page - 1) * per_page:page * per_page], page=page, per_page=per_page, total=len(items))

@@ -6,27 +6,19 @@ runs), which is why it lives in its own package and not in ``core`` (which impor
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-from sqlalchemy import func, select
 
 from eduinnov.achievements import queries as achievement_queries
 from eduinnov.achievements.models import Achievement, VerificationStatus
-from eduinnov.auth.access import program_ids
-from eduinnov.auth.models import MembershipRole, Role, User
+from eduinnov.auth.models import User
 from eduinnov.core.jinja import age_in_days
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import AggregationRule
-from eduinnov.imports.storage import MAX_AGE, pending_dir
-from eduinnov.indicators.models import EvaluationRun
-from eduinnov.indicators.queries import published_runs_clause
-from eduinnov.obe.reports import cohort_report
-from eduinnov.programs.models import Cohort
+from eduinnov.imports.storage import list_pending
+from eduinnov.indicators.queries import count_held_runs
+from eduinnov.obe.reports import CohortShortfall, list_obe_shortfalls
 from eduinnov.reports.models import JobState, ReportJob
+from eduinnov.reports.queries import list_jobs_stmt
 
 __all__ = [
     "CohortShortfall",
@@ -36,81 +28,26 @@ __all__ = [
     "list_obe_shortfalls",
 ]
 
-MAX_OBE_COHORTS = 8  # cohorts computed for the home page (the most recent entry years first)
-
-
-@dataclass(frozen=True)
-class CohortShortfall:
-    """A cohort with graduation requirements below the threshold under its framework's rule."""
-
-    cohort: Cohort
-    below: int
-    total: int
-    threshold: float
-    numbers: list[str] = field(default_factory=list)
-
-
-def _directed_ids(user: User) -> set[int] | None:
-    return None if user.role == Role.ADMIN else program_ids(user, role=MembershipRole.DIRECTOR)
-
-
-def list_obe_shortfalls(user: User) -> list[CohortShortfall]:
-    """Cohorts of the programs ``user`` directs whose graduation requirements fall below the threshold.
-
-    The verdict follows each framework's own rule (weighted sum or minimum); cohorts without scores
-    are left out. Only the :data:`MAX_OBE_COHORTS` most recent cohorts are computed.
-    """
-    ids = _directed_ids(user)
-    stmt = select(Cohort).order_by(Cohort.entry_year.desc(), Cohort.id).limit(MAX_OBE_COHORTS)
-    if ids is not None:
-        stmt = stmt.where(Cohort.program_id.in_(ids or [-1]))
-    out = []
-    for cohort in db.session.scalars(stmt):
-        report = cohort_report(cohort)
-        if report.framework is None or not report.offerings:
-            continue
-        minimum = report.rule == AggregationRule.MINIMUM
-        verdicts = [(r.requirement.number, r.achieved_minimum if minimum else r.achieved_weighted_sum)
-                    for r in report.requirements]
-        judged = [(n, v) for n, v in verdicts if v is not None]
-        below = [str(n) for n, v in judged if v is False]
-        if below:
-            out.append(CohortShortfall(cohort=cohort, below=len(below), total=len(judged),
-                                       threshold=report.threshold, numbers=below))
-    return out
-
 
 def failed_health_runs(user: User) -> int:
     """How many evaluation runs of ``user``'s programs failed their health check and wait for a director's
     review (they are not published until one records why the run stands)."""
-    stmt = select(func.count(EvaluationRun.id)).where(EvaluationRun.health_passed.is_(False),
-                                                     ~published_runs_clause())
-    ids = _directed_ids(user)
-    if ids is not None:
-        stmt = stmt.where(EvaluationRun.program_id.in_(ids or [-1]))
-    return db.session.scalar(stmt) or 0
+    return count_held_runs(user)
 
 
 def count_pending_imports(user: User) -> int:
-    """Uploads ``user`` previewed but has not confirmed yet (they expire after two hours)."""
-    folder = pending_dir()
-    count = 0
-    now = time.time()
-    for meta_path in folder.glob("*.json"):
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, ValueError):
-            continue
-        if meta.get("user_id") == user.id and now - float(meta.get("created", 0)) <= MAX_AGE:
-            count += 1
-    return count
+    """Uploads ``user`` previewed but has not confirmed yet (they expire after two hours): the list on the
+    imports page (``imports.storage.list_pending``)."""
+    return len(list_pending(user.id))
 
 
-def list_finished_jobs(user: User, days: int = 14, limit: int = 5) -> tuple[int, list[ReportJob]]:
-    """Report jobs of ``user`` finished in the last ``days`` days: how many, and the latest few."""
-    since = utcnow() - timedelta(days=days)
-    stmt = select(ReportJob).where(ReportJob.owner_id == user.id, ReportJob.state == JobState.FINISHED,
-                                   ReportJob.finished_at >= since).order_by(ReportJob.finished_at.desc())
+FINISHED_JOB_DAYS = 14
+
+
+def list_finished_jobs(user: User, days: int = FINISHED_JOB_DAYS, limit: int = 5) -> tuple[int, list[ReportJob]]:
+    """Report jobs of ``user`` finished in the last ``days`` days: how many, and the latest few (the list
+    behind them is ``reports.jobs`` with the same filter)."""
+    stmt = list_jobs_stmt(user, state=JobState.FINISHED, since=utcnow() - timedelta(days=days))
     jobs = list(db.session.scalars(stmt))
     return len(jobs), jobs[:limit]
 

@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -79,6 +80,40 @@ def load_pending(token: str | None, *, kind: str, program_id: int, user_id: int)
     if time.time() - float(meta.get("created", 0)) > MAX_AGE:
         return None
     return Pending(token, data, meta.get("filename") or "upload", kind, program_id, user_id, meta.get("fingerprint", ""))
+
+
+@dataclass(frozen=True)
+class PendingInfo:
+    """What the list of a user's unconfirmed uploads shows (the bytes stay on disk)."""
+
+    token: str
+    filename: str
+    kind: str
+    program_id: int
+    created: float
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.fromtimestamp(self.created, tz=UTC)
+
+
+def list_pending(user_id: int) -> list[PendingInfo]:
+    """The uploads ``user_id`` previewed and has not confirmed yet (not expired, not being confirmed),
+    newest first."""
+    now = time.time()
+    out = []
+    for meta_path in pending_dir().glob("*.json"):
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            continue
+        token = meta_path.stem
+        if (meta.get("user_id") != user_id or now - float(meta.get("created", 0)) > MAX_AGE
+                or not TOKEN_RE.match(token) or not (meta_path.parent / f"{token}.upload").exists()):
+            continue
+        out.append(PendingInfo(token, meta.get("filename") or "upload", str(meta.get("kind")),
+                               int(meta.get("program_id") or 0), float(meta.get("created", 0))))
+    return sorted(out, key=lambda p: -p.created)
 
 
 ALREADY_CLAIMED = "already-claimed"

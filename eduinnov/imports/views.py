@@ -61,8 +61,12 @@ def index():
     require_role(current_user, *STAFF)
     programs = [p for p in list_programs_for(current_user) if can(current_user, Action.EDIT, p)]
     manage = {p.id for p in programs if can(current_user, Action.MANAGE, p)}
+    names = {p.id: p for p in list_programs_for(current_user)}
+    kinds = {k.value: k for k in ImportKind}
+    waiting = [(w, names.get(w.program_id), KIND_LABELS[kinds[w.kind]])
+               for w in storage.list_pending(current_user.id) if w.kind in kinds]
     return render_template("imports/index.html", programs=programs, manage=manage, kinds=list(ImportKind),
-                           labels=KIND_LABELS, help=KIND_HELP)
+                           labels=KIND_LABELS, help=KIND_HELP, waiting=waiting)
 
 
 @bp.route("/<int:program_id>/<kind>")
@@ -99,6 +103,26 @@ def preview(program_id: int, kind: str):
     status = 200 if result.ok else 422
     return render_template("imports/upload.html", **_context(program, kind, preview=result, confirm=confirm,
                                                               students=_student_choices(program, result))), status
+
+
+@bp.route("/<int:program_id>/<kind>/pending/<token>")
+@login_required
+def resume(program_id: int, kind: str, token: str):
+    """A preview left unconfirmed, shown again from the stored file, with its confirm button."""
+    kind = _kind(kind)
+    program = _program_for(program_id, kind)
+    pending = storage.load_pending(token, kind=kind.value, program_id=program.id, user_id=current_user.id)
+    if pending is None:
+        flash(_("This preview has expired or belongs to another upload: upload the file again."), "warning")
+        return redirect(url_for("imports.index"))
+    try:
+        result = services.preview_import(kind, program, current_user, pending.data, pending.filename)
+    except DomainError as exc:
+        fail_request(exc)
+        abort(403, str(exc))
+    confirm = ConfirmForm(formdata=None, token=pending.token) if result.ok else None
+    return render_template("imports/upload.html", **_context(program, kind, preview=result, confirm=confirm,
+                                                              students=_student_choices(program, result)))
 
 
 def _student_choices(program: Program, result: services.Preview) -> list[tuple[int, str]]:

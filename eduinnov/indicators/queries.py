@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from eduinnov.auth.access import Action, can, restrict_to_programs, visible_program_ids
-from eduinnov.auth.models import User
+from eduinnov.auth.access import Action, can, program_ids, restrict_to_programs, visible_program_ids
+from eduinnov.auth.models import MembershipRole, Role, User
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.models import (
@@ -99,6 +99,26 @@ def published_runs_clause() -> ColumnElement[bool]:
     reviewed it and recorded why it stands. Dashboards, comparisons and evidence packs use only these."""
     return or_(EvaluationRun.health_passed.is_(None), EvaluationRun.health_passed.is_(True),
                EvaluationRun.id.in_(select(EvaluationRunReview.run_id)))
+
+
+def held_runs_stmt(user: User) -> Select:
+    """Runs held back by their health check (failed, no director's review yet) in the programs ``user``
+    directs (all for administrators), newest first: the list behind the home page's figure."""
+    stmt = (select(EvaluationRun).options(selectinload(EvaluationRun.target_cohort))
+            .where(EvaluationRun.health_passed.is_(False), ~published_runs_clause()))
+    if user.role != Role.ADMIN:
+        stmt = stmt.where(EvaluationRun.program_id.in_(program_ids(user, role=MembershipRole.DIRECTOR) or [-1]))
+    return stmt.order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
+
+
+def list_held_runs(user: User) -> list[EvaluationRun]:
+    """See :func:`held_runs_stmt`."""
+    return list(db.session.scalars(held_runs_stmt(user)))
+
+
+def count_held_runs(user: User) -> int:
+    """How many runs :func:`held_runs_stmt` lists."""
+    return db.session.scalar(select(func.count()).select_from(held_runs_stmt(user).order_by(None).subquery())) or 0
 
 
 def runs_to_compare(user: User, run: EvaluationRun) -> list[EvaluationRun]:

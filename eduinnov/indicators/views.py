@@ -118,6 +118,7 @@ def list_models():
     except ValueError:
         status = None
     q = (request.args.get("q") or "").strip() or None
+    held = queries.list_held_runs(current_user) if request.args.get("health") == "failed" else None
     page = paginate(queries.list_models_stmt(current_user, program_id=program_id, status=status, q=q),
                     request.args.get("page"))
     manageable = _program_choices()
@@ -126,7 +127,7 @@ def list_models():
     return render_template(
         "indicators/list.html", page=page, templates=list_templates(), programs=queries.list_programs_for(current_user),
         program_id=program_id, status=status, statuses=ModelStatus, q=q, can_create=bool(manageable),
-        copy_form=copy_form, import_form=_import_form(manageable),
+        copy_form=copy_form, import_form=_import_form(manageable), held=held,
     )
 
 

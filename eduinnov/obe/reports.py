@@ -17,6 +17,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eduinnov.auth.access import program_ids
+from eduinnov.auth.models import MembershipRole, Role, User
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
     AggregationRule,
@@ -521,3 +523,45 @@ def student_scores(offering: CourseOffering, student: Student) -> StudentScores:
     return StudentScores(offering=offering, student=student,
                          rows=[(i, scores.get(i.id), i.id in scores) for i in offering.items],
                          objectives=objectives)
+
+
+# --- cohorts below the threshold (the director's home page and its list) ---
+
+MAX_OBE_COHORTS = 8  # cohorts computed for the home page and its list (the most recent entry years first)
+
+
+@dataclass(frozen=True)
+class CohortShortfall:
+    """A cohort with graduation requirements below the threshold under its framework's rule."""
+
+    cohort: Cohort
+    below: int
+    total: int
+    threshold: float
+    numbers: list[str] = field(default_factory=list)
+
+
+def list_obe_shortfalls(user: User) -> list[CohortShortfall]:
+    """Cohorts of the programs ``user`` directs whose graduation requirements fall below the threshold.
+
+    The verdict follows each framework's own rule (weighted sum or minimum); cohorts without scores
+    are left out. Only the :data:`MAX_OBE_COHORTS` most recent cohorts are computed.
+    """
+    ids = None if user.role == Role.ADMIN else program_ids(user, role=MembershipRole.DIRECTOR)
+    stmt = select(Cohort).order_by(Cohort.entry_year.desc(), Cohort.id).limit(MAX_OBE_COHORTS)
+    if ids is not None:
+        stmt = stmt.where(Cohort.program_id.in_(ids or [-1]))
+    out = []
+    for cohort in db.session.scalars(stmt):
+        report = cohort_report(cohort)
+        if report.framework is None or not report.offerings:
+            continue
+        minimum = report.rule == AggregationRule.MINIMUM
+        verdicts = [(r.requirement.number, r.achieved_minimum if minimum else r.achieved_weighted_sum)
+                    for r in report.requirements]
+        judged = [(n, v) for n, v in verdicts if v is not None]
+        below = [str(n) for n, v in judged if v is False]
+        if below:
+            out.append(CohortShortfall(cohort=cohort, below=len(below), total=len(judged),
+                                       threshold=report.threshold, numbers=below))
+    return out

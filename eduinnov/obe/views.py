@@ -413,6 +413,16 @@ def _direct_weight() -> float | None:
     return value
 
 
+@bp.route("/shortfalls")
+@login_required
+def shortfalls():
+    """Cohorts of the programs the user directs with graduation requirements below the threshold (the home
+    page's figure)."""
+    require_role(current_user, *STAFF)
+    return render_template("obe/shortfalls.html", shortfalls=reports.list_obe_shortfalls(current_user),
+                           limit=reports.MAX_OBE_COHORTS)
+
+
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
 def cohort(cohort_id: int):

@@ -6,6 +6,7 @@ the program the report is about. Everything else answers 404, so job ids reveal 
 """
 
 import re
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime
@@ -16,12 +17,15 @@ from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.i18n import LANGUAGES, select_locale
+from eduinnov.core.models import utcnow
+from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
 from eduinnov.indicators import queries as indicator_queries
 from eduinnov.programs.models import Cohort
 from eduinnov.reports import jobs, pack, services
-from eduinnov.reports.models import ReportJob
+from eduinnov.reports import queries as report_queries
+from eduinnov.reports.models import JobState, ReportJob
 from eduinnov.reports.pack_forms import PackForm, VerifyForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -43,6 +47,21 @@ def _job_or_404(job_id: str) -> ReportJob:
     if job.program_id is not None and current_user.role != Role.STUDENT and not can(current_user, Action.VIEW, job):
         abort(404)  # no longer a member of that program
     return job
+
+
+@bp.get("/jobs/")
+@login_required
+def jobs_list():
+    """The user's report jobs; ``state=finished&days=14`` is the home page's figure."""
+    try:
+        state = JobState(request.args.get("state")) if request.args.get("state") else None
+    except ValueError:
+        state = None
+    days = request.args.get("days", type=int)
+    since = utcnow() - timedelta(days=days) if days and 0 < days <= 3660 else None
+    page = paginate(report_queries.list_jobs_stmt(current_user, state=state, since=since), request.args.get("page"))
+    return render_template("reports/jobs.html", page=page, state=state, days=days if since else None,
+                           states=list(JobState))
 
 
 @bp.get("/jobs/<job_id>")

@@ -220,3 +220,69 @@ def test_admin_sees_every_queue(login_as, program, student, teacher):
     admin = make_user(Role.ADMIN)
     make_achievement(program, [student], created_by_id=teacher.id, title="管理员可见", kind=AchievementKind.PROJECT)
     assert "管理员可见" in login_as(admin).get("/achievements/pending").get_data(as_text=True)
+
+
+def _pdf_upload(data: bytes | None = None):
+    from werkzeug.datastructures import FileStorage
+    return FileStorage(io.BytesIO(data or make_pdf()), filename="证书.pdf")
+
+
+def test_queue_names_possible_duplicates_and_filters_on_them(login_as, director, program, student, teacher):
+    from eduinnov.achievements import services
+    pub = AchievementKind.PUBLICATION
+    first = make_achievement(program, [student], kind=pub, created_by_id=teacher.id, title="深度学习在教育评价中的应用",
+                             doi="10.1234/EDU.1", verification_status=S.VERIFIED,
+                             verified_by_id=director.id, verified_at=func.now())
+    by_doi = make_achievement(program, [student], kind=pub, created_by_id=teacher.id, title="另一个题目",
+                              doi="https://doi.org/10.1234/edu.1")
+    by_title = make_achievement(program, [student], kind=pub, created_by_id=teacher.id,
+                                title="深度学习在教育评价中的应用。")
+    lone = make_achievement(program, [student], created_by_id=teacher.id, title="独一无二的项目")
+    services.add_evidence(teacher, lone, _pdf_upload())
+    same_file = make_achievement(program, [student], created_by_id=teacher.id, title="完全不同的课题")
+    services.add_evidence(teacher, same_file, _pdf_upload(), allow_duplicate=True)
+    db.session.commit()
+    d = login_as(director)
+    html = d.get("/achievements/pending").get_data(as_text=True)
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'name="ids" value="(\d+)".*?</tr>', html, re.S)}
+    assert len(rows) == 4
+    # each look-alike is named with a link to it
+    assert f'/achievements/{first.id}"' in rows[str(by_doi.id)] and "same DOI" in rows[str(by_doi.id)]
+    assert f'/achievements/{first.id}"' in rows[str(by_title.id)] and "near-identical title" in rows[str(by_title.id)]
+    assert f'/achievements/{same_file.id}"' in rows[str(lone.id)] and "same evidence file" in rows[str(lone.id)]
+    assert f'/achievements/{lone.id}"' in rows[str(same_file.id)]
+    # the filter keeps the items with a possible duplicate
+    unique = make_achievement(program, [student], created_by_id=teacher.id, title="没有相似项的项目")
+    only = d.get("/achievements/pending?duplicates=y").get_data(as_text=True)
+    assert sorted(re.findall(r'name="ids" value="(\d+)"', only)) == sorted(
+        str(a.id) for a in (by_doi, by_title, lone, same_file))
+    assert f'value="{unique.id}"' not in only
+    assert "checked" in re.search(r'<input[^>]*name="duplicates"[^>]*>', only).group(0)
+    assert f'value="{unique.id}"' in d.get("/achievements/pending").get_data(as_text=True)
+
+
+def test_queue_looks_up_duplicates_in_one_batch_not_per_row(app, login_as, director, program, student, teacher):
+    from sqlalchemy import event
+
+    from eduinnov.achievements import services
+
+    def queries_for_page():
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731 (statement)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert login_as(director).get("/achievements/pending").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return [s for s in seen if "evidence_files" in s or "achievements.doi" in s]
+
+    def add(n):
+        for i in range(n):
+            a = make_achievement(program, [student], created_by_id=teacher.id, title=f"课题 {len(str(i))} 第{i}号")
+            services.add_evidence(teacher, a, _pdf_upload(make_pdf() + f"%{a.id}".encode()))
+        db.session.commit()
+
+    add(2)
+    few = queries_for_page()
+    add(6)
+    assert len(queries_for_page()) == len(few)

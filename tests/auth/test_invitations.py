@@ -147,3 +147,66 @@ def test_after_a_student_import_the_director_is_pointed_to_the_accounts(login_as
     page = b.get(done.headers["Location"]).get_data(as_text=True)
     assert "open “Accounts” on their cohort" in page.replace("&#34;", '"').replace("&#39;", "'")
     assert f"/programs/cohorts/{cohort.id}/accounts" in page
+
+
+# --- e-mailing the invitations (a background job, a real SMTP server) ---
+
+INVITE_JOB = "eduinnov.notifications.invitations:send_invitations"
+
+
+def _mail_roster(b, cohort):
+    url = f"/programs/cohorts/{cohort.id}/accounts"
+    return b.post(url, {"fmt": "csv", "send": "mail"}, token_from=url)
+
+
+def _invite_jobs():
+    from eduinnov.reports.models import ReportJob
+    db.session.expire_all()
+    return list(db.session.scalars(select(ReportJob).where(ReportJob.func_path == INVITE_JOB)))
+
+
+def test_director_has_the_invitations_emailed_by_a_background_job(smtp_server, client, login_as, director, cohort,
+                                                                  roster):
+    from eduinnov.reports import jobs
+    make_student(cohort, student_no="2022051004", name="王芳", email="wang@stu.edu")
+    b = login_as(director)
+    assert "e-mail the invitations" in b.get(f"/programs/cohorts/{cohort.id}/accounts").get_data(as_text=True)
+    response = _mail_roster(b, cohort)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    # the two students with an e-mail address are queued; the two without are listed as not sent, with a link
+    assert page.count('class="list-group-item mail-queued"') == 2 and "zhang@stu.edu" in page
+    assert page.count('class="mail-not-sent"') == 2 and "李娜" in page and "2022051003" in page
+    assert len(re.findall(r"/invitation/[A-Za-z0-9_-]{43}", page)) == 2
+    assert smtp_server.messages == []  # nothing is sent inside the request
+    (job,) = _invite_jobs()
+    assert not any("/invitation/" in str(a) for a in job.args)  # no link in the job's stored arguments
+    assert jobs.wait(job.id, timeout=30)["state"] == "finished"
+    assert sorted(rcpt for _from, (rcpt,) in smtp_server.envelopes) == ["wang@stu.edu", "zhang@stu.edu"]
+    message = next(m for m in smtp_server.messages if m["To"] == "zhang@stu.edu")
+    link = re.search(r"https?://\S+/invitation/[A-Za-z0-9_-]{43}", message.get_content()).group(0)
+    # the mailed link is the one that works, once
+    path = re.sub(r"^https?://[^/]+", "", link)
+    from tests.conftest import csrf_token
+    token = csrf_token(client, path)
+    done = client.post(path, data={"csrf_token": token, "new": PASSWORD, "confirm": PASSWORD})
+    assert done.status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "zhang@stu.edu")).check_password(PASSWORD)
+    assert client.get(path).status_code == 410
+    # only hashes are stored: no invitation row carries the token itself
+    assert all(len(h) == 64 and h not in link for h in db.session.scalars(select(Invitation.token_hash)))
+
+
+def test_emailing_is_offered_only_with_a_mail_server(app, monkeypatch, login_as, director, cohort, roster):
+    monkeypatch.setitem(app.config, "SMTP_URL", None)
+    monkeypatch.delenv("EDUINNOV_SMTP_URL", raising=False)
+    b = login_as(director)
+    assert "e-mail the invitations" not in b.get(f"/programs/cohorts/{cohort.id}/accounts").get_data(as_text=True)
+    response = _mail_roster(b, cohort)
+    assert response.status_code == 302 and _invite_jobs() == []
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.STUDENT)) == 0
+
+
+def test_teachers_cannot_have_invitations_emailed(smtp_server, login_as, teacher, cohort, roster):
+    assert _mail_roster(login_as(teacher), cohort).status_code in (403, 404)
+    assert _invite_jobs() == [] and smtp_server.messages == []

@@ -67,6 +67,13 @@ def test_director_home_names_obe_requirements_below_threshold(login_as, director
     card = re.search(r'id="fig-obe".*?</ul>', html, re.S).group(0)
     assert re.search(r'display-6[^>]*>1<', card)
     assert f"/obe/cohorts/{plan.cohort.id}" in card and "requirements 3" in card
+    # the total links to the list of those cohorts, which adds up to the same number
+    link = re.search(r'id="fig-obe-count" href="([^"]+)">\s*<div class="display-6[^>]*>(\d+)<', html)
+    assert link.group(1) == "/obe/shortfalls"
+    page = login_as(director).get(link.group(1)).get_data(as_text=True)
+    assert page.count('class="obe-shortfall"') == 1 and f"/obe/cohorts/{plan.cohort.id}" in page
+    assert sum(map(int, re.findall(r'class="shortfall-below">(\d+)<', page))) == int(link.group(2)) == 1
+    assert 'class="obe-shortfall"' not in login_as(teacher).get(link.group(1)).get_data(as_text=True)
 
 
 def test_director_home_lists_finished_reports(login_as, director, program):
@@ -113,3 +120,64 @@ def test_student_home_counts_her_items_by_state(login_as, student, program, dire
     assert "证书模糊" in html and 'id="declare"' in html
     listed = login_as(user).get("/achievements/?status=verified").get_data(as_text=True)
     assert "已认定" in listed and "草稿" not in listed
+
+
+def _clear_pending_imports():
+    import shutil
+
+    from eduinnov.imports.storage import pending_dir
+    shutil.rmtree(pending_dir())
+
+
+def test_director_home_counts_unconfirmed_imports_and_links_to_them(login_as, director, teacher, program):
+    from sqlalchemy import func, select
+
+    from eduinnov.programs.models import Student
+    from tests.imports.conftest import csv_bytes
+    _clear_pending_imports()
+    roster = csv_bytes([["学号", "姓名", "入学年份"], ["2022000001", "学生甲", "2022"], ["2022000002", "学生乙", "2022"]])
+    upload = f"/imports/{program.id}/students"
+    b = login_as(director)
+    for name in ("名单一.csv", "名单二.csv"):
+        assert b.post(f"{upload}/preview", {"file": (io.BytesIO(roster), name)}, token_from=upload,
+                      content_type="multipart/form-data").status_code == 200
+    t = login_as(teacher)  # a colleague's preview is not his
+    t.post(f"{upload}/preview", {"file": (io.BytesIO(roster), "别人的.csv")}, token_from=upload,
+           content_type="multipart/form-data")
+    count, url = figure(b.get("/").get_data(as_text=True), "fig-imports")
+    assert (count, url) == (2, "/imports/#pending-imports")
+    page = b.get(url).get_data(as_text=True)
+    assert page.count("pending-import\"") == count and "名单一.csv" in page and "别人的.csv" not in page
+    # resume one: the preview again, with its confirm button; confirming imports and the figure goes down
+    resume, left = re.findall(r'href="(/imports/\d+/students/pending/[^"]+)"', page)
+    shown = b.get(resume).get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="([^"]+)"', shown).group(1)
+    assert token in resume
+    assert b.post(f"{upload}/confirm", {"token": token}, token_from=resume).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Student)) == 2
+    assert figure(b.get("/").get_data(as_text=True), "fig-imports")[0] == 1
+    assert b.get(f"{upload}/pending/{token}").status_code == 302  # confirmed: gone
+    assert login_as(teacher).get(left).status_code == 302  # not the teacher's upload: nothing shown
+    assert b.get(left).status_code == 200
+
+
+def test_finished_reports_figure_links_to_the_jobs_it_counts(login_as, director, teacher, program):
+    def job(n, state, days_ago, owner=director):
+        db.session.add(ReportJob(id=f"{n:032x}", func_path="x:y", title=f"报告{n}", state=state, owner_id=owner.id,
+                                 program_id=program.id, finished_at=utcnow() - timedelta(days=days_ago)))
+    job(1, JobState.FINISHED, 1)
+    job(2, JobState.FINISHED, 3)
+    job(3, JobState.FINISHED, 30)  # too old for the figure
+    job(4, JobState.FAILED, 1)
+    job(5, JobState.FINISHED, 1, owner=teacher)  # someone else's
+    db.session.commit()
+    b = login_as(director)
+    html = b.get("/").get_data(as_text=True)
+    link = re.search(r'id="fig-jobs-count" href="([^"]+)">\s*<div class="display-6[^>]*>(\d+)<', html)
+    count, url = int(link.group(2)), link.group(1).replace("&amp;", "&")
+    assert (count, url) == (2, "/reports/jobs/?state=finished&days=14")
+    page = b.get(url).get_data(as_text=True)
+    assert page.count('class="report-job"') == count and "报告1" in page and "报告2" in page
+    assert "报告3" not in page and "报告4" not in page and "报告5" not in page
+    everything = b.get("/reports/jobs/").get_data(as_text=True)
+    assert everything.count('class="report-job"') == 4 and "报告5" not in everything

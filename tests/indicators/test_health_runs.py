@@ -273,3 +273,17 @@ def test_run_lists_mark_the_runs_held_back(runs, data, login_as):
     assert row.index("Health check failed") < row.index("</tr>")
     detail = b.get(f"/evaluation/models/{bad.model_id}").get_data(as_text=True)
     assert "Health check failed — not published" in detail
+
+
+def test_home_figure_of_held_runs_links_to_the_runs_it_counts(runs, data, login_as):
+    from tests.home.test_home import figure
+    good, bad = runs
+    other = make_user(Role.TEACHER, name="他人")  # directs nothing: sees no held run
+    b = login_as(data.director)
+    count, url = figure(b.get("/").get_data(as_text=True), "fig-health")
+    assert (count, url) == (1, "/evaluation/?health=failed")
+    page = b.get(url).get_data(as_text=True)
+    assert page.count('class="held-run"') == count
+    assert f"/evaluation/runs/{bad.id}" in page and f"/indicators/runs/{good.id}\"" not in page
+    assert 'id="held-runs"' not in b.get("/evaluation/").get_data(as_text=True)  # only when filtered
+    assert login_as(other).get(url).get_data(as_text=True).count('class="held-run"') == 0

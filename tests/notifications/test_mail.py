@@ -3,12 +3,6 @@ the request; nothing is queued when SMTP is not configured."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from eduinnov.achievements.models import Achievement
@@ -16,43 +10,11 @@ from eduinnov.extensions import db
 from eduinnov.notifications.models import NoticeEvent, Notification
 from eduinnov.reports import jobs
 from eduinnov.reports.models import ReportJob
+from tests.notifications.conftest import free_port
 
 MAIL_JOB = "eduinnov.notifications.mail:send_notices"
 FORM = {"title": "基于大模型的代码评审", "year": "2025", "venue": "计算机工程", "indexing": "CSCD",
         "participants-0-role": "author", "participants-0-rank": "1"}
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(app, monkeypatch):
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{port}")
-    monkeypatch.setitem(app.config, "MAIL_FROM", "eduinnov@school.test")
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def _declare_and_submit(login_as, student_user, student, teacher):
@@ -96,7 +58,7 @@ def test_rejection_mail_carries_the_reason_to_the_student(smtp_server, login_as,
 
 
 def test_the_request_never_waits_for_the_mail_server(app, monkeypatch, login_as, student_user, student, teacher):
-    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{_free_port()}")  # nothing listens there
+    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nothing listens there
     _declare_and_submit(login_as, student_user, student, teacher)  # succeeds: mail is not sent in the request
     (job,) = _mail_jobs()
     assert jobs.wait(job.id, timeout=30)["state"] == "failed"

@@ -41,10 +41,11 @@ def pending():
         (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
     ]
     filters = form.filters()
-    page = paginate(queries.pending_verification_stmt(current_user, filters), request.args.get("page"))
+    page, duplicates = queries.pending_verification_page(current_user, filters, request.args.get("page"),
+                                                         only_duplicates=bool(form.duplicates.data))
     directed = [p for p in queries.list_visible_programs(current_user)
                 if current_user.role == Role.ADMIN or p.id in program_ids(current_user, role=MembershipRole.DIRECTOR)]
-    return render_template("achievements/pending.html", page=page, form=form,
+    return render_template("achievements/pending.html", page=page, form=form, duplicates=duplicates,
                            batch_form=forms.BatchVerifyForm(formdata=None), directed=directed,
                            setting_form=forms.EvidenceSettingForm(formdata=None))
 
