@@ -35,6 +35,8 @@ NOT_PAGES = {
     "indicators.template_yaml", "imports.template", "obe.scores_template", "reports.job_status",
     "reports.job_download", "auth.logout", "auth.language",
     "indicators.consistency",  # JSON for the judgment editor
+    "auth.student_lookup",     # JSON for the users page's type-ahead
+    "invitations.accept",      # reached by a one-time link only: checked in test_invitation_page below
     "dashboards.cohort_obe",   # a fragment the cohort dashboard loads into itself (checked there)
 }
 SKIP_URL = re.compile(r"/export|\.csv$|\.xlsx$|\.yaml$|/download$|/evidence/\d+|/healthz|/logout")
@@ -230,3 +232,18 @@ def test_login_page_and_keyboard_focus(page, live_server):
                 shadow: s.boxShadow !== 'none'};
     }""")
     assert focused["tag"] in ("A", "INPUT", "BUTTON") and (focused["outline"] or focused["shadow"]), focused
+
+
+def test_invitation_page(page, live_server, admin, student):
+    """The page where an invited student sets her password (reached by a one-time link, never by a walk)."""
+    from eduinnov.auth.invitations import issue_invitation
+    from eduinnov.auth.models import Role
+    from tests.factories import make_user
+
+    account = make_user(Role.STUDENT, [], email="invited@test.edu", student=student)
+    token, _row = issue_invitation(account, created_by=admin)
+    db.session.commit()
+    response = page.goto(f"{live_server}/invitation/{token}")
+    assert response is not None and response.status == 200
+    assert page.locator("input[type=password]").count() >= 1  # the set-password form is shown
+    assert _blocking_violations(page) == []
