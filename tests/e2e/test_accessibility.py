@@ -36,6 +36,7 @@ NOT_PAGES = {
     "reports.job_download", "auth.logout", "auth.language",
     "indicators.consistency",  # JSON for the judgment editor
     "auth.student_lookup",     # JSON for the users page's type-ahead
+    "imports.resume",          # a pending preview shown again: exists only between an upload and its confirm
     "invitations.accept",      # reached by a one-time link only: checked in test_invitation_page below
     "dashboards.cohort_obe",   # a fragment the cohort dashboard loads into itself (checked there)
 }
