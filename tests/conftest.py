@@ -10,6 +10,7 @@ import contextvars
 import os
 import re
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ os.environ["EDUINNOV_INSTANCE_DIR"] = str(_TMP / "instance")
 os.environ.setdefault("EDUINNOV_UPLOAD_DIR", str(_TMP / "uploads"))
 
 from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from eduinnov import create_app  # noqa: E402
 from eduinnov.config import TestConfig  # noqa: E402
@@ -139,3 +141,22 @@ def login_as(app):
         return b
 
     return _login
+
+
+@pytest.fixture
+def empty_database_url(app, tmp_path):
+    """A brand-new empty database of the same kind as the test database (SQLite file or PostgreSQL)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+        return
+    name = f"eduinnov_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from eduinnov import create_app
 from eduinnov.achievements.models import (
     Achievement,
     AchievementKind,
@@ -14,6 +15,7 @@ from eduinnov.achievements.models import (
     ParticipantRole,
 )
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
+from eduinnov.config import TestConfig
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import FrameworkStatus, FrameworkVersion
 from eduinnov.programs.models import Cohort, Program, Student
@@ -134,3 +136,12 @@ def teacher(program):
 @pytest.fixture
 def other_teacher(other_program):
     return make_user(Role.TEACHER, [other_program])
+
+
+def app_for(url: str, **config):
+    """An app on ``url`` (the test configuration otherwise), for migration and upgrade tests."""
+    settings = TestConfig()
+    settings.SQLALCHEMY_DATABASE_URI = url
+    for key, value in config.items():
+        setattr(settings, key, value)
+    return create_app(settings)

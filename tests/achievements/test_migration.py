@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, exc, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import exc, text
 
-from eduinnov import create_app
-from eduinnov.config import TestConfig
 from eduinnov.extensions import db
+from tests.factories import app_for
 
 BEFORE, REVISION = "3748bd2b0e6e", "73dfd4c09a4f"
 NOW = "2025-03-01 10:00:00"
-
-
-@pytest.fixture
-def empty_database_url(app, tmp_path):
-    """A brand-new empty database of the same kind as the test database."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'loop.sqlite3'}"
-        return
-    name = f"eduinnov_loop_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _app_for(url: str):
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = url
-    return create_app(config)
 
 
 def _seed(conn) -> None:
@@ -63,7 +34,7 @@ def _statuses(conn) -> dict[int, str]:
 
 
 def test_upgrade_renames_claimed_and_downgrade_restores_it(empty_database_url):
-    app = _app_for(empty_database_url)
+    app = app_for(empty_database_url)
     with app.app_context():
         upgrade(revision=BEFORE)
         with db.engine.begin() as conn:

@@ -15,7 +15,7 @@ import pytest
 from flask_migrate import upgrade
 
 from eduinnov.core.backup import BackupError, create_backup, restore_backup, verify_archive
-from tests.core.conftest import app_for
+from tests.factories import app_for
 
 
 @pytest.fixture(scope="module")

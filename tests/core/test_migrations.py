@@ -8,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from eduinnov.extensions import db
-from tests.core.conftest import app_for
+from tests.factories import app_for
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database_url):

@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, create_engine, func, insert, select, text
 
-from tests.core.conftest import app_for
+from tests.factories import app_for
 
 PREVIOUS_RELEASE = "3748bd2b0e6e"
 FIXTURE = Path(__file__).parent / "data" / f"release_{PREVIOUS_RELEASE}.json"
