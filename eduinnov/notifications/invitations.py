@@ -8,7 +8,6 @@ notices (:mod:`eduinnov.notifications.mail`).
 
 from __future__ import annotations
 
-import os
 import smtplib
 from email.message import EmailMessage
 
@@ -21,7 +20,7 @@ from eduinnov.auth.invitations import issue_invitation
 from eduinnov.auth.models import User
 from eduinnov.core.i18n import default_language
 from eduinnov.extensions import db
-from eduinnov.notifications.mail import open_smtp
+from eduinnov.notifications.mail import compose, mail_sender, open_smtp
 from eduinnov.notifications.services import smtp_url
 from eduinnov.reports.jobs import enqueue, report_job, report_progress
 
@@ -41,12 +40,7 @@ def _message(account: User, link: str, expires, sender: str) -> EmailMessage:
             link, "",
             _("If you did not expect this message, ignore it."),
         ]
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = account.email
-    msg["Subject"] = subject
-    msg.set_content("\n".join(lines))
-    return msg
+    return compose(sender, account.email, subject, lines)
 
 
 @report_job
@@ -55,7 +49,7 @@ def send_invitations(user_ids: list[int], actor_id: int | None, base_url: str) -
     url = smtp_url()
     if not url:
         return None
-    sender = current_app.config.get("MAIL_FROM") or os.environ.get("EDUINNOV_MAIL_FROM") or "eduinnov@localhost"
+    sender = mail_sender()
     actor = db.session.get(User, actor_id) if actor_id else None
     accounts = [u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id))
                 if u.is_active_account and not u.has_password]

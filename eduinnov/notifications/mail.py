@@ -47,6 +47,21 @@ def open_smtp(url: str) -> smtplib.SMTP:
     return client
 
 
+def mail_sender() -> str:
+    """The From address of every message (``EDUINNOV_MAIL_FROM``)."""
+    return current_app.config.get("MAIL_FROM") or os.environ.get("EDUINNOV_MAIL_FROM") or "eduinnov@localhost"
+
+
+def compose(sender: str, to: str, subject: str, lines: list[str]) -> EmailMessage:
+    """A plain-text message of ``lines``."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content("\n".join(lines))
+    return msg
+
+
 def _message(notice: Notification, sender: str, base_url: str | None) -> EmailMessage:
     user = notice.user
     with force_locale(user.locale or default_language()):
@@ -59,12 +74,7 @@ def _message(notice: Notification, sender: str, base_url: str | None) -> EmailMe
         lines += ["", _("This message was sent by eduinnov; the notice is also on your notifications page.")]
         subject = _("[eduinnov] %(event)s: %(title)s", event=enum_label(notice.event),
                     title=notice.achievement.title if notice.achievement else "—")
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = user.email
-    msg["Subject"] = subject
-    msg.set_content("\n".join(lines))
-    return msg
+    return compose(sender, user.email, subject, lines)
 
 
 @report_job
@@ -73,7 +83,7 @@ def send_notices(notice_ids: list[int]) -> None:
     url = smtp_url()
     if not url:
         return None
-    sender = current_app.config.get("MAIL_FROM") or os.environ.get("EDUINNOV_MAIL_FROM") or "eduinnov@localhost"
+    sender = mail_sender()
     base_url = current_app.config.get("BASE_URL") or os.environ.get("EDUINNOV_BASE_URL")
     notices = list(db.session.scalars(
         select(Notification).where(Notification.id.in_(notice_ids), Notification.emailed_at.is_(None))
