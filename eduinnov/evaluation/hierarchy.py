@@ -36,7 +36,7 @@ import pandas as pd
 
 from . import params as P
 from .aggregation import coupling_coordination, grey_relational, pca_composite, topsis, weighted_sum
-from .aggregation.fuzzy import fuzzy_compose
+from .aggregation.fuzzy import fuzzy_compose, fuzzy_evaluate
 from .aggregation.unascertained import measure_kernel, single_measures
 from .normalization import normalize_minmax
 from .results import rank_descending
@@ -54,7 +54,7 @@ from .weighting import (
 
 __all__ = ["ComputeError", "EvaluationOutcome", "GradeBand", "LeafSpec", "ModelSpec", "NodeOutcome", "NodeSpec",
            "Scaling", "evaluate", "grade_of", "judgment_text", "memberships", "most_inconsistent", "nearest_saaty",
-           "scale_leaf", "walk"]
+           "node_membership", "scale_leaf", "walk"]
 
 
 class ComputeError(ValueError):
@@ -269,6 +269,28 @@ def fuzzy_node(node: NodeSpec, kids: Sequence[tuple[np.ndarray, np.ndarray | Non
         raise EvaluationInputError("fuzzy: B is all zeros; it cannot be normalised")
     bn = b / np.where(total > 0, total, 1.0)
     return np.vecdot(bn, values), bn, np.argmax(b, axis=-1) + 1
+
+
+def node_membership(aggregation: str, w: np.ndarray, scores: np.ndarray,
+                    child_memberships: Sequence[np.ndarray | None], anchors: Any,
+                    operator: str = "M(*,+)") -> np.ndarray:
+    """Membership vectors (m, K), grades best first, of a fuzzy or unascertained node, from a run's numbers.
+
+    ``w`` (n,) are the node's weights, ``scores`` (m, n) its children's scores, ``child_memberships`` per
+    child its membership rows (m, K) when that child is itself a fuzzy node, else None. ``fuzzy``: every
+    other child's score becomes triangular memberships between ``anchors`` (K,), and each object's rows
+    are composed with ``operator`` and normalised; ``unascertained``: the weighted sum of the single-index
+    measures with ``anchors`` (n, K) (or (K,) for every child).
+    """
+    if aggregation == "fuzzy":
+        a = np.asarray(anchors, dtype=np.float64)
+        rows = [mem if mem is not None else memberships(scores[:, j], a) for j, mem in enumerate(child_memberships)]
+        r = np.stack(rows, axis=1)  # (m, n, K)
+        return np.array([fuzzy_evaluate(w, r[i], operator).B_normalized for i in range(r.shape[0])])
+    a = np.asarray(anchors, dtype=np.float64)
+    if a.ndim == 1:
+        a = np.tile(a, (scores.shape[1], 1))
+    return (w[None, :, None] * memberships(scores, a)).sum(axis=1)
 
 
 def unascertained_node(node: NodeSpec, x: np.ndarray, w: np.ndarray, values: np.ndarray

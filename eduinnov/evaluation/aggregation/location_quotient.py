@@ -31,6 +31,18 @@ class LocationQuotientResult(MatrixResult):
         return [Step("Location quotients", "LQ", _frame(self.LQ, self.index, self.columns))]
 
 
+def location_quotient_kernel(e: np.ndarray) -> np.ndarray:
+    """Kernel: ``LQ = (e / row sums) / (column sums / grand total)`` for ``e`` (..., m, n).
+
+    Leading axes are a batch. No checks: a zero row or column gives inf/NaN (the public
+    :func:`location_quotient` refuses them).
+    """
+    row = e.sum(axis=-1)
+    col = e.sum(axis=-2)
+    total = row.sum(axis=-1)
+    return (e / row[..., :, None]) / (col / total[..., None])
+
+
 def location_quotient(matrix: Any) -> LocationQuotientResult:
     """Location quotient (location entropy) ``LQ_ij = (e_ij / sum_j e_ij) / (sum_i e_ij / sum_ij e_ij)``.
 
@@ -62,6 +74,4 @@ def location_quotient(matrix: Any) -> LocationQuotientResult:
     if (col == 0).any():
         j = int(np.flatnonzero(col == 0)[0])
         raise EvaluationInputError(f"location_quotient: column {j + 1} sums to 0; its share divides by 0")
-    total = row.sum()
-    lq = (e / row[:, None]) / (col / total)
-    return LocationQuotientResult(index, columns, lq)
+    return LocationQuotientResult(index, columns, location_quotient_kernel(e))

@@ -87,6 +87,53 @@ class PCAResult(_RankedResult):
         ]
 
 
+def pca_kernel(
+    x: np.ndarray, mean: np.ndarray, cov: np.ndarray, retention: str, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(std, corr, eigenvalues, eigenvectors, k, scores, component_weights, composite, total_share)``.
+
+    ``x`` (m, p) with column means ``mean`` and centred cross-products ``cov`` (every diagonal entry
+    positive). Eigenvalues descending, each eigenvector flipped to a positive element sum (first non-zero
+    element positive on a zero sum), ``k`` retained by ``retention`` ('kaiser' or 'cumulative' with
+    ``threshold``), scores ``Z u`` of the z-scores written block by block. No checks: the public
+    :func:`pca_composite` refuses constant columns before calling it.
+    """
+    m, p = x.shape
+    var = np.diag(cov)
+    std = np.sqrt(var / (m - 1))
+    sd = np.sqrt(var)
+    corr = cov / np.outer(sd, sd)
+    np.fill_diagonal(corr, 1.0)
+    vals, vecs = np.linalg.eigh(corr)
+    vals, vecs = vals[::-1].copy(), vecs[:, ::-1].copy()
+    sums = vecs.sum(axis=0)
+    first_nz = vecs[np.argmax(np.abs(vecs) > 1e-12, axis=0), np.arange(p)]
+    flip = (sums < 0) | ((sums == 0) & (first_nz < 0))
+    vecs[:, flip] *= -1.0
+    if retention == "kaiser":
+        k = max(1, int((vals > 1.0).sum()))
+    else:
+        cum = np.cumsum(vals / p)
+        k = int(np.argmax(cum >= threshold - 1e-12)) + 1
+    kept = vals[:k]
+    cw = kept / kept.sum()
+    u = vecs[:, :k]
+    scores = np.empty((m, k))
+    blocks = Blocks(m, p)
+    mean_t, std_t = blocks.tiled(mean), blocks.tiled(std)
+
+    def project(span: tuple[int, int, int], buf: np.ndarray) -> None:
+        r0, r1, reps = span
+        z = np.subtract(blocks.view(x, span), mean_t[reps], out=blocks.scratch_view(buf, span))
+        np.divide(z, std_t[reps], out=z)
+        np.matmul(z.reshape(-1, p), u, out=scores[r0:r1])
+
+    blocks.run(project, parallel=False)
+    composite = scores @ cw
+    total_share = scores @ (kept / p)
+    return std, corr, vals, vecs, k, scores, cw, composite, total_share
+
+
 def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = default("pca", "threshold")) -> PCAResult:
     """Composite score from principal components of the correlation matrix.
 
@@ -120,7 +167,7 @@ def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = def
     retention = check_choice(retention, ("kaiser", "cumulative"), method="pca", name="retention")
     threshold = check_param("pca", "threshold", threshold)
     x, index, columns = as_matrix(matrix, method="pca", min_rows=2, check_finite=False)
-    m, p = x.shape
+    m = x.shape[0]
     stats = column_stats(x, method="pca")
     x, stats, scale = rescale_extreme(x, stats, method="pca")  # z-scores are scale-free
     const = constant_columns(stats)
@@ -130,41 +177,11 @@ def pca_composite(matrix: Any, retention: str = "kaiser", threshold: float = def
     mean0 = stats.sum / m
     cov, dsum = centered_gram(x, mean0, gram=True)
     mean = mean0 + dsum / m
-    var = np.diag(cov).copy()
+    var = np.diag(cov)
     if (var <= 0).any():
         j = int(np.flatnonzero(var <= 0)[0])
         raise EvaluationInputError(f"pca: column {j + 1} has zero variance; its z-score divides by 0")
-    std = np.sqrt(var / (m - 1))
-    sd = np.sqrt(var)
-    corr = cov / np.outer(sd, sd)
-    np.fill_diagonal(corr, 1.0)
-    vals, vecs = np.linalg.eigh(corr)
-    vals, vecs = vals[::-1].copy(), vecs[:, ::-1].copy()
-    sums = vecs.sum(axis=0)
-    first_nz = vecs[np.argmax(np.abs(vecs) > 1e-12, axis=0), np.arange(p)]
-    flip = (sums < 0) | ((sums == 0) & (first_nz < 0))
-    vecs[:, flip] *= -1.0
-    if retention == "kaiser":
-        k = max(1, int((vals > 1.0).sum()))
-    else:
-        cum = np.cumsum(vals / p)
-        k = int(np.argmax(cum >= threshold - 1e-12)) + 1
-    kept = vals[:k]
-    cw = kept / kept.sum()
-    u = vecs[:, :k]
-    scores = np.empty((m, k))
-    blocks = Blocks(m, p)
-    mean_t, std_t = blocks.tiled(mean), blocks.tiled(std)
-
-    def project(span: tuple[int, int, int], buf: np.ndarray) -> None:
-        r0, r1, reps = span
-        z = np.subtract(blocks.view(x, span), mean_t[reps], out=blocks.scratch_view(buf, span))
-        np.divide(z, std_t[reps], out=z)
-        np.matmul(z.reshape(-1, p), u, out=scores[r0:r1])
-
-    blocks.run(project, parallel=False)
-    composite = scores @ cw
-    total_share = scores @ (kept / p)
+    std, corr, vals, vecs, k, scores, cw, composite, total_share = pca_kernel(x, mean, cov, retention, threshold)
     if scale is not None:  # report mean and std in the units of the input
         mean, std = mean * scale, std * scale
     return PCAResult(index, columns, mean, std, corr, vals, vecs, k, scores, cw, composite, total_share, retention)

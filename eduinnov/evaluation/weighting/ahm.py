@@ -64,12 +64,17 @@ def ahm_weights(matrix: Any, beta: float = default("ahm", "beta"), *, tolerance:
     """
     beta = check_param("ahm", "beta", beta)
     a = parse_judgment_matrix(matrix, method="ahm", tolerance=tolerance)
+    mu, w = ahm_kernel(a, beta)
+    return AHMResult(a, beta, mu, w)
+
+
+def ahm_kernel(a: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel: ``(mu, weights)`` of AHM for a validated reciprocal matrix ``a`` (n, n) and ``beta >= 1``."""
     n = a.shape[0]
     if n == 1:
-        return AHMResult(a, beta, np.zeros((1, 1)), np.ones(1))
+        return np.zeros((1, 1)), np.ones(1)
     k = np.where(a >= 1, a, 1.0 / a)
     mu = np.where(a >= 1, beta * k / (beta * k + 1.0), 1.0 / (beta * k + 1.0))
     mu = np.where(np.isclose(a, 1.0, rtol=1e-12, atol=0.0), 0.5, mu)
     np.fill_diagonal(mu, 0.0)
-    w = mu.sum(axis=1) * (2.0 / (n * (n - 1)))
-    return AHMResult(a, beta, mu, w)
+    return mu, mu.sum(axis=1) * (2.0 / (n * (n - 1)))

@@ -57,7 +57,12 @@ class AHPResult(Result):
         ]
 
 
-def _ahp_core(a: np.ndarray, mode: str) -> tuple[np.ndarray, float]:
+def ahp_kernel(a: np.ndarray, mode: str) -> tuple[np.ndarray, float]:
+    """Kernel: ``(weights, lambda_max)`` of a validated reciprocal matrix ``a`` (n, n).
+
+    ``mode`` 'eigen' (Perron vector) or 'geometric' (row geometric means); identical rows get exactly
+    equal weights (:func:`_equalise_identical_rows`). No checks.
+    """
     n = a.shape[0]
     if mode == "eigen":
         vals, vecs = np.linalg.eig(a)
@@ -128,7 +133,7 @@ def ahp_weights(matrix: Any, mode: str = "eigen", *, tolerance: float = RECIPROC
     mode = check_choice(mode, ("eigen", "geometric"), method="ahp", name="mode")
     a = parse_judgment_matrix(matrix, method="ahp", max_n=len(SAATY_RI), tolerance=tolerance)
     n = a.shape[0]
-    w, lam = _ahp_core(a, mode)
+    w, lam = ahp_kernel(a, mode)
     ri = SAATY_RI[n - 1]
     if n <= 2:
         ci = cr = 0.0
@@ -174,7 +179,7 @@ def most_inconsistent_judgment(
     n = a.shape[0]
     if n <= 2:
         return None
-    w, _ = _ahp_core(a, mode)
+    w, _ = ahp_kernel(a, mode)
     ratio = a * w[None, :] / w[:, None]
     dev = np.abs(np.log(ratio))
     dev[np.tril_indices(n)] = -1.0

@@ -74,10 +74,21 @@ def combine_weights(
                       of="subjective weights")
     if method == "linear":
         alpha = check_param("combine", "alpha", alpha)
-        return CombinedWeights(s, o, method, alpha, alpha * s + (1.0 - alpha) * o)
-    prod = s * o
-    total = prod.sum()
-    if not total > 0:
+        return CombinedWeights(s, o, method, alpha, combine_kernel(s, o, method, alpha))
+    if not (s * o).sum() > 0:
         raise EvaluationInputError("combine: subjective and objective weights share no positive entry; "
                                    "the multiplicative combination divides by 0")
-    return CombinedWeights(s, o, method, None, prod / total)
+    return CombinedWeights(s, o, method, None, combine_kernel(s, o, method, None))
+
+
+def combine_kernel(s: np.ndarray, o: np.ndarray, method: str, alpha: float | None) -> np.ndarray:
+    """Kernel: combined weights of ``s`` and ``o`` (..., n); leading axes are a batch.
+
+    ``linear``: ``alpha s + (1 - alpha) o``; ``multiplicative``: ``s o / sum(s o)``. No checks (no shared
+    positive entry gives NaN; the public :func:`combine_weights` refuses it).
+    """
+    if method == "linear":
+        return alpha * s + (1.0 - alpha) * o
+    prod = s * o
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return prod / prod.sum(axis=-1, keepdims=True)

@@ -106,9 +106,29 @@ def critic_weights(matrix: Any, benefit: Any = None) -> CRITICResult:
     offset, divisor = minmax_parameters(stats, is_cost)
     y = affine_columns(x, offset, divisor)
     shift = (stats.sum / m - offset) / divisor  # column means of y, up to rounding (corrected below)
+    const = constant_columns(stats)
+    std_sam, std_pop, corr, conflict, info, w = critic_kernel(y, shift, const)
+    if not info.sum() > 0:
+        raise EvaluationInputError(
+            "critic: no criterion carries information (constant columns or perfectly correlated ones)"
+        )
+    y.flags.writeable = False
+    return CRITICResult(index, columns, is_cost, y, std_sam, std_pop, corr, conflict, info, w, const)
+
+
+def critic_kernel(
+    y: np.ndarray, shift: np.ndarray, const: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(std_sample, std_population, corr, conflict, information, weights)`` of CRITIC.
+
+    ``y`` (m, n) is the normalised matrix, ``shift`` close to its column means (see
+    :func:`..normalization.centered_gram`), ``const`` marks constant columns (std 0, correlations 0).
+    No checks: when no criterion carries information the weights are NaN (the public
+    :func:`critic_weights` refuses that).
+    """
+    m = y.shape[0]
     cov, _ = centered_gram(y, shift, gram=True)
     var = np.maximum(np.diag(cov).copy(), 0.0)
-    const = constant_columns(stats)
     var[const] = 0.0
     std_sam = np.sqrt(var / (m - 1))
     std_pop = np.sqrt(var / m)
@@ -125,10 +145,5 @@ def critic_weights(matrix: Any, benefit: Any = None) -> CRITICResult:
     corr[live, live] = 1.0
     conflict = (1.0 - corr).sum(axis=1)
     info = std_sam * conflict
-    total = info.sum()
-    if not total > 0:
-        raise EvaluationInputError(
-            "critic: no criterion carries information (constant columns or perfectly correlated ones)"
-        )
-    y.flags.writeable = False
-    return CRITICResult(index, columns, is_cost, y, std_sam, std_pop, corr, conflict, info, info / total, const)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return std_sam, std_pop, corr, conflict, info, info / info.sum()

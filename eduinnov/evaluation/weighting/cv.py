@@ -94,16 +94,30 @@ def cv_weights(matrix: Any) -> CVResult:
     if (mean == 0).any():
         j = int(np.flatnonzero(mean == 0)[0])
         raise EvaluationInputError(f"cv: column {j + 1} is all zeros; its coefficient of variation divides by 0")
-    ss, _ = centered_gram(x, mean, gram=False)
-    ss = np.maximum(ss, 0.0)
-    ss[stats.max == stats.min] = 0.0
-    std_pop = np.sqrt(ss / m)
-    std_sam = np.sqrt(ss / (m - 1))
-    cv_pop = std_pop / mean
-    cv_sam = std_sam / mean
+    mean, std_pop, std_sam, cv_pop, cv_sam, w_pop, w_sam = cv_kernel(x, mean, stats.max == stats.min)
     if not cv_pop.sum() > 0:
         raise EvaluationInputError("cv: every column is constant; all coefficients of variation are 0")
     if scale is not None:  # report mean and std in the units of the input
         mean, std_pop, std_sam = mean * scale, std_pop * scale, std_sam * scale
-    return CVResult(index, columns, mean, std_pop, std_sam, cv_pop, cv_sam, cv_pop / cv_pop.sum(),
-                    cv_sam / cv_sam.sum())
+    return CVResult(index, columns, mean, std_pop, std_sam, cv_pop, cv_sam, w_pop, w_sam)
+
+
+def cv_kernel(
+    x: np.ndarray, mean: np.ndarray, constant: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(mean, std_population, std_sample, cv_population, cv_sample, weights, weights_from_sample)``.
+
+    ``x`` (m, n) with column means ``mean`` (non-zero) and ``constant`` marking columns whose max equals
+    their min (their std is exactly 0, not rounding noise). No checks: when every column is constant the
+    weights are NaN (the public :func:`cv_weights` refuses that).
+    """
+    m = x.shape[0]
+    ss, _ = centered_gram(x, mean, gram=False)
+    ss = np.maximum(ss, 0.0)
+    ss[constant] = 0.0
+    std_pop = np.sqrt(ss / m)
+    std_sam = np.sqrt(ss / (m - 1))
+    cv_pop = std_pop / mean
+    cv_sam = std_sam / mean
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return mean, std_pop, std_sam, cv_pop, cv_sam, cv_pop / cv_pop.sum(), cv_sam / cv_sam.sum()

@@ -126,8 +126,25 @@ def entropy_weights(matrix: Any, benefit: Any = None) -> EntropyResult:
        *Journal of Environmental Sciences* 18(5), 1020-1023.
     """
     x, index, columns, is_cost, stats = _prepare(matrix, benefit, "entropy")
-    m, n = x.shape
     offset, divisor = minmax_parameters(stats, is_cost)
+    y, col_sum, e, d, w, scores = entropy_kernel(x, offset, divisor)
+    if not d.sum() > 0:
+        raise EvaluationInputError("entropy: every column is constant; the entropy weights are undefined")
+    y.flags.writeable = False
+    return EntropyResult(index, columns, is_cost, y, col_sum, e, d, w, scores, constant_columns(stats))
+
+
+def entropy_kernel(
+    x: np.ndarray, offset: np.ndarray, divisor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel: ``(y, column_sums, e, d, weights, scores)`` of the entropy method.
+
+    ``y = (x - offset) / divisor`` (the direction min-max map of :func:`..normalization.minmax_parameters`)
+    is written block by block; while each block is in cache ``S_j = sum_i y_ij`` and
+    ``H_j = sum_i y_ij ln y_ij`` accumulate, so ``e_j = (ln S_j - H_j / S_j) / ln m``. No checks: when
+    every column is constant the weights are NaN (the public :func:`entropy_weights` refuses that).
+    """
+    m = x.shape[0]
 
     def accumulate(y: np.ndarray, span: tuple[int, int, int], blocks: Blocks, buf: np.ndarray):
         reps = span[2]
@@ -143,10 +160,6 @@ def entropy_weights(matrix: Any, benefit: Any = None) -> EntropyResult:
     ylny = np.sum([p[1] for p in parts], axis=0)
     e = (np.log(col_sum) - ylny / col_sum) / np.log(m)
     d = 1.0 - e
-    total = d.sum()
-    if not total > 0:
-        raise EvaluationInputError("entropy: every column is constant; the entropy weights are undefined")
-    w = d / total
-    scores = row_dot(y, w)
-    y.flags.writeable = False
-    return EntropyResult(index, columns, is_cost, y, col_sum, e, d, w, scores, constant_columns(stats))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = d / d.sum()
+    return y, col_sum, e, d, w, row_dot(y, w)

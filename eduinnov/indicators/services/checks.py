@@ -16,12 +16,12 @@ import pandas as pd
 
 from eduinnov import evaluation as ev
 from eduinnov.evaluation import health as hc
+from eduinnov.evaluation.hierarchy import node_membership
 from eduinnov.indicators.informative import NothingVaries, Prepass, expand_weights, prepare_informative
 from eduinnov.indicators.services.compute import (
     ComputeError,
     EvaluationOutcome,
     evaluate_spec,
-    memberships,
     sensitivity,
 )
 from eduinnov.indicators.spec import walk
@@ -190,17 +190,13 @@ def node_memberships(spec: dict[str, Any], weights: dict[str, dict[str, Any]],
             return None
         w = np.asarray(weights[node["code"]]["weights"], dtype=np.float64)
         s = np.column_stack([np.asarray(node_scores[c["code"]], dtype=np.float64) for c in children])
+        a = p["anchors"]
         if agg == "fuzzy":
-            anchors = np.asarray(p["anchors"], dtype=np.float64)
-            rows = [k if (c.get("aggregation") == "fuzzy" and k is not None) else memberships(s[:, j], anchors)
-                    for j, (c, k) in enumerate(zip(children, kids, strict=True))]
-            r = np.stack(rows, axis=1)  # (m, n, K)
-            b = np.array([ev.fuzzy_evaluate(w, r[i], p["operator"]).B_normalized for i in range(r.shape[0])])
+            mems = [k if c.get("aggregation") == "fuzzy" else None for c, k in zip(children, kids, strict=True)]
+            b = node_membership("fuzzy", w, s, mems, a, p["operator"])
         else:
-            a = p["anchors"]
-            anchors = (np.array([a[c["code"]] for c in children]) if isinstance(a, dict)
-                       else np.tile(np.asarray(a, dtype=np.float64), (len(children), 1)))
-            b = (w[None, :, None] * memberships(s, anchors)).sum(axis=1)
+            anchors = np.array([a[c["code"]] for c in children]) if isinstance(a, dict) else a
+            b = node_membership("unascertained", w, s, [None] * len(children), anchors)
         out[node["code"]] = [[float(v) for v in row] for row in b]
         return b
 
