@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -35,169 +34,86 @@ if TYPE_CHECKING:
 
 
 class AchievementKind(LabelledEnum):
-    PROJECT = "project"
-    PUBLICATION = "publication"
-    PATENT = "patent"
-    AWARD = "award"
-
-
-register_labels(AchievementKind, {
-    AchievementKind.PROJECT: _l("Innovation and entrepreneurship training project"),
-    AchievementKind.PUBLICATION: _l("Publication"),
-    AchievementKind.PATENT: _l("Patent"),
-    AchievementKind.AWARD: _l("Competition award"),
-})
+    PROJECT = "project", _l("Innovation and entrepreneurship training project")
+    PUBLICATION = "publication", _l("Publication")
+    PATENT = "patent", _l("Patent")
+    AWARD = "award", _l("Competition award")
 
 
 class Level(LabelledEnum):
     """Level of a training project or a competition (national / provincial / university)."""
 
-    INTERNATIONAL = "international"
-    NATIONAL = "national"
-    PROVINCIAL = "provincial"
-    UNIVERSITY = "university"
-
-
-register_labels(Level, {
-    Level.INTERNATIONAL: _l("International"),
-    Level.NATIONAL: _l("National"),
-    Level.PROVINCIAL: _l("Provincial"),
-    Level.UNIVERSITY: _l("University"),
-})
+    INTERNATIONAL = "international", _l("International")
+    NATIONAL = "national", _l("National")
+    PROVINCIAL = "provincial", _l("Provincial")
+    UNIVERSITY = "university", _l("University")
 
 
 class ProjectType(LabelledEnum):
-    INNOVATION_TRAINING = "innovation_training"
-    ENTREPRENEURSHIP_TRAINING = "entrepreneurship_training"
-    ENTREPRENEURSHIP_PRACTICE = "entrepreneurship_practice"
-
-
-register_labels(ProjectType, {
-    ProjectType.INNOVATION_TRAINING: _l("Innovation training"),
-    ProjectType.ENTREPRENEURSHIP_TRAINING: _l("Entrepreneurship training"),
-    ProjectType.ENTREPRENEURSHIP_PRACTICE: _l("Entrepreneurship practice"),
-})
+    INNOVATION_TRAINING = "innovation_training", _l("Innovation training")
+    ENTREPRENEURSHIP_TRAINING = "entrepreneurship_training", _l("Entrepreneurship training")
+    ENTREPRENEURSHIP_PRACTICE = "entrepreneurship_practice", _l("Entrepreneurship practice")
 
 
 class ProjectStatus(LabelledEnum):
-    APPROVED = "approved"
-    IN_PROGRESS = "in_progress"
-    CONCLUDED = "concluded"
-
-
-register_labels(ProjectStatus, {
-    ProjectStatus.APPROVED: _l("Approved"),
-    ProjectStatus.IN_PROGRESS: _l("In progress"),
-    ProjectStatus.CONCLUDED: _l("Concluded"),
-})
+    APPROVED = "approved", _l("Approved")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    CONCLUDED = "concluded", _l("Concluded")
 
 
 class Indexing(LabelledEnum):
-    SCI = "SCI"
-    SSCI = "SSCI"
-    EI = "EI"
-    CSSCI = "CSSCI"
-    PKU_CORE = "PKU_CORE"
-    CSCD = "CSCD"
-    OTHER = "OTHER"
-
-
-register_labels(Indexing, {
-    Indexing.SCI: "SCI",
-    Indexing.SSCI: "SSCI",
-    Indexing.EI: "EI",
-    Indexing.CSSCI: "CSSCI",
-    Indexing.PKU_CORE: _l("PKU core journal"),
-    Indexing.CSCD: "CSCD",
-    Indexing.OTHER: _l("Other"),
-})
+    SCI = "SCI", "SCI"
+    SSCI = "SSCI", "SSCI"
+    EI = "EI", "EI"
+    CSSCI = "CSSCI", "CSSCI"
+    PKU_CORE = "PKU_CORE", _l("PKU core journal")
+    CSCD = "CSCD", "CSCD"
+    OTHER = "OTHER", _l("Other")
 
 
 class PatentType(LabelledEnum):
-    INVENTION = "invention"
-    UTILITY_MODEL = "utility_model"
-    DESIGN = "design"
-
-
-register_labels(PatentType, {
-    PatentType.INVENTION: _l("Invention"),
-    PatentType.UTILITY_MODEL: _l("Utility model"),
-    PatentType.DESIGN: _l("Design"),
-})
+    INVENTION = "invention", _l("Invention")
+    UTILITY_MODEL = "utility_model", _l("Utility model")
+    DESIGN = "design", _l("Design")
 
 
 class PatentStatus(LabelledEnum):
-    APPLIED = "applied"
-    GRANTED = "granted"
-
-
-register_labels(PatentStatus, {
-    PatentStatus.APPLIED: _l("Applied"),
-    PatentStatus.GRANTED: _l("Granted"),
-})
+    APPLIED = "applied", _l("Applied")
+    GRANTED = "granted", _l("Granted")
 
 
 class JcrQuartile(LabelledEnum):
     """The journal's quartile in the JCR (Clarivate) category, Q1 = top 25 %."""
 
-    Q1 = "Q1"
-    Q2 = "Q2"
-    Q3 = "Q3"
-    Q4 = "Q4"
-
-
-register_labels(JcrQuartile, {
-    JcrQuartile.Q1: "Q1", JcrQuartile.Q2: "Q2", JcrQuartile.Q3: "Q3", JcrQuartile.Q4: "Q4",
-})
+    Q1 = "Q1", "Q1"
+    Q2 = "Q2", "Q2"
+    Q3 = "Q3", "Q3"
+    Q4 = "Q4", "Q4"
 
 
 class CasZone(LabelledEnum):
     """The journal's zone in the Chinese Academy of Sciences journal ranking (中科院分区), 1 = top."""
 
-    ZONE_1 = "zone_1"
-    ZONE_2 = "zone_2"
-    ZONE_3 = "zone_3"
-    ZONE_4 = "zone_4"
-
-
-register_labels(CasZone, {
-    CasZone.ZONE_1: _l("CAS zone 1"),
-    CasZone.ZONE_2: _l("CAS zone 2"),
-    CasZone.ZONE_3: _l("CAS zone 3"),
-    CasZone.ZONE_4: _l("CAS zone 4"),
-})
+    ZONE_1 = "zone_1", _l("CAS zone 1")
+    ZONE_2 = "zone_2", _l("CAS zone 2")
+    ZONE_3 = "zone_3", _l("CAS zone 3")
+    ZONE_4 = "zone_4", _l("CAS zone 4")
 
 
 class TransferKind(LabelledEnum):
     """How a patent was put to use (成果转化)."""
 
-    TRANSFER = "transfer"
-    LICENCE = "licence"
-    EQUITY = "equity"
-
-
-register_labels(TransferKind, {
-    TransferKind.TRANSFER: _l("Transfer of ownership"),
-    TransferKind.LICENCE: _l("Licence"),
-    TransferKind.EQUITY: _l("Contribution as equity"),
-})
+    TRANSFER = "transfer", _l("Transfer of ownership")
+    LICENCE = "licence", _l("Licence")
+    EQUITY = "equity", _l("Contribution as equity")
 
 
 class PrizeRank(LabelledEnum):
-    GRAND = "grand"
-    FIRST = "first"
-    SECOND = "second"
-    THIRD = "third"
-    HONOURABLE = "honourable"
-
-
-register_labels(PrizeRank, {
-    PrizeRank.GRAND: _l("Grand prize"),
-    PrizeRank.FIRST: _l("First prize"),
-    PrizeRank.SECOND: _l("Second prize"),
-    PrizeRank.THIRD: _l("Third prize"),
-    PrizeRank.HONOURABLE: _l("Honourable mention"),
-})
+    GRAND = "grand", _l("Grand prize")
+    FIRST = "first", _l("First prize")
+    SECOND = "second", _l("Second prize")
+    THIRD = "third", _l("Third prize")
+    HONOURABLE = "honourable", _l("Honourable mention")
 
 
 class VerificationStatus(LabelledEnum):
@@ -206,51 +122,27 @@ class VerificationStatus(LabelledEnum):
     A rejected achievement is edited by its owner and submitted again.
     """
 
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    REVIEWED = "reviewed"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-
-
-register_labels(VerificationStatus, {
-    VerificationStatus.DRAFT: _l("Draft"),
-    VerificationStatus.SUBMITTED: _l("Submitted"),
-    VerificationStatus.REVIEWED: _l("Reviewed by a teacher"),
-    VerificationStatus.VERIFIED: _l("Verified"),
-    VerificationStatus.REJECTED: _l("Rejected"),
-})
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    REVIEWED = "reviewed", _l("Reviewed by a teacher")
+    VERIFIED = "verified", _l("Verified")
+    REJECTED = "rejected", _l("Rejected")
 
 # States in which an achievement waits for someone (a teacher's review or a director's decision).
 PENDING_STATES = (VerificationStatus.SUBMITTED, VerificationStatus.REVIEWED)
 
 
 class ClaimStatus(LabelledEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REFUSED = "refused"
-
-
-register_labels(ClaimStatus, {
-    ClaimStatus.PENDING: _l("Waiting for a decision"),
-    ClaimStatus.ACCEPTED: _l("Accepted"),
-    ClaimStatus.REFUSED: _l("Refused"),
-})
+    PENDING = "pending", _l("Waiting for a decision")
+    ACCEPTED = "accepted", _l("Accepted")
+    REFUSED = "refused", _l("Refused")
 
 
 class ParticipantRole(LabelledEnum):
-    LEADER = "leader"
-    MEMBER = "member"
-    AUTHOR = "author"
-    INVENTOR = "inventor"
-
-
-register_labels(ParticipantRole, {
-    ParticipantRole.LEADER: _l("Leader"),
-    ParticipantRole.MEMBER: _l("Member"),
-    ParticipantRole.AUTHOR: _l("Author"),
-    ParticipantRole.INVENTOR: _l("Inventor"),
-})
+    LEADER = "leader", _l("Leader")
+    MEMBER = "member", _l("Member")
+    AUTHOR = "author", _l("Author")
+    INVENTOR = "inventor", _l("Inventor")
 
 
 class Achievement(TimestampMixin, VersionedMixin, db.Model):

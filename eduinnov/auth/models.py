@@ -13,7 +13,6 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type, utcnow
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -23,29 +22,15 @@ if TYPE_CHECKING:
 
 
 class Role(LabelledEnum):
-    ADMIN = "admin"
-    DIRECTOR = "director"
-    TEACHER = "teacher"
-    STUDENT = "student"
-
-
-register_labels(Role, {
-    Role.ADMIN: _l("Administrator"),
-    Role.DIRECTOR: _l("Program director"),
-    Role.TEACHER: _l("Teacher"),
-    Role.STUDENT: _l("Student"),
-})
+    ADMIN = "admin", _l("Administrator")
+    DIRECTOR = "director", _l("Program director")
+    TEACHER = "teacher", _l("Teacher")
+    STUDENT = "student", _l("Student")
 
 
 class MembershipRole(LabelledEnum):
-    DIRECTOR = "director"
-    TEACHER = "teacher"
-
-
-register_labels(MembershipRole, {
-    MembershipRole.DIRECTOR: _l("Program director"),
-    MembershipRole.TEACHER: _l("Teacher"),
-})
+    DIRECTOR = "director", _l("Program director")
+    TEACHER = "teacher", _l("Teacher")
 
 
 # A password hash no password matches: roster accounts wait for their owner to set one (invitation).

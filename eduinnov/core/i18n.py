@@ -11,31 +11,22 @@ from flask_login import current_user
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
 
-_ENUM_LABELS: dict[type[enum.Enum], dict[enum.Enum, object]] = {}
-
-
-def register_labels(enum_cls: type[enum.Enum], labels: dict[enum.Enum, object]) -> None:
-    """Attach translatable labels (``lazy_gettext`` strings) to every member of an enum."""
-    missing = set(enum_cls) - set(labels)
-    if missing:
-        raise ValueError(f"{enum_cls.__name__}: no label for {sorted(m.value for m in missing)}")
-    _ENUM_LABELS[enum_cls] = labels
+def _label_of(member: enum.Enum) -> object:
+    """A ``LabelledEnum`` member's label (defined in its class), else the plain value."""
+    label = getattr(member, "label", None)
+    return member.value if label is None else label
 
 
 def enum_label(member: enum.Enum | None) -> str:
     """The label of an enum member in the current language ('' for None)."""
     if member is None:
         return ""
-    labels = _ENUM_LABELS.get(type(member))
-    if labels is None:
-        return str(member.value)
-    return str(labels[member])
+    return str(_label_of(member))
 
 
 def enum_choices(enum_cls: type[enum.Enum], *, blank: bool = False) -> list[tuple[str, object]]:
     """(value, label) pairs for a select field; labels stay lazy so they follow the language."""
-    labels = _ENUM_LABELS.get(enum_cls, {})
-    choices = [(m.value, labels.get(m, m.value)) for m in enum_cls]
+    choices = [(m.value, _label_of(m)) for m in enum_cls]
     if blank:
         choices.insert(0, ("", lazy_gettext("—")))
     return choices

@@ -15,15 +15,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_type(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
-    """A portable enum column: a VARCHAR with a CHECK constraint storing the enum's values."""
+def enum_type(enum_cls: type[enum.Enum], length: int = 32, *, name: str | None = None) -> Enum:
+    """A portable enum column: a VARCHAR with a CHECK constraint storing the enum's values.
+
+    The constraint is named after the enum class (lower case) unless ``name`` keeps an older name.
+    """
     return Enum(
         enum_cls,
         native_enum=False,
         create_constraint=True,
         length=length,
         values_callable=lambda e: [m.value for m in e],
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
         validate_strings=True,
     )
 
@@ -51,7 +54,25 @@ class BilingualMixin:
 
 
 class LabelledEnum(str, enum.Enum):  # noqa: UP042 (values are stored and compared as plain str)
-    """A str enum whose members carry a translatable label (see ``core.i18n.enum_label``)."""
+    """A str enum whose members carry their translatable label: ``DRAFT = "draft", _l("Draft")``.
+
+    The value is the string stored in the database (``Status("draft")`` looks it up); the label
+    (``lazy_gettext``) is shown by ``{{ value|label }}``, ``core.i18n.enum_label`` and ``enum_choices``.
+    A member without a label is refused when the class is created.
+    """
+
+    def __new__(cls, value: str, label: object = None) -> LabelledEnum:
+        if label is None:
+            raise TypeError(f"{cls.__name__}: member {value!r} needs a label (NAME = value, lazy label)")
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
+
+    @property
+    def label(self) -> object:
+        """The member's translatable label (lazy: it follows the current language when rendered)."""
+        return self._label
 
     def __str__(self) -> str:
         return self.value

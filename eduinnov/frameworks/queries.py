@@ -11,11 +11,11 @@ from sqlalchemy import Select, func, or_, select
 from eduinnov.auth.access import Action, can, restrict_to_programs
 from eduinnov.auth.models import User
 from eduinnov.core.i18n import enum_label
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
     Course,
     CourseSupport,
-    FrameworkStatus,
     FrameworkVersion,
     GraduationRequirement,
     IndicatorPoint,
@@ -40,7 +40,7 @@ def list_programs_for(user: User, action: Action = Action.VIEW) -> list[Program]
 
 
 def list_frameworks_stmt(
-    user: User, program_id: int | None = None, status: FrameworkStatus | None = None
+    user: User, program_id: int | None = None, status: Lifecycle | None = None
 ) -> Select:
     """A select of the framework versions the user may see, by program code then newest version first.
 
@@ -50,7 +50,7 @@ def list_frameworks_stmt(
         Admins see all versions, directors and teachers those of their programs, students none.
     program_id : int, optional
         Only this program.
-    status : FrameworkStatus, optional
+    status : Lifecycle, optional
         Only versions with this status.
 
     Returns
@@ -71,7 +71,7 @@ def get_active_framework(program_id: int) -> FrameworkVersion | None:
     """The active version of a program, or None."""
     return db.session.scalar(
         select(FrameworkVersion).where(
-            FrameworkVersion.program_id == program_id, FrameworkVersion.status == FrameworkStatus.ACTIVE
+            FrameworkVersion.program_id == program_id, FrameworkVersion.status == Lifecycle.ACTIVE
         )
     )
 

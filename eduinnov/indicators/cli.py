@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from eduinnov.auth.models import Role, User
 from eduinnov.core.errors import DomainError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.indicators import queries, services
-from eduinnov.indicators.models import EvaluationModel, EvaluationUnit, ModelStatus
+from eduinnov.indicators.models import EvaluationModel, EvaluationUnit
 from eduinnov.indicators.yaml_io import get_template, list_templates
 from eduinnov.programs.models import Cohort, Program
 
@@ -40,9 +41,9 @@ def _template_model(key: str, cohort: Cohort | None, program: Program | None, us
     if scope is None and not institution:
         raise click.ClickException(f"template {key!r} evaluates {template.unit}s: pass --cohort or --program")
     stmt = select(EvaluationModel).where(
-        EvaluationModel.template_key == key, EvaluationModel.status != ModelStatus.ARCHIVED,
+        EvaluationModel.template_key == key, EvaluationModel.status != Lifecycle.ARCHIVED,
         EvaluationModel.program_id.is_(None) if scope is None else EvaluationModel.program_id == scope.id)
-    model = (db.session.scalar(stmt.where(EvaluationModel.status == ModelStatus.ACTIVE))
+    model = (db.session.scalar(stmt.where(EvaluationModel.status == Lifecycle.ACTIVE))
              or db.session.scalar(stmt.order_by(EvaluationModel.version.desc())))
     if model is None:
         model = services.import_model(template.spec, scope, user, template_key=key)

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from eduinnov.core.errors import LockedError
-from eduinnov.core.i18n import register_labels
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type, utcnow
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -60,54 +60,31 @@ MAX_DEPTH = 4
 
 
 class EvaluationUnit(LabelledEnum):
-    STUDENT = "student"
-    COHORT = "cohort"
-    PROGRAM = "program"
-    PARTNER = "partner"
+    STUDENT = "student", _l("Student")
+    COHORT = "cohort", _l("Cohort")
+    PROGRAM = "program", _l("Program")
+    PARTNER = "partner", _l("IUR partner organisation")
 
 
-register_labels(EvaluationUnit, {
-    EvaluationUnit.STUDENT: _l("Student"),
-    EvaluationUnit.COHORT: _l("Cohort"),
-    EvaluationUnit.PROGRAM: _l("Program"),
-    EvaluationUnit.PARTNER: _l("IUR partner organisation"),
-})
-
-
-class ModelStatus(LabelledEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    ARCHIVED = "archived"
-
-
-register_labels(ModelStatus, {
-    ModelStatus.DRAFT: _l("Draft"),
-    ModelStatus.ACTIVE: _l("Active"),
-    ModelStatus.ARCHIVED: _l("Archived"),
-})
+#: The lifecycle enum shared with framework versions (kept under this name for code written before the merge).
+ModelStatus = Lifecycle
 
 
 class Direction(LabelledEnum):
-    BENEFIT = "benefit"
-    COST = "cost"
-
-
-register_labels(Direction, {
-    Direction.BENEFIT: _l("Benefit (larger is better)"),
-    Direction.COST: _l("Cost (smaller is better)"),
-})
+    BENEFIT = "benefit", _l("Benefit (larger is better)")
+    COST = "cost", _l("Cost (smaller is better)")
 
 
 class WeightingMethod(LabelledEnum):
-    AHP = "ahp"
-    AHP_GEOMETRIC = "ahp_geometric"
-    AHM = "ahm"
-    ENTROPY = "entropy"
-    CV = "cv"
-    CRITIC = "critic"
-    EXPERT = "expert"
-    COMBINED = "combined"
-    EQUAL = "equal"
+    AHP = "ahp", _l("AHP (eigenvector)")
+    AHP_GEOMETRIC = "ahp_geometric", _l("AHP (geometric mean)")
+    AHM = "ahm", _l("AHM (attribute hierarchical model)")
+    ENTROPY = "entropy", _l("Entropy weights (from the data)")
+    CV = "cv", _l("Coefficient of variation (from the data)")
+    CRITIC = "critic", _l("CRITIC (from the data)")
+    EXPERT = "expert", _l("Given weights (expert)")
+    COMBINED = "combined", _l("AHP combined with an objective method")
+    EQUAL = "equal", _l("Equal weights")
 
     @property
     def uses_judgments(self) -> bool:
@@ -119,38 +96,14 @@ class WeightingMethod(LabelledEnum):
         return self in (WeightingMethod.ENTROPY, WeightingMethod.CV, WeightingMethod.CRITIC)
 
 
-register_labels(WeightingMethod, {
-    WeightingMethod.AHP: _l("AHP (eigenvector)"),
-    WeightingMethod.AHP_GEOMETRIC: _l("AHP (geometric mean)"),
-    WeightingMethod.AHM: _l("AHM (attribute hierarchical model)"),
-    WeightingMethod.ENTROPY: _l("Entropy weights (from the data)"),
-    WeightingMethod.CV: _l("Coefficient of variation (from the data)"),
-    WeightingMethod.CRITIC: _l("CRITIC (from the data)"),
-    WeightingMethod.EXPERT: _l("Given weights (expert)"),
-    WeightingMethod.COMBINED: _l("AHP combined with an objective method"),
-    WeightingMethod.EQUAL: _l("Equal weights"),
-})
-
-
 class AggregationMethod(LabelledEnum):
-    WEIGHTED_SUM = "weighted_sum"
-    FUZZY = "fuzzy"
-    GRA = "gra"
-    TOPSIS = "topsis"
-    UNASCERTAINED = "unascertained"
-    PCA = "pca"
-    COUPLING = "coupling"
-
-
-register_labels(AggregationMethod, {
-    AggregationMethod.WEIGHTED_SUM: _l("Weighted sum"),
-    AggregationMethod.FUZZY: _l("Fuzzy comprehensive evaluation"),
-    AggregationMethod.GRA: _l("Grey relational analysis"),
-    AggregationMethod.TOPSIS: _l("TOPSIS"),
-    AggregationMethod.UNASCERTAINED: _l("Unascertained measure"),
-    AggregationMethod.PCA: _l("Principal component composite"),
-    AggregationMethod.COUPLING: _l("Coupling coordination degree"),
-})
+    WEIGHTED_SUM = "weighted_sum", _l("Weighted sum")
+    FUZZY = "fuzzy", _l("Fuzzy comprehensive evaluation")
+    GRA = "gra", _l("Grey relational analysis")
+    TOPSIS = "topsis", _l("TOPSIS")
+    UNASCERTAINED = "unascertained", _l("Unascertained measure")
+    PCA = "pca", _l("Principal component composite")
+    COUPLING = "coupling", _l("Coupling coordination degree")
 
 
 class EvaluationModel(TimestampMixin, VersionedMixin, db.Model):
@@ -172,7 +125,7 @@ class EvaluationModel(TimestampMixin, VersionedMixin, db.Model):
     grade_scale: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # active_history: the archived guard needs the old status even when the row was expired.
-    status: Mapped[ModelStatus] = mapped_column(enum_type(ModelStatus), default=ModelStatus.DRAFT,
+    status: Mapped[Lifecycle] = mapped_column(enum_type(Lifecycle, name="modelstatus"), default=Lifecycle.DRAFT,
                                                 active_history=True)
     include_unverified: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Extra analyses beside the tree, e.g. ``{"location_quotient": ["metric_key", ...]}``.
@@ -192,7 +145,7 @@ class EvaluationModel(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def is_archived(self) -> bool:
-        return self.status == ModelStatus.ARCHIVED
+        return self.status == Lifecycle.ARCHIVED
 
     @property
     def root(self) -> IndicatorNode | None:
@@ -401,7 +354,7 @@ def _model_was_archived(model: EvaluationModel) -> bool:
     hist = inspect(model).attrs["status"].history
     if hist.deleted:  # status changes in this flush: what it was before decides
         old = hist.deleted[0]
-        return getattr(old, "value", old) == ModelStatus.ARCHIVED.value
+        return getattr(old, "value", old) == Lifecycle.ARCHIVED.value
     return model.is_archived
 
 

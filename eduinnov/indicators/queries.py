@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from eduinnov.auth.access import Action, can, program_ids, restrict_to_programs, visible_program_ids
 from eduinnov.auth.models import MembershipRole, Role, User
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import PartnerOrganisation
 from eduinnov.indicators.models import (
@@ -18,7 +19,6 @@ from eduinnov.indicators.models import (
     EvaluationUnit,
     IndicatorNode,
     ManualScore,
-    ModelStatus,
     SwotRecord,
 )
 from eduinnov.programs.models import Cohort, Program, Student
@@ -38,7 +38,7 @@ def _visible_models(user: User, stmt: Select) -> Select:
     return stmt.where(EvaluationModel.program_id.in_(ids or [-1]))
 
 
-def list_models_stmt(user: User, *, program_id: int | None = None, status: ModelStatus | None = None,
+def list_models_stmt(user: User, *, program_id: int | None = None, status: Lifecycle | None = None,
                      q: str | None = None) -> Select:
     """Evaluation models ``user`` may see, filtered, newest first (a statement to paginate)."""
     stmt = _visible_models(user, select(EvaluationModel).options(selectinload(EvaluationModel.program)))
@@ -65,8 +65,8 @@ def find_model(name_or_id: str, *, program_id: int | None, version: int | None =
         if version is not None:
             found = db.session.scalar(stmt.where(EvaluationModel.version == version))
         else:
-            found = (db.session.scalar(stmt.where(EvaluationModel.status == ModelStatus.ACTIVE))
-                     or db.session.scalar(stmt.where(EvaluationModel.status == ModelStatus.DRAFT)
+            found = (db.session.scalar(stmt.where(EvaluationModel.status == Lifecycle.ACTIVE))
+                     or db.session.scalar(stmt.where(EvaluationModel.status == Lifecycle.DRAFT)
                                           .order_by(EvaluationModel.version.desc())))
         if found is not None:
             return found

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, query_id
 from eduinnov.evaluation.params import default
@@ -38,7 +39,6 @@ from eduinnov.indicators.models import (
     EvaluationUnit,
     IndicatorNode,
     ManualScore,
-    ModelStatus,
     SwotRecord,
     WeightingMethod,
 )
@@ -114,7 +114,7 @@ def list_models():
     require_role(current_user, *STAFF)
     program_id = query_id("program")
     try:
-        status = ModelStatus(request.args.get("status")) if request.args.get("status") else None
+        status = Lifecycle(request.args.get("status")) if request.args.get("status") else None
     except ValueError:
         status = None
     q = (request.args.get("q") or "").strip() or None
@@ -126,7 +126,7 @@ def list_models():
     copy_form.program_id.choices = manageable
     return render_template(
         "indicators/list.html", page=page, templates=list_templates(), programs=queries.list_programs_for(current_user),
-        program_id=program_id, status=status, statuses=ModelStatus, q=q, can_create=bool(manageable),
+        program_id=program_id, status=status, statuses=Lifecycle, q=q, can_create=bool(manageable),
         copy_form=copy_form, import_form=_import_form(manageable), held=held,
     )
 

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, enum_type, utcnow
 from eduinnov.extensions import db
 
@@ -23,30 +22,16 @@ __all__ = ["Notification", "NoticeEvent"]
 class NoticeEvent(LabelledEnum):
     """What happened to the achievement a notice is about."""
 
-    SUBMITTED = "submitted"
-    RESUBMITTED = "resubmitted"
-    REVIEWED = "reviewed"
-    RETURNED = "returned"      # a teacher sent a student's declaration back
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-    REOPENED = "reopened"
-    CLAIMED = "claimed"        # a student claims to be a co-author / co-member
-    CLAIM_ACCEPTED = "claim_accepted"
-    CLAIM_REFUSED = "claim_refused"
-
-
-register_labels(NoticeEvent, {
-    NoticeEvent.SUBMITTED: _l("Submitted for review"),
-    NoticeEvent.RESUBMITTED: _l("Submitted again after changes"),
-    NoticeEvent.REVIEWED: _l("Reviewed by a teacher"),
-    NoticeEvent.RETURNED: _l("Returned by a teacher"),
-    NoticeEvent.VERIFIED: _l("Verified"),
-    NoticeEvent.REJECTED: _l("Rejected"),
-    NoticeEvent.REOPENED: _l("Decision taken back"),
-    NoticeEvent.CLAIMED: _l("Membership claimed"),
-    NoticeEvent.CLAIM_ACCEPTED: _l("Membership accepted"),
-    NoticeEvent.CLAIM_REFUSED: _l("Membership refused"),
-})
+    SUBMITTED = "submitted", _l("Submitted for review")
+    RESUBMITTED = "resubmitted", _l("Submitted again after changes")
+    REVIEWED = "reviewed", _l("Reviewed by a teacher")
+    RETURNED = "returned", _l("Returned by a teacher")      # a teacher sent a student's declaration back
+    VERIFIED = "verified", _l("Verified")
+    REJECTED = "rejected", _l("Rejected")
+    REOPENED = "reopened", _l("Decision taken back")
+    CLAIMED = "claimed", _l("Membership claimed")        # a student claims to be a co-author / co-member
+    CLAIM_ACCEPTED = "claim_accepted", _l("Membership accepted")
+    CLAIM_REFUSED = "claim_refused", _l("Membership refused")
 
 
 class Notification(db.Model):

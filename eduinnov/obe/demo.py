@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import Course, FrameworkStatus, FrameworkVersion, GraduationRequirement
+from eduinnov.frameworks.models import Course, FrameworkVersion, GraduationRequirement
 from eduinnov.obe import services
 from eduinnov.obe.models import AssessmentType, CourseOffering, ImprovementRecord, ImprovementStatus
 from eduinnov.programs.models import Cohort, Program
@@ -36,7 +37,7 @@ def load(seed_dir: Path) -> None:
     if program is None:
         return
     framework = db.session.scalar(select(FrameworkVersion).where(
-        FrameworkVersion.program_id == program.id, FrameworkVersion.status == FrameworkStatus.ACTIVE))
+        FrameworkVersion.program_id == program.id, FrameworkVersion.status == Lifecycle.ACTIVE))
     if framework is None:
         return
     courses = {c.code: c for c in framework.courses}

@@ -27,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type, utcnow
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -50,54 +49,27 @@ __all__ = [
 
 
 class AssessmentType(LabelledEnum):
-    EXAM = "exam"
-    HOMEWORK = "homework"
-    LAB = "lab"
-    PROJECT = "project"
-    REPORT = "report"
-    QUIZ = "quiz"
-    PARTICIPATION = "participation"
-    OTHER = "other"
-
-
-register_labels(AssessmentType, {
-    AssessmentType.EXAM: _l("Exam"),
-    AssessmentType.HOMEWORK: _l("Homework"),
-    AssessmentType.LAB: _l("Lab"),
-    AssessmentType.PROJECT: _l("Project"),
-    AssessmentType.REPORT: _l("Report"),
-    AssessmentType.QUIZ: _l("Quiz"),
-    AssessmentType.PARTICIPATION: _l("Class participation"),
-    AssessmentType.OTHER: _l("Other"),
-})
+    EXAM = "exam", _l("Exam")
+    HOMEWORK = "homework", _l("Homework")
+    LAB = "lab", _l("Lab")
+    PROJECT = "project", _l("Project")
+    REPORT = "report", _l("Report")
+    QUIZ = "quiz", _l("Quiz")
+    PARTICIPATION = "participation", _l("Class participation")
+    OTHER = "other", _l("Other")
 
 
 class SurveySource(LabelledEnum):
-    GRADUATE = "graduate"
-    EMPLOYER = "employer"
-    SELF = "self"
-
-
-register_labels(SurveySource, {
-    SurveySource.GRADUATE: _l("Graduate survey"),
-    SurveySource.EMPLOYER: _l("Employer survey"),
-    SurveySource.SELF: _l("Student self-assessment"),
-})
+    GRADUATE = "graduate", _l("Graduate survey")
+    EMPLOYER = "employer", _l("Employer survey")
+    SELF = "self", _l("Student self-assessment")
 
 
 class ImprovementStatus(LabelledEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    VERIFIED = "verified"
-
-
-register_labels(ImprovementStatus, {
-    ImprovementStatus.PLANNED: _l("Planned"),
-    ImprovementStatus.IN_PROGRESS: _l("In progress"),
-    ImprovementStatus.DONE: _l("Measure carried out"),
-    ImprovementStatus.VERIFIED: _l("Effect checked in the next cycle"),
-})
+    PLANNED = "planned", _l("Planned")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    DONE = "done", _l("Measure carried out")
+    VERIFIED = "verified", _l("Effect checked in the next cycle")
 
 
 class CourseOffering(TimestampMixin, VersionedMixin, db.Model):

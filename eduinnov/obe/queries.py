@@ -8,12 +8,12 @@ from sqlalchemy import Select, func, or_, select
 
 from eduinnov.auth.access import restrict_to_programs
 from eduinnov.auth.models import MembershipRole, ProgramMembership, User
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
     Course,
     CourseObjective,
     CourseSupport,
-    FrameworkStatus,
     FrameworkVersion,
     GraduationRequirement,
     IndicatorPoint,
@@ -85,7 +85,7 @@ def list_offerings_of_cohort(cohort: Cohort) -> list[CourseOffering]:
 def list_courses_for_offerings(program_id: int) -> list[Course]:
     """Courses of a program's framework versions that are not archived (for a new offering)."""
     stmt = (select(Course).join(Course.framework)
-            .where(FrameworkVersion.program_id == program_id, FrameworkVersion.status != FrameworkStatus.ARCHIVED)
+            .where(FrameworkVersion.program_id == program_id, FrameworkVersion.status != Lifecycle.ARCHIVED)
             .order_by(FrameworkVersion.version.desc(), Course.code))
     return list(db.session.scalars(stmt))
 
@@ -115,8 +115,8 @@ def get_framework_for_cohort(cohort: Cohort) -> FrameworkVersion | None:
         select(FrameworkVersion).where(FrameworkVersion.program_id == cohort.program_id)
         .order_by(FrameworkVersion.created_at.desc())
     ))
-    for pick in (lambda v: v.entry_year == cohort.entry_year and v.status != FrameworkStatus.DRAFT,
-                 lambda v: v.status == FrameworkStatus.ACTIVE, lambda v: True):
+    for pick in (lambda v: v.entry_year == cohort.entry_year and v.status != Lifecycle.DRAFT,
+                 lambda v: v.status == Lifecycle.ACTIVE, lambda v: True):
         for version in versions:
             if pick(version):
                 return version

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -19,33 +18,17 @@ if TYPE_CHECKING:
 
 
 class DegreeLevel(LabelledEnum):
-    JUNIOR_COLLEGE = "junior_college"
-    BACHELOR = "bachelor"
-    MASTER = "master"
-    DOCTORATE = "doctorate"
-
-
-register_labels(DegreeLevel, {
-    DegreeLevel.JUNIOR_COLLEGE: _l("Junior college"),
-    DegreeLevel.BACHELOR: _l("Bachelor"),
-    DegreeLevel.MASTER: _l("Master"),
-    DegreeLevel.DOCTORATE: _l("Doctorate"),
-})
+    JUNIOR_COLLEGE = "junior_college", _l("Junior college")
+    BACHELOR = "bachelor", _l("Bachelor")
+    MASTER = "master", _l("Master")
+    DOCTORATE = "doctorate", _l("Doctorate")
 
 
 class StudentStatus(LabelledEnum):
-    ENROLLED = "enrolled"
-    SUSPENDED = "suspended"
-    GRADUATED = "graduated"
-    WITHDRAWN = "withdrawn"
-
-
-register_labels(StudentStatus, {
-    StudentStatus.ENROLLED: _l("Enrolled"),
-    StudentStatus.SUSPENDED: _l("Suspended"),
-    StudentStatus.GRADUATED: _l("Graduated"),
-    StudentStatus.WITHDRAWN: _l("Withdrawn"),
-})
+    ENROLLED = "enrolled", _l("Enrolled")
+    SUSPENDED = "suspended", _l("Suspended")
+    GRADUATED = "graduated", _l("Graduated")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
 
 class Program(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type, utcnow
 from eduinnov.extensions import db
 
@@ -19,18 +18,10 @@ __all__ = ["JobState", "ReportJob", "ReportSnapshot"]
 
 
 class JobState(LabelledEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    FINISHED = "finished"
-    FAILED = "failed"
-
-
-register_labels(JobState, {
-    JobState.QUEUED: _l("Waiting"),
-    JobState.RUNNING: _l("Running"),
-    JobState.FINISHED: _l("Finished"),
-    JobState.FAILED: _l("Failed"),
-})
+    QUEUED = "queued", _l("Waiting")
+    RUNNING = "running", _l("Running")
+    FINISHED = "finished", _l("Finished")
+    FAILED = "failed", _l("Failed")
 
 
 class ReportJob(TimestampMixin, db.Model):

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.frameworks.models import (
     AggregationRule,
     Course,
     CourseObjective,
     CourseSupport,
-    FrameworkStatus,
     FrameworkVersion,
     GraduationRequirement,
     IndicatorPoint,
@@ -55,7 +55,7 @@ def load_framework(ctx: DemoContext, code: str) -> FrameworkVersion | None:
     framework = ctx.up.upsert(FrameworkVersion, {"program_id": program.id, "version": str(data["version"])}, {
         "title": data["title"],
         "entry_year": data.get("entry_year"),
-        "status": to_enum(FrameworkStatus, data.get("status", "draft"), where),
+        "status": to_enum(Lifecycle, data.get("status", "draft"), where),
         "notes": data.get("notes"),
         "threshold": float(data.get("threshold", 0.7)),
         "aggregation_rule": to_enum(AggregationRule, data.get("aggregation_rule", "weighted_sum"), where),

@@ -1,8 +1,10 @@
 """Weighting methods, one per module: subjective (AHP, AHM, expert), objective (entropy, CV, CRITIC) and
 their combination.
 
-Each public function validates its input once, computes with whole-matrix numpy (blocked passes for the
-objective methods, see :mod:`..normalization`) and returns a frozen result dataclass.
+Each module holds a pure kernel over arrays (``ahp_kernel``, ``ahm_kernel``, ``entropy_kernel``,
+``cv_kernel``, ``critic_kernel``, ``combine_kernel``: no checks, whole-matrix numpy, blocked passes for the
+objective methods, see :mod:`..normalization`) and a thin public function that validates its input once,
+calls the kernel, refuses what the kernel cannot give a meaning to, and returns a frozen result dataclass.
 """
 
 from ._base import CR_THRESHOLD, RECIPROCAL_TOLERANCE, SAATY_RI, parse_judgment_matrix

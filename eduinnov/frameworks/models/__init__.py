@@ -1,5 +1,6 @@
 """Framework models: versioned OBE tree and module structure, IUR partnerships, supervision."""
 
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.frameworks.models.iur import (
     Agreement,
     AgreementStatus,
@@ -30,7 +31,7 @@ from eduinnov.frameworks.models.obe import (
 
 __all__ = [
     "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseObjective", "CourseSupport",
-    "FrameworkStatus", "FrameworkVersion", "GraduationRequirement", "IndicatorPoint", "JointSupervisor",
+    "FrameworkStatus", "FrameworkVersion", "Lifecycle", "GraduationRequirement", "IndicatorPoint", "JointSupervisor",
     "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "Participation", "ParticipationKind",
     "PartnerKind", "PartnerOrganisation", "PracticeBase", "Supervision", "SupervisorRole", "SupportStrength",
 ]

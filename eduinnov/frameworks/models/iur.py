@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -20,63 +19,31 @@ if TYPE_CHECKING:
 
 
 class PartnerKind(LabelledEnum):
-    ENTERPRISE = "enterprise"
-    RESEARCH_INSTITUTE = "research_institute"
-    HOSPITAL = "hospital"
-    GOVERNMENT = "government"
-    FOREIGN_UNIVERSITY = "foreign_university"
-    OTHER = "other"
-
-
-register_labels(PartnerKind, {
-    PartnerKind.ENTERPRISE: _l("Enterprise"),
-    PartnerKind.RESEARCH_INSTITUTE: _l("Research institute"),
-    PartnerKind.HOSPITAL: _l("Hospital"),
-    PartnerKind.GOVERNMENT: _l("Government agency"),
-    PartnerKind.FOREIGN_UNIVERSITY: _l("Foreign university"),
-    PartnerKind.OTHER: _l("Other"),
-})
+    ENTERPRISE = "enterprise", _l("Enterprise")
+    RESEARCH_INSTITUTE = "research_institute", _l("Research institute")
+    HOSPITAL = "hospital", _l("Hospital")
+    GOVERNMENT = "government", _l("Government agency")
+    FOREIGN_UNIVERSITY = "foreign_university", _l("Foreign university")
+    OTHER = "other", _l("Other")
 
 
 class AgreementStatus(LabelledEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    EXPIRED = "expired"
-    TERMINATED = "terminated"
-
-
-register_labels(AgreementStatus, {
-    AgreementStatus.DRAFT: _l("Under negotiation"),
-    AgreementStatus.ACTIVE: _l("In force"),
-    AgreementStatus.EXPIRED: _l("Expired"),
-    AgreementStatus.TERMINATED: _l("Terminated"),
-})
+    DRAFT = "draft", _l("Under negotiation")
+    ACTIVE = "active", _l("In force")
+    EXPIRED = "expired", _l("Expired")
+    TERMINATED = "terminated", _l("Terminated")
 
 
 class ParticipationKind(LabelledEnum):
-    PLACEMENT = "placement"
-    JOINT_PROJECT = "joint_project"
-    EXCHANGE = "exchange"
-
-
-register_labels(ParticipationKind, {
-    ParticipationKind.PLACEMENT: _l("Placement / internship"),
-    ParticipationKind.JOINT_PROJECT: _l("Joint project"),
-    ParticipationKind.EXCHANGE: _l("International exchange"),
-})
+    PLACEMENT = "placement", _l("Placement / internship")
+    JOINT_PROJECT = "joint_project", _l("Joint project")
+    EXCHANGE = "exchange", _l("International exchange")
 
 
 class SupervisorRole(LabelledEnum):
-    PRIMARY = "primary"
-    CO_SUPERVISOR = "co_supervisor"
-    INDUSTRY = "industry"
-
-
-register_labels(SupervisorRole, {
-    SupervisorRole.PRIMARY: _l("Primary supervisor"),
-    SupervisorRole.CO_SUPERVISOR: _l("Co-supervisor"),
-    SupervisorRole.INDUSTRY: _l("Industry supervisor"),
-})
+    PRIMARY = "primary", _l("Primary supervisor")
+    CO_SUPERVISOR = "co_supervisor", _l("Co-supervisor")
+    INDUSTRY = "industry", _l("Industry supervisor")
 
 
 class PartnerOrganisation(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):

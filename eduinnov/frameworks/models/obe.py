@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eduinnov.core.i18n import register_labels
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -29,73 +29,34 @@ if TYPE_CHECKING:
     from eduinnov.programs.models import Program
 
 
-class FrameworkStatus(LabelledEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    ARCHIVED = "archived"
-
-
-register_labels(FrameworkStatus, {
-    FrameworkStatus.DRAFT: _l("Draft"),
-    FrameworkStatus.ACTIVE: _l("Active"),
-    FrameworkStatus.ARCHIVED: _l("Archived"),
-})
+#: The lifecycle enum shared with evaluation models (kept under this name for code written before the merge).
+FrameworkStatus = Lifecycle
 
 
 class AggregationRule(LabelledEnum):
-    WEIGHTED_SUM = "weighted_sum"
-    MINIMUM = "minimum"
-
-
-register_labels(AggregationRule, {
-    AggregationRule.WEIGHTED_SUM: _l("Weighted sum over supporting courses"),
-    AggregationRule.MINIMUM: _l("Minimum over supporting courses"),
-})
+    WEIGHTED_SUM = "weighted_sum", _l("Weighted sum over supporting courses")
+    MINIMUM = "minimum", _l("Minimum over supporting courses")
 
 
 class SupportStrength(LabelledEnum):
-    HIGH = "H"
-    MEDIUM = "M"
-    LOW = "L"
-
-
-register_labels(SupportStrength, {
-    SupportStrength.HIGH: _l("H (strong)"),
-    SupportStrength.MEDIUM: _l("M (medium)"),
-    SupportStrength.LOW: _l("L (weak)"),
-})
+    HIGH = "H", _l("H (strong)")
+    MEDIUM = "M", _l("M (medium)")
+    LOW = "L", _l("L (weak)")
 
 
 class ModuleKind(LabelledEnum):
-    COURSE_LEARNING = "course_learning"
-    PROJECT_PRACTICE = "project_practice"
-    COMPREHENSIVE_PRACTICE = "comprehensive_practice"
-    PLATFORM = "platform"
-    LINE = "line"
-    OTHER = "other"
-
-
-register_labels(ModuleKind, {
-    ModuleKind.COURSE_LEARNING: _l("Stage-based course learning"),
-    ModuleKind.PROJECT_PRACTICE: _l("Systematic project practice training"),
-    ModuleKind.COMPREHENSIVE_PRACTICE: _l("Comprehensive practice training"),
-    ModuleKind.PLATFORM: _l("Practice platform"),
-    ModuleKind.LINE: _l("Line"),
-    ModuleKind.OTHER: _l("Other"),
-})
+    COURSE_LEARNING = "course_learning", _l("Stage-based course learning")
+    PROJECT_PRACTICE = "project_practice", _l("Systematic project practice training")
+    COMPREHENSIVE_PRACTICE = "comprehensive_practice", _l("Comprehensive practice training")
+    PLATFORM = "platform", _l("Practice platform")
+    LINE = "line", _l("Line")
+    OTHER = "other", _l("Other")
 
 
 class ModuleLine(LabelledEnum):
-    IN_CLASS = "in_class"
-    OUT_OF_CLASS = "out_of_class"
-    BOTH = "both"
-
-
-register_labels(ModuleLine, {
-    ModuleLine.IN_CLASS: _l("In class"),
-    ModuleLine.OUT_OF_CLASS: _l("Out of class"),
-    ModuleLine.BOTH: _l("In and out of class"),
-})
+    IN_CLASS = "in_class", _l("In class")
+    OUT_OF_CLASS = "out_of_class", _l("Out of class")
+    BOTH = "both", _l("In and out of class")
 
 
 class FrameworkVersion(TimestampMixin, VersionedMixin, db.Model):
@@ -123,8 +84,8 @@ class FrameworkVersion(TimestampMixin, VersionedMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     entry_year: Mapped[int | None] = mapped_column(Integer)
     # active_history: the archived-version guard needs the old status even when the row was expired.
-    status: Mapped[FrameworkStatus] = mapped_column(
-        enum_type(FrameworkStatus), default=FrameworkStatus.DRAFT, active_history=True
+    status: Mapped[Lifecycle] = mapped_column(
+        enum_type(Lifecycle, name="frameworkstatus"), default=Lifecycle.DRAFT, active_history=True
     )
     notes: Mapped[str | None] = mapped_column(Text)
     # OBE settings travel with the version so past reports stay reproducible.
@@ -155,7 +116,7 @@ class FrameworkVersion(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def is_archived(self) -> bool:
-        return self.status == FrameworkStatus.ARCHIVED
+        return self.status == Lifecycle.ARCHIVED
 
     def strength_weight(self, strength: SupportStrength | None) -> float | None:
         """The numeric weight this version gives to H / M / L."""

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from eduinnov.auth.access import Action
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
@@ -15,7 +16,6 @@ from eduinnov.frameworks.models import (
     Course,
     CourseObjective,
     CourseSupport,
-    FrameworkStatus,
     FrameworkVersion,
     GraduationRequirement,
     IndicatorPoint,
@@ -90,7 +90,7 @@ def create_framework(
         title=require_text(title, _("Title")),
         entry_year=entry_year,
         notes=clean_text(notes),
-        status=FrameworkStatus.DRAFT,
+        status=Lifecycle.DRAFT,
     )
     db.session.add(framework)
     db.session.flush()
@@ -184,7 +184,7 @@ def clone_framework(
         title=clean_text(title) or source.title,
         entry_year=source.entry_year,
         notes=source.notes,
-        status=FrameworkStatus.DRAFT,
+        status=Lifecycle.DRAFT,
         threshold=source.threshold,
         aggregation_rule=source.aggregation_rule,
         weight_h=source.weight_h,
@@ -275,16 +275,16 @@ def activate_framework(framework: FrameworkVersion, *, user: User) -> FrameworkV
     """
     ensure_allowed(user, Action.MANAGE, framework)
     ensure_editable(framework)
-    if framework.status == FrameworkStatus.ACTIVE:
+    if framework.status == Lifecycle.ACTIVE:
         raise DomainError(_("This version is already the active one."))
     previous = get_active_framework(framework.program_id)
     now = utcnow()
     if previous is not None:
-        previous.status = FrameworkStatus.ARCHIVED
+        previous.status = Lifecycle.ARCHIVED
         previous.archived_at = now
         # Flush the archiving first: the one-active index is checked row by row.
         db.session.flush()
-    framework.status = FrameworkStatus.ACTIVE
+    framework.status = Lifecycle.ACTIVE
     framework.activated_at = now
     db.session.flush()
     return previous
@@ -301,7 +301,7 @@ def archive_framework(framework: FrameworkVersion, *, user: User) -> None:
     ensure_allowed(user, Action.MANAGE, framework)
     if framework.is_archived:
         raise DomainError(_("This version is already archived."))
-    framework.status = FrameworkStatus.ARCHIVED
+    framework.status = Lifecycle.ARCHIVED
     framework.archived_at = utcnow()
     db.session.flush()
 
@@ -315,7 +315,7 @@ def delete_framework(framework: FrameworkVersion, *, user: User) -> None:
         If the version is not a draft (active and archived versions are kept for the record).
     """
     ensure_allowed(user, Action.MANAGE, framework)
-    if framework.status != FrameworkStatus.DRAFT:
+    if framework.status != Lifecycle.DRAFT:
         raise DomainError(_("Only draft versions can be deleted."))
     db.session.delete(framework)
     db.session.flush()

@@ -7,11 +7,12 @@ from flask_login import current_user, login_required
 from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import CloneForm, FrameworkForm, FrameworkSettingsForm
-from eduinnov.frameworks.models import AggregationRule, FrameworkStatus, FrameworkVersion
+from eduinnov.frameworks.models import AggregationRule, FrameworkVersion
 from eduinnov.frameworks.views._blueprint import bp
 from eduinnov.frameworks.views._helpers import int_arg, locked_redirect
 from eduinnov.programs.models import Program
@@ -26,7 +27,7 @@ def list():
     programs = queries.list_programs_for(current_user)
     program_id = int_arg("program")
     try:
-        status = FrameworkStatus(request.args.get("status")) if request.args.get("status") else None
+        status = Lifecycle(request.args.get("status")) if request.args.get("status") else None
     except ValueError:
         status = None
     stmt = queries.list_frameworks_stmt(current_user, program_id=program_id, status=status)
@@ -34,7 +35,7 @@ def list():
     manageable = queries.list_programs_for(current_user, Action.MANAGE)
     return render_template(
         "frameworks/list.html", page=page, programs=programs, program_id=program_id, status=status,
-        statuses=FrameworkStatus, can_create=bool(manageable),
+        statuses=Lifecycle, can_create=bool(manageable),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from eduinnov.auth.access import Action
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.indicators.models import (
@@ -21,7 +22,6 @@ from eduinnov.indicators.models import (
     EvaluationRun,
     EvaluationUnit,
     IndicatorNode,
-    ModelStatus,
     WeightingMethod,
 )
 from eduinnov.indicators.services._common import clean_text, ensure_allowed, ensure_editable, require_text
@@ -107,7 +107,7 @@ def create_model(program: Program | None, *, name: str, unit: EvaluationUnit, us
     model = EvaluationModel(
         program=program, name=name[:200], description=clean_text(description), unit=unit,
         grade_scale=_grade_scale(grade_scale or DEFAULT_GRADE_SCALE), version=_next_version(
-            program.id if program else None, name), status=ModelStatus.DRAFT,
+            program.id if program else None, name), status=Lifecycle.DRAFT,
         include_unverified=bool(include_unverified), settings={}, created_by_id=user.id,
     )
     model.nodes.append(IndicatorNode(code="G", name_zh=name[:200], position=1, weighting=WeightingMethod.AHP,
@@ -195,7 +195,7 @@ def import_model(spec: dict[str, Any], program: Program | None, user: User, *, n
     model = EvaluationModel(
         program=program, name=clean["name"], description=clean["description"], unit=unit,
         grade_scale=clean["grade_scale"], version=_next_version(program.id if program else None, clean["name"]),
-        status=ModelStatus.DRAFT, include_unverified=clean["include_unverified"], settings=clean["settings"],
+        status=Lifecycle.DRAFT, include_unverified=clean["include_unverified"], settings=clean["settings"],
         template_key=template_key, derived_from_id=derived_from.id if derived_from else None,
         created_by_id=user.id,
     )
@@ -242,14 +242,14 @@ def activate_model(model: EvaluationModel, user: User) -> EvaluationModel:
     if problems:
         raise ValidationError(problems[0])
     stmt = select(EvaluationModel).where(
-        EvaluationModel.name == model.name, EvaluationModel.status == ModelStatus.ACTIVE,
+        EvaluationModel.name == model.name, EvaluationModel.status == Lifecycle.ACTIVE,
         EvaluationModel.id != model.id,
         EvaluationModel.program_id.is_(None) if model.program_id is None
         else EvaluationModel.program_id == model.program_id)
     for other in db.session.scalars(stmt):
-        other.status = ModelStatus.ARCHIVED
+        other.status = Lifecycle.ARCHIVED
         other.archived_at = utcnow()
-    model.status = ModelStatus.ACTIVE
+    model.status = Lifecycle.ACTIVE
     model.activated_at = utcnow()
     db.session.flush()
     return model
@@ -259,7 +259,7 @@ def archive_model(model: EvaluationModel, user: User) -> EvaluationModel:
     """Archive a version: it becomes read-only for good; its runs stay viewable."""
     ensure_allowed(user, Action.MANAGE, model)
     ensure_editable(model)
-    model.status = ModelStatus.ARCHIVED
+    model.status = Lifecycle.ARCHIVED
     model.archived_at = utcnow()
     db.session.flush()
     return model
@@ -275,7 +275,7 @@ def delete_model(model: EvaluationModel, user: User) -> None:
     """
     ensure_allowed(user, Action.MANAGE, model)
     ensure_editable(model)
-    if model.status != ModelStatus.DRAFT:
+    if model.status != Lifecycle.DRAFT:
         raise DomainError(_("Only drafts can be deleted; archive this version instead."))
     if db.session.scalar(select(func.count(EvaluationRun.id)).where(EvaluationRun.model_id == model.id)):
         raise DomainError(_("This model has stored runs; archive it instead of deleting it."))
