@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from eduinnov import evaluation as ev
+from eduinnov.evaluation.weighting import renormalised
 from eduinnov.indicators.spec import judgment_matrix
 
 __all__ = ["RELATIVE_AGGREGATIONS", "RELATIVE_WEIGHTINGS", "NothingVaries", "Prepass", "is_constant",
@@ -144,7 +145,7 @@ def _prune(node: dict[str, Any], raw: pd.DataFrame, out: Prepass) -> tuple[dict[
         if method in SUBJECTIVE or method == "expert":
             full, figures = _full_subjective_weights(node, codes)
             sub = np.array([full[codes.index(c)] for c in kept_codes])
-            renorm = sub / sub.sum() if sub.sum() > 0 else np.full(len(sub), 1.0 / len(sub))
+            renorm = renormalised(sub)
             new["weighting"] = "expert"
             new["weights"] = {c: float(w) for c, w in zip(kept_codes, renorm, strict=True)}
             entry.update({"weights_before": [float(w) for w in full], "weights_after": [float(w) for w in renorm],

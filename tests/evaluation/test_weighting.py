@@ -344,3 +344,11 @@ def test_combine_linear_and_multiplicative_by_hand():
     assert np.allclose(mult.weights, [0.1 / 0.29, 0.09 / 0.29, 0.1 / 0.29])
     with pytest.raises(EvaluationInputError, match="alpha must be in"):
         combine_weights(s, o, alpha=1.5)
+
+
+def test_renormalised_weights_of_the_criteria_that_remain():
+    from eduinnov.evaluation.weighting import renormalised
+
+    assert renormalised([0.2, 0.3]).tolist() == pytest.approx([0.4, 0.6])
+    assert renormalised(np.array([4 / 7, 1 / 7])).tolist() == pytest.approx([0.8, 0.2])
+    assert renormalised([0.0, 0.0, 0.0]).tolist() == pytest.approx([1 / 3] * 3)  # nothing positive: equal

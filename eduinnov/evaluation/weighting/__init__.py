@@ -10,7 +10,7 @@ calls the kernel, refuses what the kernel cannot give a meaning to, and returns 
 from ._base import CR_THRESHOLD, RECIPROCAL_TOLERANCE, SAATY_RI, parse_judgment_matrix
 from .ahm import AHMResult, ahm_weights
 from .ahp import AHPResult, Judgment, ahp_weights, most_inconsistent_judgment
-from .combine import CombinedWeights, combine_weights, expert_weights
+from .combine import CombinedWeights, combine_weights, expert_weights, renormalised
 from .critic import CRITICResult, critic_weights
 from .cv import CVResult, cv_weights
 from .entropy import EntropyResult, entropy_weights
@@ -35,4 +35,5 @@ __all__ = [
     "expert_weights",
     "combine_weights",
     "parse_judgment_matrix",
+    "renormalised",
 ]

@@ -26,6 +26,16 @@ def expert_weights(weights: Any, n: int | None = None) -> np.ndarray:
     return check_weights(weights, method="weights", length=n)
 
 
+def renormalised(weights: np.ndarray) -> np.ndarray:
+    """Kernel: the weights of the criteria that remain, rescaled to sum 1 (equal weights if none is positive).
+
+    Used when criteria are left out after their weights were computed over all of them (a constant
+    indicator excluded from an AHP node keeps the AHP ratios of the others).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    return w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
+
+
 @dataclass(frozen=True)
 class CombinedWeights(Result):
     """Result of :func:`combine_weights`."""
