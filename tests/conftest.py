@@ -6,9 +6,7 @@ same suite on PostgreSQL (`.ci/run` does both).
 
 from __future__ import annotations
 
-import contextvars
 import os
-import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -19,29 +17,15 @@ _TMP = Path(tempfile.mkdtemp(prefix="eduinnov-test-"))
 os.environ["EDUINNOV_INSTANCE_DIR"] = str(_TMP / "instance")
 os.environ.setdefault("EDUINNOV_UPLOAD_DIR", str(_TMP / "uploads"))
 
-from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from eduinnov import create_app  # noqa: E402
 from eduinnov.config import TestConfig  # noqa: E402
 from eduinnov.extensions import db as _db  # noqa: E402
+from tests.clients import Browser, IsolatedClient  # noqa: E402
 
 pytest_plugins = ["tests.factories"]
-
-
-class IsolatedClient(FlaskClient):
-    """Each request runs in a fresh context, as in production: its own app context, ``g`` and DB session.
-
-    (Flask would otherwise reuse the test's app context, sharing ``g`` — and Flask-Login's cached user —
-    and the SQLAlchemy session between the test and every request.) Afterwards the test's own session
-    is expired so that it reads what the request committed.
-    """
-
-    def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        _db.session.expire_all()
-        return response
 
 
 @pytest.fixture(scope="session")
@@ -91,38 +75,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, url: str = "/login") -> str:
-    """A valid CSRF token for this client's session, read from a rendered page."""
-    html = client.get(url).get_data(as_text=True)
-    match = _CSRF_RE.search(html)
-    assert match, f"no csrf token on {url}"
-    return match.group(1)
-
-
-class Browser:
-    """A test client that logs in through the real login form and sends CSRF tokens like a browser."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email: str, password: str = "correct horse battery", remember: bool = False):
-        return self.client.post("/login", data={
-            "email": email, "password": password, "remember": "y" if remember else "",
-            "csrf_token": csrf_token(self.client, "/login"),
-        })
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def post(self, url, data=None, *, token_from: str = "/", **kw):
-        data = dict(data or {})
-        data.setdefault("csrf_token", csrf_token(self.client, token_from))
-        return self.client.post(url, data=data, **kw)
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from eduinnov.achievements import duplicates
 from eduinnov.achievements.models import Achievement, AchievementKind, EvidenceFile, PatentType
 from eduinnov.extensions import db
-from tests.achievements.conftest import make_pdf, make_png
-from tests.factories import make_achievement
+from tests.factories import make_achievement, make_pdf, make_png
 
 
 def count() -> int:

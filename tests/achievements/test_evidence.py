@@ -12,8 +12,8 @@ from werkzeug.datastructures import FileStorage
 from eduinnov.achievements import evidence, services
 from eduinnov.achievements.models import EvidenceFile
 from eduinnov.extensions import db
-from tests.achievements.conftest import HTML, make_docx, make_pdf, make_png
-from tests.factories import make_student, make_user
+from tests.achievements.conftest import HTML
+from tests.factories import make_docx, make_pdf, make_png, make_student, make_user
 
 
 def stored_files(app) -> list[Path]:

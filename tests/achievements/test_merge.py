@@ -23,8 +23,7 @@ from eduinnov.achievements.services import NotAllowed
 from eduinnov.core.audit import AuditLog
 from eduinnov.core.errors import DomainError
 from eduinnov.extensions import db
-from tests.achievements.conftest import make_pdf, make_png
-from tests.factories import make_achievement, make_student
+from tests.factories import make_achievement, make_pdf, make_png, make_student
 
 
 def _upload(b, achievement, content, name):

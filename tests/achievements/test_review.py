@@ -17,8 +17,7 @@ from eduinnov.core.audit import AuditLog
 from eduinnov.core.errors import DomainError
 from eduinnov.extensions import db
 from eduinnov.notifications.models import NoticeEvent, Notification
-from tests.achievements.conftest import make_pdf
-from tests.factories import make_student, make_user
+from tests.factories import make_pdf, make_student, make_user
 
 PAPER = {"title": "面向低代码平台的测试用例生成方法", "year": 2025, "venue": "计算机应用", "indexing": "CSCD"}
 S = VerificationStatus

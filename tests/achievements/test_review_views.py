@@ -13,8 +13,7 @@ from eduinnov.achievements.models import Achievement, AchievementKind, Verificat
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.notifications.models import Notification
-from tests.achievements.conftest import make_pdf
-from tests.factories import make_achievement, make_student, make_user
+from tests.factories import make_achievement, make_pdf, make_student, make_user
 
 S = VerificationStatus
 FORM = {"title": "基于大模型的代码评审", "year": "2025", "venue": "计算机工程", "indexing": "CSCD", "doi": "",

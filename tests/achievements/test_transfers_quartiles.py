@@ -18,8 +18,7 @@ from eduinnov.achievements.models import (
 from eduinnov.core.audit import AuditLog
 from eduinnov.extensions import db
 from eduinnov.imports import services as import_services
-from tests.factories import make_achievement
-from tests.imports.conftest import csv_bytes
+from tests.factories import csv_bytes, make_achievement
 
 
 def test_publication_form_records_and_shows_quartiles(login_as, teacher, program, student):

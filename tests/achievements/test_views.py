@@ -9,8 +9,8 @@ import pytest
 from eduinnov.achievements.models import Achievement, AchievementKind, EvidenceFile, VerificationStatus
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
-from tests.achievements.conftest import make_pdf
-from tests.factories import make_achievement, make_student, make_user
+from tests.clients import heading
+from tests.factories import make_achievement, make_pdf, make_student, make_user
 
 
 def _evidence(achievement) -> EvidenceFile:
@@ -167,7 +167,9 @@ def test_create_publication(login_as, teacher, program, student):
 
 def test_teacher_with_one_program_needs_no_program_parameter(login_as, teacher, student):
     b = login_as(teacher)
-    assert b.get("/achievements/new/award").status_code == 200
+    page = b.get("/achievements/new/award")
+    assert heading(page) == "New: Competition award"
+    assert 'name="competition"' in page.get_data(as_text=True) and 'name="program_id"' not in page.get_data(as_text=True)
     response = b.post("/achievements/new/award", {
         "title": "挑战杯", "year": "2024", "competition": "挑战杯", "level": "national", "prize_rank": "first",
         "participants-0-student_no": student.student_no, "participants-0-role": "leader",

@@ -70,7 +70,7 @@ def test_invitation_sets_the_password_once(app, client, login_as, director, coho
     link = rows[0]["Invitation link"].replace("http://localhost", "")
     page = client.get(link)
     assert page.status_code == 200 and "zhang@stu.edu" in page.get_data(as_text=True)
-    from tests.conftest import csrf_token
+    from tests.clients import csrf_token
 
     token = csrf_token(client, link)
     short = client.post(link, data={"csrf_token": token, "new": "short", "confirm": "short"})
@@ -134,7 +134,7 @@ def test_an_email_taken_by_another_account_changes_nothing(app, director, cohort
 
 
 def test_after_a_student_import_the_director_is_pointed_to_the_accounts(login_as, director, program, cohort):
-    from tests.imports.conftest import csv_bytes
+    from tests.factories import csv_bytes
 
     b = login_as(director)
     upload_url = f"/imports/{program.id}/students"
@@ -187,7 +187,7 @@ def test_director_has_the_invitations_emailed_by_a_background_job(smtp_server, c
     link = re.search(r"https?://\S+/invitation/[A-Za-z0-9_-]{43}", message.get_content()).group(0)
     # the mailed link is the one that works, once
     path = re.sub(r"^https?://[^/]+", "", link)
-    from tests.conftest import csrf_token
+    from tests.clients import csrf_token
     token = csrf_token(client, path)
     done = client.post(path, data={"csrf_token": token, "new": PASSWORD, "confirm": PASSWORD})
     assert done.status_code == 302

@@ -4,7 +4,7 @@ import re
 
 from eduinnov.auth.models import LoginAttempt, Role, User
 from eduinnov.extensions import db
-from tests.conftest import csrf_token
+from tests.clients import csrf_token
 from tests.factories import make_user
 
 

@@ -15,6 +15,7 @@ from eduinnov.core.versioning import FIELD, VersionedMixin
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import GraduationRequirement
 from eduinnov.programs.models import Program, Student
+from tests.clients import save_conflict
 from tests.factories import make_achievement, make_user
 from tests.formdata import form_data
 
@@ -62,58 +63,32 @@ def test_every_edit_form_carries_its_version():
         assert "version_field(" in (root / name).read_text(), name
 
 
-def _two_editors(login_as, user_a, user_b, url):
-    a, b = login_as(user_a), login_as(user_b)
-    return a, b, a.get(url).get_data(as_text=True), b.get(url).get_data(as_text=True)
-
-
-def _conflict(login_as, user_a, user_b, url, field, mine, theirs, extra=None):
-    """B saves ``theirs`` first; A (who opened the form before) saves ``mine``: 409, then A saves again."""
-    a, b, page_a, page_b = _two_editors(login_as, user_a, user_b, url)
-    data_b = {**form_data(page_b), field: theirs, **(extra or {})}
-    saved = b.post(url, data_b)
-    assert saved.status_code in (302, 303), saved.get_data(as_text=True)[:2000]
-    data_a = {**form_data(page_a), field: mine, **(extra or {})}
-    refused = a.post(url, data_a)
-    page = refused.get_data(as_text=True)
-    assert refused.status_code == 409, page[:2000]
-    text = html_lib.unescape(page)
-    assert "Someone else saved this record after you opened it" in text
-    assert f"“{theirs}”" in text  # the other person's change is shown
-    kept = form_data(page)
-    assert kept[field] == mine  # the user's input is kept in the form
-    assert kept[FIELD] != data_a[FIELD]  # ... which now carries the current version
-    again = a.post(url, kept)
-    assert again.status_code in (302, 303), again.get_data(as_text=True)[:2000]
-    return page
-
-
 def test_students(login_as, director, teacher, student):
     url = f"/programs/students/{student.id}/edit"
-    _conflict(login_as, teacher, director, url, "name", "张三（甲改）", "张三（乙改）")
+    save_conflict(login_as, teacher, director, url, "name", "张三（甲改）", "张三（乙改）")
     assert db.session.get(Student, student.id).name == "张三（甲改）"
 
 
 def test_achievements(login_as, director, teacher, program, student):
     achievement = make_achievement(program, [student], AchievementKind.PROJECT, title="原题目")
     url = f"/achievements/{achievement.id}/edit"
-    _conflict(login_as, director, make_user(Role.DIRECTOR, [program]), url, "title", "甲的题目", "乙的题目")
+    save_conflict(login_as, director, make_user(Role.DIRECTOR, [program]), url, "title", "甲的题目", "乙的题目")
     assert db.session.get(Achievement, achievement.id).title == "甲的题目"
 
 
 def test_framework_content(login_as, director, program):
-    from tests.frameworks.conftest import make_obe_framework
+    from tests.factories import make_obe_framework
 
     framework = make_obe_framework(program)
     req = framework.requirements[0]
     url = f"/frameworks/requirements/{req.id}/edit"
-    _conflict(login_as, director, make_user(Role.DIRECTOR, [program]), url, "title", "甲的要求", "乙的要求")
+    save_conflict(login_as, director, make_user(Role.DIRECTOR, [program]), url, "title", "甲的要求", "乙的要求")
     assert db.session.get(GraduationRequirement, req.id).title == "甲的要求"
 
 
 def test_program_settings_by_two_admins(login_as, admin, program):
     url = f"/programs/{program.id}/edit"
-    _conflict(login_as, admin, make_user(Role.ADMIN), url, "name_zh", "甲的名称", "乙的名称")
+    save_conflict(login_as, admin, make_user(Role.ADMIN), url, "name_zh", "甲的名称", "乙的名称")
     assert db.session.get(Program, program.id).name_zh == "甲的名称"
 
 

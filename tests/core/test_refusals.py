@@ -18,8 +18,7 @@ from eduinnov.achievements.models import Achievement
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.extensions import db
-from tests.factories import make_user
-from tests.imports.conftest import table_counts
+from tests.factories import make_user, table_counts
 
 ROOT = Path(__file__).resolve().parents[2] / "eduinnov"
 REFUSALS = {"DomainError", "ValidationError", "LockedError", "LoginRefused", "ImportRefused", "FieldError",

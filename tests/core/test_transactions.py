@@ -11,7 +11,7 @@ from eduinnov.core.errors import DomainError
 from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program
-from tests.conftest import IsolatedClient
+from tests.clients import IsolatedClient
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from eduinnov.auth.models import Role
 from eduinnov.config import TestConfig, engine_options
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program
-from tests.conftest import IsolatedClient, csrf_token
+from tests.clients import IsolatedClient, csrf_token
 from tests.factories import make_user
 
 PG_URL = os.environ.get("EDUINNOV_TEST_DATABASE_URL", "")

@@ -21,9 +21,7 @@ from eduinnov.imports.schemas import ImportKind, schema_for
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.obe import services as obe_services
 from eduinnov.obe.models import AssessmentType
-from tests.dashboards.conftest import make_run, verified
-from tests.factories import make_achievement, make_student
-from tests.obe.conftest import make_obe_plan
+from tests.factories import make_achievement, make_obe_plan, make_run, make_student, verified
 
 # Each starts a formula once folded (NFKC) or once the blanks/format characters before it are skipped.
 FOLDED = [

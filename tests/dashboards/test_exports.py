@@ -12,9 +12,8 @@ from eduinnov.achievements.models import AchievementKind, Level
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.obe.models import Score
-from tests.dashboards.conftest import HOSTILE_TITLES, make_run, verified
-from tests.factories import make_achievement, make_student, make_user
-from tests.obe.conftest import make_obe_plan
+from tests.dashboards.conftest import HOSTILE_TITLES
+from tests.factories import make_achievement, make_obe_plan, make_run, make_student, make_user, verified
 
 BOM = b"\xef\xbb\xbf"
 

@@ -92,7 +92,7 @@ def test_student_rows_count_each_students_verified_achievements(data):
 
 
 def test_latest_run_is_the_newest_student_run_of_the_cohort(data, director):
-    from tests.dashboards.conftest import make_run
+    from tests.factories import make_run
 
     assert queries.get_latest_student_run(data.cohort) is None
     first = make_run(data.cohort, data.students[:3])

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from eduinnov.auth.models import Role
 from eduinnov.config import Config
 from eduinnov.core.tabular import _csv_text
-from tests.dashboards.conftest import make_run
-from tests.factories import make_user
+from tests.factories import make_run, make_user
 
 
 def test_the_default_display_zone_is_shanghai(app):

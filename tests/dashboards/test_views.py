@@ -10,9 +10,8 @@ from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.models import Score
-from tests.dashboards.conftest import make_run
-from tests.factories import make_user
-from tests.obe.conftest import make_obe_plan
+from tests.clients import heading
+from tests.factories import make_obe_plan, make_run, make_user
 
 
 def _urls(data, run):
@@ -27,6 +26,14 @@ def _urls(data, run):
     ]
 
 
+def _says(data, run) -> dict[str, str]:
+    """What each of ``_urls`` shows: the page heading, or the file name of an export."""
+    pages = ["Cohort dashboard: Software Engineering · SE 2022", "Trends across cohorts: Software Engineering",
+             "Compare cohorts or programs", "Compare cohorts or programs", "students-SE-2022.csv",
+             "students-SE-2022.xlsx", "obe-SE-2022.csv", f"run-{run.id}-results.xlsx", "achievements.csv"]
+    return dict(zip(_urls(data, run), pages, strict=True))
+
+
 @pytest.fixture
 def run(data):
     return make_run(data.cohort, data.students[:3])
@@ -38,7 +45,16 @@ def test_members_of_the_program_and_admins_see_every_page(login_as, data, run, t
         for url in _urls(data, run):
             if "compare?program" in url and user is not admin:
                 continue  # NUR is not their program (see the cross-program test)
-            assert b.get(url).status_code == 200, (user.role, url)
+            response = b.get(url)
+            assert response.status_code == 200, (user.role, url)
+            says = _says(data, run)[url]
+            if response.mimetype == "text/html":
+                assert heading(response) == says, url
+            else:  # an export: named after what it holds, with its header row
+                assert response.headers["Content-Disposition"] == f"attachment; filename={says}", url
+                if response.mimetype == "text/csv":
+                    assert response.get_data(as_text=True).lstrip("\ufeff").split(",")[0] in (
+                        "Student number", "Level", "Number"), url
 
 
 def test_teacher_of_another_program_gets_404_for_every_id(login_as, data, run, other_teacher):

@@ -81,7 +81,8 @@ def _blocking_violations(page) -> list[str]:
 
 def _extra_pages() -> list[str]:
     """Pages no link leads to (reached by submitting a form): their URLs with demo ids."""
-    from eduinnov.frameworks.models import FrameworkStatus, FrameworkVersion
+    from eduinnov.core.lifecycle import Lifecycle
+    from eduinnov.frameworks.models import FrameworkVersion
     from eduinnov.indicators.models import EvaluationRun
     from eduinnov.obe.models import ImprovementRecord, Score
 
@@ -94,7 +95,7 @@ def _extra_pages() -> list[str]:
     a, b = next((a, b) for a, b in zip(runs, runs[1:], strict=False) if a.model_id == b.model_id)
     pages.append(f"/evaluation/compare?a={a.id}&b={b.id}")
     # The draft's content forms (the walk opens one framework page, the active one, whose content is locked)
-    draft = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.status == FrameworkStatus.DRAFT))
+    draft = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.status == Lifecycle.DRAFT))
     requirement = draft.requirements[0]
     course = next(c for c in draft.courses if c.objectives)
     pages += [f"/frameworks/{draft.id}", f"/frameworks/requirements/{requirement.id}/edit",
@@ -107,13 +108,14 @@ def _extra_pages() -> list[str]:
 def _add_draft_and_job() -> None:
     """What the demo lacks for some pages: a draft framework (its edit pages) and a finished pack job."""
     from eduinnov.auth.models import User
-    from eduinnov.frameworks.models import FrameworkStatus, FrameworkVersion
+    from eduinnov.core.lifecycle import Lifecycle
+    from eduinnov.frameworks.models import FrameworkVersion
     from eduinnov.frameworks.services import clone_framework
     from eduinnov.reports.models import ReportJob
     from eduinnov.reports.services import PACK_JOB
 
     director = db.session.scalar(select(User).where(User.email == ROLES["director"]))
-    active = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.status == FrameworkStatus.ACTIVE)
+    active = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.status == Lifecycle.ACTIVE)
                                .order_by(FrameworkVersion.id).limit(1))
     clone_framework(active, version="2027-draft", user=director)
     cohort = active.program.cohorts[0]

@@ -6,8 +6,16 @@ import pytest
 
 from eduinnov.achievements.models import AchievementKind, Indexing, Level, PatentStatus
 from eduinnov.frameworks.models import PartnerKind
-from tests.dashboards.conftest import make_run, participate, partner, verified
-from tests.factories import PASSWORD, make_achievement, make_cohort, make_student
+from tests.factories import (
+    PASSWORD,
+    make_achievement,
+    make_cohort,
+    make_participation,
+    make_partner,
+    make_run,
+    make_student,
+    verified,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +46,8 @@ def test_dashboard_in_both_languages_and_a_comparison(page, live_server, program
     verified(make_achievement(program, students[1:2], K.PATENT, patent_status=PatentStatus.GRANTED), director)
     verified(make_achievement(program, students[3:], K.AWARD, level=Level.PROVINCIAL), director)
     verified(make_achievement(program, old, K.PROJECT, level=Level.UNIVERSITY), director)
-    firm = partner(program, PartnerKind.ENTERPRISE, "某软件公司")
-    participate(firm, students[0])
+    firm = make_partner(program, "某软件公司", PartnerKind.ENTERPRISE)
+    make_participation(students[0], firm, "实习")
     make_run(cohort, students[:3])
 
     _log_in(page, base, teacher.email)

@@ -7,9 +7,7 @@ import pytest
 from eduinnov.achievements.models import AchievementKind, Indexing, Level
 from eduinnov.extensions import db
 from eduinnov.indicators import services
-from tests.dashboards.conftest import verified
-from tests.factories import PASSWORD, make_achievement, make_student
-from tests.indicators.conftest import simple_spec
+from tests.factories import PASSWORD, make_achievement, make_student, simple_spec, verified
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,7 @@ import pytest
 from eduinnov.achievements.models import AchievementKind, Level
 from eduinnov.indicators import services
 from eduinnov.indicators.models import EvaluationModel
-from tests.dashboards.conftest import verified
-from tests.factories import PASSWORD, make_achievement, make_cohort, make_student
+from tests.factories import PASSWORD, make_achievement, make_cohort, make_student, verified
 
 pytestmark = pytest.mark.e2e
 

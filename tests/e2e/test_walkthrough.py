@@ -10,8 +10,9 @@ import pytest
 
 from eduinnov.achievements.models import AchievementKind, Level, PrizeRank, VerificationStatus
 from eduinnov.auth.models import Role
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import FrameworkStatus, GraduationRequirement
+from eduinnov.frameworks.models import GraduationRequirement
 from tests.factories import PASSWORD, make_achievement, make_framework, make_student, make_user
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +56,7 @@ def walk_data(program, cohort, director):
                                 verified_by_id=director.id, verified_at=datetime.now(UTC))
     claimed = make_achievement(program, [other], kind=AchievementKind.AWARD, title="蓝桥杯省赛一等奖",
                                competition="蓝桥杯", prize_rank=PrizeRank.FIRST, level=Level.PROVINCIAL)
-    fw = make_framework(program, version="2024", status=FrameworkStatus.ACTIVE, title="软件工程培养方案 2024")
+    fw = make_framework(program, version="2024", status=Lifecycle.ACTIVE, title="软件工程培养方案 2024")
     db.session.add(GraduationRequirement(framework=fw, number=1, title="工程知识", title_en="Engineering knowledge"))
     db.session.commit()
     account = make_user(Role.STUDENT, student=student, name="林晓雨")

@@ -15,8 +15,8 @@ from eduinnov.frameworks.models import (
     PracticeBase,
 )
 from eduinnov.programs.models import Student
-from tests.factories import make_cohort, make_student, make_user
-from tests.frameworks.conftest import make_obe_framework, make_partner
+from tests.clients import heading
+from tests.factories import make_cohort, make_obe_framework, make_partner, make_student, make_user
 
 
 @pytest.fixture
@@ -121,7 +121,9 @@ def test_director_of_another_program_gets_404(login_as, other_program, world):
 
 @pytest.mark.parametrize("url", VIEW_URLS)
 def test_teacher_of_the_program_can_view(login_as, teacher, world, url):
-    assert login_as(teacher).get(_fill(url, world)).status_code == 200
+    expected = {"/frameworks/{fw}": "软件工程培养方案 2024", "/frameworks/courses/{course}": "MATH101 Calculus",
+                "/frameworks/partners/{partner}": "华为技术有限公司"}[url]
+    assert expected in heading(login_as(teacher).get(_fill(url, world)))
 
 
 @pytest.mark.parametrize("url", MANAGE_GET_URLS)

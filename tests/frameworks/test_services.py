@@ -8,13 +8,13 @@ from sqlalchemy.exc import IntegrityError
 
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.models import (
     AggregationRule,
     Course,
     CourseSupport,
-    FrameworkStatus,
     FrameworkVersion,
     IndicatorPoint,
     Module,
@@ -25,8 +25,14 @@ from eduinnov.frameworks.models import (
     SupportStrength,
 )
 from eduinnov.frameworks.services import CellInput, MatrixError
-from tests.factories import make_cohort, make_framework, make_student, make_user
-from tests.frameworks.conftest import make_obe_framework, make_partner
+from tests.factories import (
+    make_cohort,
+    make_framework,
+    make_obe_framework,
+    make_partner,
+    make_student,
+    make_user,
+)
 
 
 def _snapshot(fw: FrameworkVersion) -> dict:
@@ -55,7 +61,7 @@ def _strip_ids(tree):
 
 def test_create_framework_is_a_draft_and_version_labels_are_unique(program, director):
     fw = services.create_framework(program, version=" 2025 ", title="方案 2025", user=director, entry_year=2025)
-    assert fw.status == FrameworkStatus.DRAFT and fw.version == "2025"
+    assert fw.status == Lifecycle.DRAFT and fw.version == "2025"
     with pytest.raises(ValidationError, match="2025"):
         services.create_framework(program, version="2025", title="again", user=director)
 
@@ -66,13 +72,13 @@ def test_create_framework_refused_to_a_teacher(program, teacher):
 
 
 def test_clone_copies_the_whole_tree_with_links_to_the_copy(program, director):
-    source = make_obe_framework(program, status=FrameworkStatus.ARCHIVED)
+    source = make_obe_framework(program, status=Lifecycle.ARCHIVED)
     copy = services.clone_framework(source, version="2025", user=director)
     db.session.commit()
     db.session.expire_all()
     source, copy = db.session.get(FrameworkVersion, source.id), db.session.get(FrameworkVersion, copy.id)
 
-    assert copy.status == FrameworkStatus.DRAFT and copy.id != source.id
+    assert copy.status == Lifecycle.DRAFT and copy.id != source.id
     assert _strip_ids(_snapshot(copy)) == _strip_ids(_snapshot(source))
     # Every link of the copy points to rows of the copy, none to the source.
     copy_points = {p.id for r in copy.requirements for p in r.indicator_points}
@@ -97,37 +103,37 @@ def test_clone_needs_a_new_version_label(framework, director):
 
 
 def test_activate_archives_the_previous_active_version(program, director):
-    old = make_framework(program, "2020", status=FrameworkStatus.ACTIVE)
+    old = make_framework(program, "2020", status=Lifecycle.ACTIVE)
     new = make_framework(program, "2024")
     previous = services.activate_framework(new, user=director)
     db.session.commit()
     assert previous.id == old.id
-    assert db.session.get(FrameworkVersion, old.id).status == FrameworkStatus.ARCHIVED
+    assert db.session.get(FrameworkVersion, old.id).status == Lifecycle.ARCHIVED
     assert db.session.get(FrameworkVersion, old.id).archived_at is not None
     fresh = db.session.get(FrameworkVersion, new.id)
-    assert fresh.status == FrameworkStatus.ACTIVE and fresh.activated_at is not None
+    assert fresh.status == Lifecycle.ACTIVE and fresh.activated_at is not None
     assert queries.get_active_framework(program.id).id == new.id
 
 
 def test_activate_works_whatever_the_id_order(program, director):
     first = make_framework(program, "2024")
-    later = make_framework(program, "2020", status=FrameworkStatus.ACTIVE)  # higher id, currently active
+    later = make_framework(program, "2020", status=Lifecycle.ACTIVE)  # higher id, currently active
     services.activate_framework(first, user=director)
     db.session.commit()
-    assert db.session.get(FrameworkVersion, later.id).status == FrameworkStatus.ARCHIVED
+    assert db.session.get(FrameworkVersion, later.id).status == Lifecycle.ARCHIVED
 
 
 def test_only_one_active_version_per_program_in_the_database(program, other_program):
-    make_framework(program, "2020", status=FrameworkStatus.ACTIVE)
-    make_framework(other_program, "2020", status=FrameworkStatus.ACTIVE)  # other programs are independent
-    db.session.add(FrameworkVersion(program=program, version="2021", title="x", status=FrameworkStatus.ACTIVE))
+    make_framework(program, "2020", status=Lifecycle.ACTIVE)
+    make_framework(other_program, "2020", status=Lifecycle.ACTIVE)  # other programs are independent
+    db.session.add(FrameworkVersion(program=program, version="2021", title="x", status=Lifecycle.ACTIVE))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 
 
 def test_archived_versions_cannot_be_activated_or_deleted(program, director):
-    fw = make_framework(program, status=FrameworkStatus.ARCHIVED)
+    fw = make_framework(program, status=Lifecycle.ARCHIVED)
     with pytest.raises(LockedError):
         services.activate_framework(fw, user=director)
     with pytest.raises(DomainError):
@@ -137,7 +143,7 @@ def test_archived_versions_cannot_be_activated_or_deleted(program, director):
 
 
 def test_only_drafts_can_be_deleted(program, director):
-    active = make_framework(program, "2020", status=FrameworkStatus.ACTIVE)
+    active = make_framework(program, "2020", status=Lifecycle.ACTIVE)
     with pytest.raises(DomainError):
         services.delete_framework(active, user=director)
     draft = make_obe_framework(program, "2024")
@@ -171,7 +177,7 @@ def test_update_settings_validates_threshold_and_weights(framework):
 
 @pytest.fixture
 def archived(program):
-    return make_obe_framework(program, status=FrameworkStatus.ARCHIVED)
+    return make_obe_framework(program, status=Lifecycle.ARCHIVED)
 
 
 @pytest.mark.parametrize("action", [
@@ -207,7 +213,7 @@ def test_services_refuse_to_edit_an_archived_version(archived, action):
     lambda fw: fw.courses[0].supports[0].__setattr__("strength", SupportStrength.LOW),
     lambda fw: db.session.add(Course(framework=fw, code="SNEAK", name_zh="x")),
     lambda fw: db.session.delete(fw.modules[0]),
-    lambda fw: setattr(fw, "status", FrameworkStatus.DRAFT),
+    lambda fw: setattr(fw, "status", Lifecycle.DRAFT),
 ])
 def test_the_flush_guard_refuses_direct_changes_to_an_archived_version(archived, change):
     change(archived)

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.frameworks import queries
 from eduinnov.frameworks.models import (
@@ -12,7 +13,6 @@ from eduinnov.frameworks.models import (
     Course,
     CourseObjective,
     CourseSupport,
-    FrameworkStatus,
     FrameworkVersion,
     GraduationRequirement,
     IndicatorPoint,
@@ -24,8 +24,8 @@ from eduinnov.frameworks.models import (
     PracticeBase,
     SupportStrength,
 )
-from tests.factories import make_cohort, make_framework, make_student
-from tests.frameworks.conftest import make_obe_framework, make_partner
+from tests.clients import heading
+from tests.factories import make_cohort, make_framework, make_obe_framework, make_partner, make_student
 
 
 def _html(response) -> str:
@@ -84,21 +84,26 @@ def test_teacher_list_shows_only_own_programs(login_as, teacher, program, other_
     assert "软件工程方案" in html and "护理学方案" not in html
 
 
-@pytest.mark.parametrize("url", [
-    "/frameworks/{fw}", "/frameworks/{fw}/settings", "/frameworks/{fw}/new-version", "/frameworks/{fw}/matrix",
-    "/frameworks/{fw}/requirements/new", "/frameworks/requirements/{req}/edit", "/frameworks/requirements/{req}/points/new",
-    "/frameworks/points/{point}/edit", "/frameworks/{fw}/courses/new", "/frameworks/courses/{course}",
-    "/frameworks/courses/{course}/edit", "/frameworks/courses/{course}/objectives/new",
-    "/frameworks/objectives/{objective}/edit", "/frameworks/{fw}/modules/new", "/frameworks/modules/{module}/edit",
-    "/frameworks/new", "/frameworks/partners", "/frameworks/partners/new",
+@pytest.mark.parametrize("url, title", [
+    ("/frameworks/{fw}", "软件工程培养方案 2024"), ("/frameworks/{fw}/settings", "Settings of version 2024"),
+    ("/frameworks/{fw}/new-version", "Clone version 2024"), ("/frameworks/{fw}/matrix", "Edit the support matrix"),
+    ("/frameworks/{fw}/requirements/new", "New graduation requirement"),
+    ("/frameworks/requirements/{req}/edit", "Graduation requirement 1"),
+    ("/frameworks/requirements/{req}/points/new", "New indicator point for requirement 1"),
+    ("/frameworks/points/{point}/edit", "Indicator point 1.1"), ("/frameworks/{fw}/courses/new", "New course"),
+    ("/frameworks/courses/{course}", "MATH101 Calculus"), ("/frameworks/courses/{course}/edit", "Course MATH101"),
+    ("/frameworks/courses/{course}/objectives/new", "New objective for MATH101"),
+    ("/frameworks/objectives/{objective}/edit", "Objective 1 of MATH101"), ("/frameworks/{fw}/modules/new", "New module"),
+    ("/frameworks/modules/{module}/edit", "Module Stage-based course learning"),
+    ("/frameworks/new", "New framework version"), ("/frameworks/partners", "IUR partnerships"),
+    ("/frameworks/partners/new", "New partner organisation"),
 ])
-def test_director_pages_render(login_as, director, framework, url):
+def test_director_pages_render(login_as, director, framework, url, title):
     course = framework.courses[0]
     ids = {"fw": framework.id, "req": framework.requirements[0].id,
            "point": framework.requirements[0].indicator_points[0].id, "course": course.id,
            "objective": course.objectives[0].id, "module": framework.modules[0].id}
-    response = login_as(director).get(url.format(**ids))
-    assert response.status_code == 200, url
+    assert heading(login_as(director).get(url.format(**ids))) == title
 
 
 # --- lifecycle through the pages ---
@@ -109,7 +114,7 @@ def test_create_framework_then_duplicate_version_is_a_form_error(login_as, direc
     response = b.post("/frameworks/new", data, token_from="/frameworks/new")
     assert response.status_code == 302
     fw = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.version == "2025"))
-    assert fw.status == FrameworkStatus.DRAFT and fw.entry_year == 2025
+    assert fw.status == Lifecycle.DRAFT and fw.entry_year == 2025
     again = b.post("/frameworks/new", data, token_from="/frameworks/new")
     assert again.status_code == 200 and "already has a version 2025" in _html(again)
     assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
@@ -117,7 +122,7 @@ def test_create_framework_then_duplicate_version_is_a_form_error(login_as, direc
 
 def test_clone_activate_and_archive_through_the_pages(login_as, director, program, framework):
     b = login_as(director)
-    old_active = make_framework(program, "2019", status=FrameworkStatus.ACTIVE)
+    old_active = make_framework(program, "2019", status=Lifecycle.ACTIVE)
     response = b.post(f"/frameworks/{framework.id}/clone", {"version": "2025", "title": ""},
                       token_from=f"/frameworks/{framework.id}/new-version")
     assert response.status_code == 302
@@ -128,16 +133,16 @@ def test_clone_activate_and_archive_through_the_pages(login_as, director, progra
     assert taken.status_code == 200 and "already has a version 2025" in _html(taken)
 
     assert b.post(f"/frameworks/{copy.id}/activate").status_code == 302
-    assert db.session.get(FrameworkVersion, copy.id).status == FrameworkStatus.ACTIVE
-    assert db.session.get(FrameworkVersion, old_active.id).status == FrameworkStatus.ARCHIVED
+    assert db.session.get(FrameworkVersion, copy.id).status == Lifecycle.ACTIVE
+    assert db.session.get(FrameworkVersion, old_active.id).status == Lifecycle.ARCHIVED
 
     assert b.post(f"/frameworks/{copy.id}/archive").status_code == 302
-    assert db.session.get(FrameworkVersion, copy.id).status == FrameworkStatus.ARCHIVED
+    assert db.session.get(FrameworkVersion, copy.id).status == Lifecycle.ARCHIVED
 
 
 def test_delete_only_drafts(login_as, director, program, framework):
     b = login_as(director)
-    active = make_framework(program, "2019", status=FrameworkStatus.ACTIVE)
+    active = make_framework(program, "2019", status=Lifecycle.ACTIVE)
     response = b.post(f"/frameworks/{active.id}/delete")
     assert response.status_code == 302
     assert "Only draft versions can be deleted" in _html(b.get(response.headers["Location"]))
@@ -168,7 +173,7 @@ def test_settings_validation_errors_are_shown_and_nothing_changes(login_as, dire
 
 @pytest.fixture
 def archived(program):
-    return make_obe_framework(program, "2018", status=FrameworkStatus.ARCHIVED)
+    return make_obe_framework(program, "2018", status=Lifecycle.ARCHIVED)
 
 
 def test_archived_page_offers_no_edit_forms(login_as, director, archived):
@@ -211,7 +216,7 @@ def test_posts_on_an_archived_version_change_nothing(login_as, director, archive
     assert "archived" in page and ("read-only" in page or "只读" in page)
     db.session.expire_all()
     assert _snapshot(db.session.get(FrameworkVersion, archived.id)) == before
-    assert db.session.get(FrameworkVersion, archived.id).status == FrameworkStatus.ARCHIVED
+    assert db.session.get(FrameworkVersion, archived.id).status == Lifecycle.ARCHIVED
 
 
 # --- OBE content editing ---
@@ -276,7 +281,7 @@ def test_objective_with_points_and_foreign_point_refused(login_as, director, pro
 
 
 def _token(browser, url):
-    from tests.conftest import csrf_token
+    from tests.clients import csrf_token
     return csrf_token(browser.client, url)
 
 

@@ -15,19 +15,10 @@ from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.obe import services as obe_services
 from eduinnov.reports.models import JobState, ReportJob
-from tests.achievements.conftest import make_pdf
-from tests.factories import make_achievement, make_user
-from tests.obe.conftest import make_obe_plan
+from tests.clients import figure
+from tests.factories import make_achievement, make_obe_plan, make_pdf, make_user
 
 S = VerificationStatus
-
-
-def figure(html: str, ident: str) -> tuple[int, str]:
-    """The number shown in the figure ``ident`` and the URL it links to."""
-    match = re.search(r'<a class="home-figure[^"]*" href="([^"]+)" id="' + ident + r'">.*?display-6[^>]*>(\d+)<',
-                      html, re.S)
-    assert match, f"no figure {ident}"
-    return int(match.group(2)), match.group(1).replace("&amp;", "&")
 
 
 def _pdf():
@@ -133,7 +124,7 @@ def test_director_home_counts_unconfirmed_imports_and_links_to_them(login_as, di
     from sqlalchemy import func, select
 
     from eduinnov.programs.models import Student
-    from tests.imports.conftest import csv_bytes
+    from tests.factories import csv_bytes
     _clear_pending_imports()
     roster = csv_bytes([["学号", "姓名", "入学年份"], ["2022000001", "学生甲", "2022"], ["2022000002", "学生乙", "2022"]])
     upload = f"/imports/{program.id}/students"

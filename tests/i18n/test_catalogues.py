@@ -21,7 +21,7 @@ from flask_babel import force_locale
 
 from eduinnov.auth.models import Role
 from eduinnov.navigation import NAV
-from tests.conftest import csrf_token
+from tests.clients import csrf_token
 from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ import re
 from eduinnov import create_app
 from eduinnov.config import Config, TestConfig
 from eduinnov.extensions import db
-from tests.conftest import IsolatedClient
+from tests.clients import IsolatedClient
 
 
 def test_the_production_default_is_chinese():

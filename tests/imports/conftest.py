@@ -1,5 +1,5 @@
-"""Fixtures of the import tests: a small roster, file builders (CSV in several encodings, xlsx, zip bombs)
-and a snapshot of every table's row count to prove that refused imports wrote nothing."""
+"""Fixtures of the import tests: a small roster, xlsx builders (zip bombs among them); CSV bytes and the row
+counts that prove a refused import wrote nothing are `csv_bytes` and `table_counts` in tests/factories.py."""
 
 from __future__ import annotations
 
@@ -8,24 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from eduinnov.auth.models import Role
-from eduinnov.extensions import db
 from tests.factories import make_cohort, make_student, make_user
 
 DATA = Path(__file__).parent / "data"
-
-
-def table_counts() -> dict[str, int]:
-    """Rows per table (audit log included): equal before and after means nothing was written."""
-    return {t.name: db.session.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in db.metadata.sorted_tables}
-
-
-def csv_bytes(rows: list[list[str]], encoding: str = "utf-8", *, bom: bool = False, sep: str = ",") -> bytes:
-    text = "\r\n".join(sep.join(cell for cell in row) for row in rows) + "\r\n"
-    return (b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding)
 
 
 def xlsx_bytes(rows: list[list[object]], *, title_rows: list[list[object]] = ()) -> bytes:

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from eduinnov.achievements.models import Achievement
 from eduinnov.extensions import db
 from eduinnov.programs.models import Student
-from tests.imports.conftest import DATA, csv_bytes, table_counts
+from tests.factories import csv_bytes, table_counts
+from tests.imports.conftest import DATA
 
 ROSTER = csv_bytes([["学号", "姓名", "入学年份"], ["2022051101", "孙八", "2022"]], "gbk")
 

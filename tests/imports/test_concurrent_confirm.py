@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.programs.models import Student
-from tests.conftest import csrf_token
-from tests.factories import make_user
-from tests.imports.conftest import csv_bytes
+from tests.clients import csrf_token
+from tests.factories import csv_bytes, make_user
 
 TOKEN_RE = re.compile(r'name="token"[^>]*value="([^"]+)"')
 N = 150

@@ -9,8 +9,7 @@ from eduinnov.achievements.models import Achievement, AchievementKind, PatentSta
 from eduinnov.extensions import db
 from eduinnov.imports import services
 from eduinnov.imports import validators as v
-from tests.factories import make_achievement
-from tests.imports.conftest import csv_bytes
+from tests.factories import csv_bytes, make_achievement
 
 HEADER = ["类型", "题目", "年份", "学生", "级别", "项目类型", "项目状态", "项目编号", "期刊", "DOI", "收录", "申请号",
           "申请日期", "专利状态"]

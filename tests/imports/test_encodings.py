@@ -14,8 +14,7 @@ from eduinnov.imports.readers import FileRefused, decode_text, read_table
 from eduinnov.imports.schemas import ImportKind, schema_for
 from eduinnov.obe import sheets
 from eduinnov.programs.models import Student
-from tests.factories import make_user
-from tests.imports.conftest import table_counts
+from tests.factories import make_user, table_counts
 
 KNOWN = schema_for(ImportKind.STUDENTS).known_headers()
 TRADITIONAL = [["學號", "姓名", "入學年份"], ["2022051001", "張三豐", "2022"], ["2022051002", "陳美玲", "2022"],

@@ -9,7 +9,8 @@ import pytest
 
 from eduinnov.imports.readers import FileRefused, check_xlsx_container, decode_text, read_table
 from eduinnov.imports.schemas import ImportKind, schema_for
-from tests.imports.conftest import csv_bytes, xlsx_bytes, zip_bomb_xlsx
+from tests.factories import csv_bytes
+from tests.imports.conftest import xlsx_bytes, zip_bomb_xlsx
 
 ROSTER = [["学号", "姓名", "入学年份", "邮箱"], ["2023051001", "赵六", "2023", "zl@stu.example.edu.cn"],
           ["2023051002", "钱七", "2023", ""]]

@@ -26,8 +26,8 @@ from eduinnov.imports import services
 from eduinnov.imports.schemas import ImportKind, schema_for
 from eduinnov.indicators.models import ManualScore
 from eduinnov.programs.models import Cohort, Student
-from tests.factories import make_achievement, make_user
-from tests.imports.conftest import DATA, csv_bytes, table_counts, xlsx_bytes
+from tests.factories import csv_bytes, make_achievement, make_user, table_counts
+from tests.imports.conftest import DATA, xlsx_bytes
 
 ROSTER_HEADER = ["学号", "姓名", "入学年份", "邮箱"]
 

@@ -12,8 +12,8 @@ from eduinnov.achievements.models import Achievement
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.programs.models import Student
-from tests.factories import make_user
-from tests.imports.conftest import DATA, csv_bytes, table_counts, zip_bomb_xlsx
+from tests.factories import csv_bytes, make_user, table_counts
+from tests.imports.conftest import DATA, zip_bomb_xlsx
 
 ROSTER = csv_bytes([["学号", "姓名", "入学年份"], ["2022051101", "孙八", "2022"], ["2022051102", "周九", "2022"]], "gbk")
 TOKEN_RE = re.compile(r'name="token"[^>]*value="([^"]+)"')

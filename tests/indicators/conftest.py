@@ -102,29 +102,3 @@ def data(program, other_program, director):
     db.session.commit()
     return Data(program, other_program, c22, c23, s, nur, director, p1, p2)
 
-
-def simple_spec(**overrides) -> dict:
-    """A student model: projects (min-max), weighted papers (min-max), weighted awards (target 4) with
-    perfectly consistent AHP judgments 2 / 4 / 2 (weights 4/7, 2/7, 1/7)."""
-    spec = {
-        "name": "Simple student model",
-        "unit": "student",
-        "grade_scale": [
-            {"name_zh": "优秀", "name_en": "Excellent", "min": 0.85, "max": 1.0, "value": 0.925},
-            {"name_zh": "良好", "name_en": "Good", "min": 0.7, "max": 0.85, "value": 0.775},
-            {"name_zh": "中等", "name_en": "Fair", "min": 0.4, "max": 0.7, "value": 0.55},
-            {"name_zh": "较差", "name_en": "Poor", "min": 0.0, "max": 0.4, "value": 0.2},
-        ],
-        "tree": {
-            "code": "G", "name_zh": "创新能力", "weighting": "ahp",
-            "judgments": {"L1": {"L2": 2, "L3": 4}, "L2": {"L3": 2}},
-            "children": [
-                {"code": "L1", "name_zh": "项目", "metric": "projects"},
-                {"code": "L2", "name_zh": "论文", "metric": "publications_weighted"},
-                {"code": "L3", "name_zh": "获奖", "metric": "awards_weighted",
-                 "scaling": {"method": "target", "target": 4}},
-            ],
-        },
-    }
-    spec.update(overrides)
-    return spec

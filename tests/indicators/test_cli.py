@@ -8,8 +8,7 @@ from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.indicators import services
 from eduinnov.indicators.models import EvaluationRun
-from tests.factories import make_user
-from tests.indicators.conftest import simple_spec
+from tests.factories import make_user, simple_spec
 
 
 def test_evaluate_json(runner, data):

@@ -17,8 +17,7 @@ from eduinnov.indicators import queries, services
 from eduinnov.indicators.models import EvaluationModel, EvaluationRun, EvaluationRunReview
 from eduinnov.reports import pack
 from eduinnov.reports import queries as report_queries
-from tests.factories import make_cohort, make_student, make_user
-from tests.indicators.conftest import simple_spec
+from tests.factories import make_cohort, make_student, make_user, simple_spec
 from tests.indicators.test_templates import enrich
 
 
@@ -276,7 +275,7 @@ def test_run_lists_mark_the_runs_held_back(runs, data, login_as):
 
 
 def test_home_figure_of_held_runs_links_to_the_runs_it_counts(runs, data, login_as):
-    from tests.home.test_home import figure
+    from tests.clients import figure
     good, bad = runs
     other = make_user(Role.TEACHER, name="他人")  # directs nothing: sees no held run
     b = login_as(data.director)

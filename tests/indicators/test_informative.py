@@ -9,7 +9,7 @@ import pytest
 from eduinnov.indicators.informative import NothingVaries, prepare_informative
 from eduinnov.indicators.services.checks import evaluate_checked
 from eduinnov.indicators.spec import validate_spec
-from tests.indicators.conftest import simple_spec
+from tests.factories import simple_spec
 
 
 def _raw(**cols):

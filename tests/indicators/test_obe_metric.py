@@ -9,7 +9,6 @@ import pytest
 from eduinnov.indicators.metrics import METRICS, MetricContext
 from eduinnov.indicators.models import EvaluationUnit
 from eduinnov.obe.reports import cohort_report
-from tests.obe.test_services import worked  # noqa: F401  (the worked example, as a fixture)
 
 
 def obe(unit, ids, **params):

@@ -8,14 +8,14 @@ import pytest
 from eduinnov.achievements.models import AchievementKind, Level, VerificationStatus
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.indicators import services
-from eduinnov.indicators.models import EvaluationRun, IndicatorNode, ModelStatus
+from eduinnov.indicators.models import EvaluationRun, IndicatorNode
 from eduinnov.indicators.services.checks import pruned_spec
 from eduinnov.indicators.services.compute import simulate
 from eduinnov.indicators.services.runs import _outcome_of
-from tests.factories import make_achievement, make_user
-from tests.indicators.conftest import simple_spec
+from tests.factories import make_achievement, make_user, simple_spec
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_archived_model_is_immutable(data, model):
     with pytest.raises(LockedError):
         db.session.flush()
     db.session.rollback()
-    model.status = ModelStatus.DRAFT
+    model.status = Lifecycle.DRAFT
     with pytest.raises(LockedError):
         db.session.flush()
     db.session.rollback()
@@ -109,9 +109,9 @@ def test_archived_model_is_immutable(data, model):
 def test_activating_archives_the_previous_version(data, model):
     services.activate_model(model, data.director)
     v2 = services.new_version(model, data.director)
-    assert (v2.version, v2.status) == (2, ModelStatus.DRAFT)
+    assert (v2.version, v2.status) == (2, Lifecycle.DRAFT)
     services.activate_model(v2, data.director)
-    assert model.status == ModelStatus.ARCHIVED and v2.status == ModelStatus.ACTIVE
+    assert model.status == Lifecycle.ARCHIVED and v2.status == Lifecycle.ACTIVE
 
 
 def test_run_refuses_a_target_in_another_program(data, model):

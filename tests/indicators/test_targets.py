@@ -15,7 +15,7 @@ from eduinnov.core.errors import ValidationError
 from eduinnov.indicators import services
 from eduinnov.indicators.services.targets import distribution, suggest_target
 from eduinnov.indicators.spec import SpecError, validate_spec
-from tests.indicators.conftest import simple_spec
+from tests.factories import simple_spec
 
 
 def spec_with(scaling: dict, unit: str = "student", direction: str = "benefit") -> dict:

@@ -22,8 +22,7 @@ from eduinnov.frameworks.models import Participation, ParticipationKind
 from eduinnov.indicators import services
 from eduinnov.indicators.spec import SpecError, model_to_spec, validate_spec
 from eduinnov.indicators.yaml_io import dump_model, list_templates, parse_yaml
-from tests.factories import make_achievement, make_cohort, make_program, make_student, make_user
-from tests.indicators.conftest import simple_spec
+from tests.factories import make_achievement, make_cohort, make_program, make_student, make_user, simple_spec
 
 
 def enrich(data, n_students: int = 12, n_achievements: int = 40, seed: int = 3) -> None:

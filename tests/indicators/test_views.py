@@ -12,8 +12,8 @@ from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.indicators import services
 from eduinnov.indicators.models import EvaluationModel, EvaluationRun, IndicatorNode, ManualScore, SwotRecord
-from tests.factories import make_user
-from tests.indicators.conftest import simple_spec
+from tests.clients import heading
+from tests.factories import make_user, simple_spec
 
 
 @pytest.fixture
@@ -73,8 +73,10 @@ def test_other_programs_get_404(en, data, setup, who):
 
 def test_teacher_views_but_cannot_manage(en, data, setup):
     b = en(setup["teacher"])
-    assert b.get(f"/evaluation/models/{setup['model'].id}").status_code == 200
-    assert b.get(f"/evaluation/runs/{setup['run'].id}").status_code == 200
+    assert setup["model"].name in heading(b.get(f"/evaluation/models/{setup['model'].id}"))
+    run_page = b.get(f"/evaluation/runs/{setup['run'].id}")
+    assert heading(run_page) == f"{setup['run'].model_name} v{setup['run'].model_version}"
+    assert setup["run"].target_label in run_page.get_data(as_text=True)
     m = setup["model"]
     for url in [f"/evaluation/models/{m.id}/run", f"/evaluation/models/{m.id}/activate",
                 f"/evaluation/nodes/{m.root.id}/judgments", f"/evaluation/nodes/{setup['node'].id}/delete"]:

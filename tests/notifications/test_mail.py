@@ -10,7 +10,7 @@ from eduinnov.extensions import db
 from eduinnov.notifications.models import NoticeEvent, Notification
 from eduinnov.reports import jobs
 from eduinnov.reports.models import ReportJob
-from tests.notifications.conftest import free_port
+from tests.factories import free_port
 
 MAIL_JOB = "eduinnov.notifications.mail:send_notices"
 FORM = {"title": "基于大模型的代码评审", "year": "2025", "venue": "计算机工程", "indexing": "CSCD",

@@ -12,65 +12,16 @@ from eduinnov.frameworks.models import (
     AggregationRule,
     Course,
     CourseObjective,
-    CourseSupport,
-    FrameworkStatus,
     GraduationRequirement,
     IndicatorPoint,
-    SupportStrength,
 )
 from eduinnov.obe import reports, services
 from eduinnov.obe.models import AssessmentType, CourseOffering, ImprovementStatus, SurveyResult
-from tests.factories import make_cohort, make_framework, make_student
+from tests.factories import make_cohort, make_framework
 
 
 def _csv(rows):
     return ("\ufeff" + "\n".join(",".join(map(str, r)) for r in rows)).encode()
-
-
-@pytest.fixture
-def worked(program, teacher):
-    """DOMAIN.md's worked example in the database: GR 3 with IP 3.1 / 3.2 / 3.3 and five courses."""
-    fw = make_framework(program, version="2021", status=FrameworkStatus.ACTIVE)
-    gr = GraduationRequirement(framework=fw, number=3, title="设计/开发解决方案")
-    ips = {c: IndicatorPoint(requirement=gr, code=c, position=i, description=c)
-           for i, c in enumerate(["3.1", "3.2", "3.3"])}
-    db.session.add_all([gr, *ips.values()])
-    cohort = make_cohort(program, 2021)
-    s1 = make_student(cohort, student_no="2021001", name="甲")
-    s2 = make_student(cohort, student_no="2021002", name="乙")
-    courses = {}
-
-    def course(code, point, support, scores, plan=None):
-        c = Course(framework=fw, code=code, name_zh=code, credits=2)
-        co = CourseObjective(course=c, number=1, description="CO1")
-        db.session.add_all([c, co, CourseSupport(course=c, indicator_point=ips[point], **support)])
-        off = CourseOffering(course=c, cohort=cohort, term="2022-2023-1", teacher=teacher)
-        db.session.add(off)
-        db.session.flush()
-        if plan is None:
-            services.add_item(off, name="期末", type=AssessmentType.EXAM, full_marks=100, objective_ids=[co.id],
-                              user=teacher)
-            header = ["学号", "期末"]
-        else:
-            services.add_item(off, name="作业", type=AssessmentType.HOMEWORK, full_marks=20, objective_ids=[co.id],
-                              user=teacher)
-            services.add_item(off, name="考试", type=AssessmentType.EXAM, full_marks=40, objective_ids=[co.id],
-                              user=teacher)
-            services.set_type_weights(off, {co.id: {AssessmentType.HOMEWORK: 0.3, AssessmentType.EXAM: 0.7}},
-                                      user=teacher)
-            header = ["学号", "作业", "考试"]
-        services.import_score_sheet(off, _csv([header, *scores]), f"{code}.csv", user=teacher)
-        courses[code] = (c, co, off)
-
-    course("C4", "3.1", {"strength": SupportStrength.HIGH}, [["2021001", 81], ["2021002", 81]])
-    # Homework full 20 mean 16, exam full 40 mean 26: 0.3·0.8 + 0.7·0.65 = 0.695.
-    course("C1", "3.2", {"weight": 0.5}, [["2021001", 18, 30], ["2021002", 14, 22]], plan=True)
-    course("C2", "3.2", {"weight": 0.3}, [["2021001", 78], ["2021002", 78]])
-    course("C3", "3.2", {"weight": 0.2}, [["2021001", 82], ["2021002", 82]])
-    course("C5", "3.3", {"strength": SupportStrength.LOW}, [["2021001", 72], ["2021002", 72]])
-    db.session.commit()
-    return {"framework": fw, "requirement": gr, "points": ips, "cohort": cohort, "students": (s1, s2),
-            "courses": courses}
 
 
 def test_worked_example_end_to_end(worked):

@@ -16,8 +16,8 @@ from eduinnov.obe.models import (
     ScoreImport,
     SurveyResult,
 )
-from tests.factories import make_user
-from tests.obe.conftest import make_obe_plan
+from tests.clients import heading
+from tests.factories import make_obe_plan, make_user
 
 SHEET = "\ufeff学号,姓名,作业1,作业2,题1,题2\n2021051001,学生1,9,8,20,12\n2021051002,学生2,7,8,10,10\n"
 
@@ -45,8 +45,12 @@ def test_teacher_and_director_see_every_page(login_as, plan, teacher, director):
     for user in (teacher, director):
         b = login_as(user)
         b.post(f"/obe/offerings/{plan.offering.id}/scores/confirm", {}, token_from="/obe/")  # no token: 400
-        for url in ["/obe/", *_view_urls(plan)]:
-            assert b.get(url).status_code == 200, url
+        headings = ["OBE achievement", "SE101 Introduction to SE", "学生1 (2021051001)",
+                    "Graduation requirement achievement: SE 2021", "GR3 设计/开发解决方案",
+                    "Graduation requirement achievement: 学生1 (2021051001)", "Indirect evaluation: SE 2021",
+                    "Continuous improvement: GR3 设计/开发解决方案"]
+        for url, title in zip(["/obe/", *_view_urls(plan)], headings, strict=True):
+            assert heading(b.get(url)) == title, url
 
 
 def test_cross_program_ids_give_404(login_as, plan, foreign, teacher, director):
@@ -78,7 +82,7 @@ def test_teacher_may_upload_but_not_manage_the_plan(login_as, plan, teacher):
 def test_students_see_only_their_own_achievement(login_as, plan):
     me, other = plan.students[0], plan.students[1]
     b = login_as(make_user(Role.STUDENT, student=me))
-    assert b.get(f"/obe/students/{me.id}").status_code == 200
+    assert heading(b.get(f"/obe/students/{me.id}")) == f"Graduation requirement achievement: {me.name} ({me.student_no})"
     assert b.get(f"/obe/students/{other.id}").status_code == 404
     assert b.get(f"/obe/offerings/{plan.offering.id}").status_code == 404
     assert b.get(f"/obe/cohorts/{plan.cohort.id}").status_code == 404

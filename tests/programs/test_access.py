@@ -6,8 +6,7 @@ from sqlalchemy import select
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.programs.models import Cohort, Program, Student
-from tests.factories import make_cohort, make_student, make_user
-from tests.programs.conftest import make_supervision
+from tests.factories import make_cohort, make_student, make_supervision, make_user
 
 # (method, url template) for everything that touches one object; {s} student, {c} cohort, {p} program.
 OBJECT_URLS = [

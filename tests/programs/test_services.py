@@ -13,15 +13,13 @@ from tests.factories import (
     make_achievement,
     make_cohort,
     make_framework,
-    make_program,
-    make_student,
-    make_user,
-)
-from tests.programs.conftest import (
     make_joint_supervisor,
     make_participation,
     make_partner,
+    make_program,
+    make_student,
     make_supervision,
+    make_user,
 )
 
 

@@ -7,8 +7,16 @@ from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Supervision
 from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, StudentStatus
-from tests.factories import make_achievement, make_cohort, make_student, make_user
-from tests.programs.conftest import make_joint_supervisor, make_participation, make_partner, make_supervision
+from tests.factories import (
+    make_achievement,
+    make_cohort,
+    make_joint_supervisor,
+    make_participation,
+    make_partner,
+    make_student,
+    make_supervision,
+    make_user,
+)
 
 
 @pytest.fixture

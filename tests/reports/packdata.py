@@ -24,9 +24,7 @@ from eduinnov.frameworks.models import (
 )
 from eduinnov.indicators import services as indicator_services
 from eduinnov.obe.models import ImprovementRecord, Score
-from tests.factories import make_achievement, make_cohort, make_student, make_user
-from tests.indicators.conftest import simple_spec
-from tests.obe.conftest import make_obe_plan
+from tests.factories import make_achievement, make_cohort, make_obe_plan, make_student, make_user, simple_spec
 
 HOSTILE_TITLE = '<img src="http://127.0.0.1:{port}/hostile.png"><script>alert(1)</script>恶意标题'
 

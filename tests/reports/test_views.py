@@ -40,7 +40,11 @@ def test_owner_sees_status_and_downloads(login_as, teacher, finished_job):
 
 
 def test_admin_may_see_any_job(login_as, admin, finished_job):
-    assert login_as(admin).get(f"/reports/jobs/{finished_job}").status_code == 200
+    response = login_as(admin).get(f"/reports/jobs/{finished_job}")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["id"] == finished_job and data["state"] == "finished"
+    assert data["download_url"] == f"/reports/jobs/{finished_job}/download"
 
 
 @pytest.mark.parametrize("who", ["other_teacher", "director_same_program", "student"])

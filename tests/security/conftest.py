@@ -45,8 +45,14 @@ from eduinnov.obe import services as obe_services
 from eduinnov.obe.models import AssessmentType, CourseOffering, ImprovementRecord, SurveyResult, SurveySource
 from eduinnov.reports.jobs import reports_dir
 from eduinnov.reports.models import JobState, ReportJob
-from tests.factories import make_achievement, make_cohort, make_program, make_student, make_user
-from tests.frameworks.conftest import make_obe_framework
+from tests.factories import (
+    make_achievement,
+    make_cohort,
+    make_obe_framework,
+    make_program,
+    make_student,
+    make_user,
+)
 
 SPEC = {
     "name": "Student model",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.clients import csrf_token
 from tests.security.test_idor import _snapshot
 
 ADMIN_PAGES = [

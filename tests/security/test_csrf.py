@@ -11,7 +11,7 @@ import pytest
 
 from eduinnov.auth.models import Role
 from eduinnov.extensions import csrf
-from tests.conftest import csrf_token
+from tests.clients import csrf_token
 from tests.factories import make_user
 from tests.security.test_idor import RULES, _hostile_form, _snapshot, _urls
 

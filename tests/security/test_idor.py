@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from eduinnov import config, create_app
 from eduinnov.extensions import db
-from tests.conftest import csrf_token
+from tests.clients import csrf_token
 
 _APP = create_app(config.TestConfig())
 RULES = sorted((r for r in _APP.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.rule)

@@ -33,7 +33,7 @@ def test_a_query_argument_repeating_a_route_argument_does_not_break_the_link(app
     "http:/evil.example", "\\\\evil.example", "/\x00/evil.example", "/\x0b/evil.example", "/\r\n/evil.example",
 ])
 def test_login_never_redirects_off_site(browser, teacher, target):
-    from tests.conftest import csrf_token
+    from tests.clients import csrf_token
 
     token = csrf_token(browser.client, "/login?next=" + target)
     response = browser.client.post("/login", data={
@@ -54,7 +54,7 @@ def test_language_switch_never_redirects_off_site(login_as, teacher, target):
 
 
 def test_login_follows_a_local_next(browser, teacher):
-    from tests.conftest import csrf_token
+    from tests.clients import csrf_token
 
     token = csrf_token(browser.client, "/login")
     response = browser.client.post("/login", data={

@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.clients import csrf_token
 from tests.security.test_idor import _snapshot
 
 

@@ -12,7 +12,7 @@ from eduinnov import config as config_module
 from eduinnov import create_app
 from eduinnov.auth.models import LoginAttempt
 from eduinnov.extensions import db
-from tests.conftest import IsolatedClient, csrf_token
+from tests.clients import IsolatedClient, csrf_token
 
 
 def _failed_login_address(app, monkeypatch, hops: str) -> str:

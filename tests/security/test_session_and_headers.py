@@ -15,7 +15,7 @@ import pytest
 from eduinnov import config as config_module
 from eduinnov import create_app
 from eduinnov.auth.models import Role
-from tests.conftest import _CSRF_RE, IsolatedClient
+from tests.clients import CSRF_RE, IsolatedClient
 from tests.factories import make_user
 
 HEADERS = {
@@ -73,7 +73,7 @@ def test_production_cookies_are_secure_and_responses_ask_for_https(production_cl
     user = make_user(Role.TEACHER)
     client = production_client
     html = client.get("/login", base_url="https://localhost").get_data(as_text=True)
-    token = _CSRF_RE.search(html).group(1)
+    token = CSRF_RE.search(html).group(1)
     https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/login"}}
     response = client.post("/login", data={"email": user.email, "password": "correct horse battery",
                                            "remember": "y", "csrf_token": token}, **https)
@@ -86,7 +86,7 @@ def test_production_cookies_are_secure_and_responses_ask_for_https(production_cl
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     # The session was renewed at login (session fixation): the pre-login token is void, a fresh one works.
     assert client.post("/language", data={"lang": "en", "csrf_token": token}, **https).status_code == 400
-    token = _CSRF_RE.search(client.get("/", base_url="https://localhost").get_data(as_text=True)).group(1)
+    token = CSRF_RE.search(client.get("/", base_url="https://localhost").get_data(as_text=True)).group(1)
     lang = client.post("/language", data={"lang": "en", "csrf_token": token}, **https)
     assert lang.status_code == 302
     assert all("Secure" in c for c in lang.headers.getlist("Set-Cookie"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import csrf_token
+from tests.clients import csrf_token
 
 
 def test_login_starts_a_new_session(app, client, teacher):

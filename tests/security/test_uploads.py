@@ -17,7 +17,7 @@ from eduinnov.indicators.spec import SpecError
 from eduinnov.indicators.yaml_io import dump_model, parse_yaml
 from eduinnov.obe import services as obe_services
 from eduinnov.obe.sheets import SheetFormatError, read_grid
-from tests.achievements.conftest import make_pdf
+from tests.factories import make_pdf
 
 
 def _billion_laughs() -> bytes:

@@ -20,9 +20,9 @@ from eduinnov.achievements.models import (
     VerificationStatus,
 )
 from eduinnov.auth.models import MembershipRole, Role, User
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.frameworks.models import (
     CourseObjective,
-    FrameworkStatus,
     FrameworkVersion,
     ModuleKind,
     ModuleLine,
@@ -61,7 +61,7 @@ def program(db, code) -> Program:
 
 def active_framework(db, code) -> FrameworkVersion:
     return db.session.scalar(select(FrameworkVersion).join(Program).where(
-        Program.code == code, FrameworkVersion.status == FrameworkStatus.ACTIVE))
+        Program.code == code, FrameworkVersion.status == Lifecycle.ACTIVE))
 
 
 def achievements(db, code, kind, **filters) -> list[Achievement]:
