@@ -19,6 +19,7 @@ from eduinnov.config import TestConfig
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import FrameworkStatus, FrameworkVersion
 from eduinnov.programs.models import Cohort, Program, Student
+from eduinnov.schools.models import School, SchoolDean
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -31,6 +32,20 @@ def make_program(code: str | None = None, **kw) -> Program:
     db.session.add(program)
     db.session.commit()
     return program
+
+
+def make_school(code: str | None = None, programs=(), deans=(), **kw) -> School:
+    """A school holding ``programs`` (moved into it), with ``deans`` (users) as its deans."""
+    n = next(_seq)
+    school = School(code=code or f"S{n:03d}", name_zh=kw.pop("name_zh", f"学院{n}"),
+                    name_en=kw.pop("name_en", f"School {n}"), **kw)
+    db.session.add(school)
+    for program in programs:
+        program.school = school
+    for user in deans:
+        school.deans.append(SchoolDean(user=user))
+    db.session.commit()
+    return school
 
 
 def make_cohort(program: Program | None = None, entry_year: int = 2022, **kw) -> Cohort:
