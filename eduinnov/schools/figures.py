@@ -87,7 +87,7 @@ def _grades_figure(programs: list[ProgramRollup]) -> Figure | None:
     for name in names:
         series[name] = [next((100.0 * n / run.n for zh, en, n in run.grades if grade_name(zh, en) == name), None)
                         for _c, run in runs]
-    title = _("Grade distribution of the latest evaluation run (% of students)")
+    title = _("Grade distribution of the latest evaluation run: shares of students")
     data = ChartData([c for c, _r in runs], series, label_header=_("Program"), unit="%", decimals=1)
     return make_figure(title, stacked_bar_chart(data, title=title, show_title=False, show_totals=False,
                                                 max_value=100.0), data)
