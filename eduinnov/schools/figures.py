@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from eduinnov.core.charts import ChartData, bar_chart, line_chart, stacked_bar_chart
 from eduinnov.core.figures import Figure, make_figure
 from eduinnov.reports.figures import kind_label
+from eduinnov.schools.models import School
 from eduinnov.schools.queries import (
     KINDS,
     ProgramRollup,
@@ -23,7 +24,6 @@ from eduinnov.schools.queries import (
     school_rollup,
     university_rollup,
 )
-from eduinnov.schools.models import School
 
 __all__ = ["SchoolDashboard", "UniversityDashboard", "grade_name", "run_grades_text", "school_dashboard",
            "university_dashboard"]
@@ -94,19 +94,14 @@ def _grades_figure(programs: list[ProgramRollup]) -> Figure | None:
 
 
 def _trend_figures(r: SchoolRollup) -> list[Figure]:
-    if not r.years:
-        return []
-    labels = [str(y) for y in r.years]
     out = []
-    title = _("Verified achievements per 100 students by entry year")
-    series = {}
-    for p in r.programs:
-        by_year = {c.entry_year: c for c in p.cohorts}
-        series[p.program.code] = [100.0 * by_year[y].verified / by_year[y].students
-                                  if y in by_year and by_year[y].students else None for y in r.years]
-    if series:
-        data = ChartData(labels, series, label_header=_("Entry year"), decimals=1)
-        out.append(make_figure(title, line_chart(data, title=title, show_title=False, min_value=0.0), data))
+    if r.achievement_years:
+        title = _("Verified achievements by year and program")
+        data = ChartData([str(y) for y in r.achievement_years],
+                         {p.program.code: [p.headline.by_year.get(y, 0) for y in r.achievement_years]
+                          for p in r.programs}, label_header=_("Year"))
+        out.append(make_figure(title, line_chart(data, title=title, show_title=False, min_value=0.0,
+                                                 y_label=_("Count")), data))
     obe_series = {}
     for p in r.programs:
         by_year = {c.entry_year: c for c in p.cohorts if c.obe_below is not None}
@@ -114,7 +109,7 @@ def _trend_figures(r: SchoolRollup) -> list[Figure]:
             obe_series[p.program.code] = [by_year[y].obe_below if y in by_year else None for y in r.years]
     if obe_series:
         title = _("Graduation requirements below the threshold by entry year")
-        data = ChartData(labels, obe_series, label_header=_("Entry year"), decimals=0)
+        data = ChartData([str(y) for y in r.years], obe_series, label_header=_("Entry year"), decimals=0)
         out.append(make_figure(title, line_chart(data, title=title, show_title=False, min_value=0.0,
                                                  y_label=_("Requirements")), data))
     return out
@@ -150,17 +145,16 @@ def university_dashboard() -> UniversityDashboard:
     if schools:
         figures.append(_kinds_figure([(t.school.code, t.by_kind) for t in schools],
                                      title=_("Verified achievements by kind and school"), header=_("School")))
-        title = _("Students with at least one verified achievement (%)")
-        data = ChartData([t.school.code for t in schools],
-                         {_("Share of students"): [None if t.share_with_achievement is None
-                                                   else 100 * t.share_with_achievement for t in schools]},
-                         label_header=_("School"), unit="%", decimals=1)
-        figures.append(make_figure(title, bar_chart(data, title=title, show_title=False, min_value=0.0,
-                                                    max_value=100.0), data))
+        title = _("Verified achievements per 100 students")
+        data = ChartData([t.school.code for t in schools], {title: [t.verified_per_100 for t in schools]},
+                         label_header=_("School"), decimals=1)
+        figures.append(make_figure(title, bar_chart(data, title=title, show_title=False, min_value=0.0), data))
+    judged = [t for t in schools if t.obe_judged_programs]
+    if judged:
         title = _("Graduation requirements below the threshold by school")
-        data = ChartData([t.school.code for t in schools],
-                         {_("Below the threshold"): [t.obe_below for t in schools],
-                          _("Achieved"): [t.obe_total - t.obe_below for t in schools]},
+        data = ChartData([t.school.code for t in judged],
+                         {_("Below the threshold"): [t.obe_below for t in judged],
+                          _("Achieved"): [t.obe_total - t.obe_below for t in judged]},
                          label_header=_("School"))
         figures.append(make_figure(title, stacked_bar_chart(data, title=title, show_title=False,
                                                             y_label=_("Requirements")), data))

@@ -1,11 +1,18 @@
 """Named reads of the schools domain: the school roll-up and the university comparison.
 
 Both roll-ups read a constant number of aggregate queries whatever the number of programs and cohorts
-(no query per program or per cohort): the programs, the headline counts (:func:`count_headlines`, three
-queries), verified achievements per cohort (one), the stored OBE results' requirement verdicts (one, plus
-one for requirement numbers) and the latest published evaluation run of each program (one, a window
-function). Stored OBE results are read, never recomputed: a cohort whose figures are not stored yet
-shows none here.
+(no query per program or per cohort): the programs, their cohorts with student counts (one), verified
+achievements per program, year and kind (one, on the achievements table alone, by its
+``(program_id, kind, verification_status)`` index), the stored OBE results' requirement verdicts (one,
+reading only the small ``obe_results.requirements`` copy, plus one for requirement numbers) and the
+latest published evaluation run of each cohort (one, a window function). Stored OBE results are read,
+never recomputed: a cohort whose figures are not stored yet shows none here.
+
+A program's achievement count is every verified achievement recorded in the program (an achievement
+belongs to one program, so a school's or the university's total is the sum), by kind and by the year
+of the achievement. Attributing achievements to cohorts needs every participant row (the cohort
+dashboard does it for one cohort); at a school's scale that is the one join the roll-up avoids, so the
+trends across cohorts are the OBE verdicts, the students and the evaluation runs of each cohort.
 """
 
 from __future__ import annotations
@@ -16,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, func, select, type_coerce
 
-from eduinnov.achievements.models import Achievement, AchievementKind, AchievementParticipant, VerificationStatus
+from eduinnov.achievements.models import Achievement, AchievementKind, VerificationStatus
 from eduinnov.auth.access import dean_school_ids
 from eduinnov.auth.models import Role, User
 from eduinnov.extensions import db
@@ -27,11 +34,11 @@ from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
 from eduinnov.indicators.queries import published_runs_clause
 from eduinnov.obe.models import AchievementResult
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
-from eduinnov.reports.queries import Headline, count_headlines
 from eduinnov.schools.models import School, SchoolDean
 
 __all__ = [
     "CohortPoint",
+    "ProgramHeadline",
     "DeanSchoolSummary",
     "ObeStatus",
     "ProgramRollup",
@@ -39,7 +46,7 @@ __all__ = [
     "SchoolRollup",
     "SchoolTotals",
     "UniversityRollup",
-    "count_verified_by_cohort",
+    "count_verified_by_program",
     "dean_summaries",
     "get_school_by_code",
     "latest_runs",
@@ -99,14 +106,14 @@ def list_staff_users() -> list[User]:
 
 @dataclass(frozen=True)
 class CohortPoint:
-    """One cohort of a program in the trends: verified achievements, and OBE requirements below threshold."""
+    """One cohort of a program in the trends: students, OBE requirements below threshold, latest run."""
 
     cohort_id: int
     entry_year: int
     students: int
-    verified: int
     obe_below: int | None  # None: no stored OBE results for this cohort
     obe_total: int | None
+    run: RunStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -135,25 +142,38 @@ class RunStatus:
     grades: list[tuple[str, str, int]]  # (name_zh, name_en, students) per grade, best first
 
 
-def count_verified_by_cohort(cohort_ids: Sequence[int]) -> dict[int, int]:
-    """Verified achievements per cohort (one aggregate query), counted as on the cohort dashboard.
+@dataclass
+class ProgramHeadline:
+    """Students (not withdrawn) and verified achievements by kind of one program (or school)."""
 
-    An achievement counts for a cohort when one of the cohort's students who has not withdrawn is named
-    on it and it belongs to the cohort's program; once per cohort however many of its students are on it.
-    """
-    if not cohort_ids:
-        return {}
-    stmt = (
-        select(Student.cohort_id, func.count(func.distinct(Achievement.id)))
-        .select_from(Achievement)
-        .join(AchievementParticipant, AchievementParticipant.achievement_id == Achievement.id)
-        .join(Student, Student.id == AchievementParticipant.student_id)
-        .join(Cohort, (Cohort.id == Student.cohort_id) & (Cohort.program_id == Achievement.program_id + 0))
-        .where(Student.cohort_id.in_(list(cohort_ids)), Student.status != StudentStatus.WITHDRAWN,
-               Achievement.verification_status == VerificationStatus.VERIFIED)
-        .group_by(Student.cohort_id)
-    )
-    return {cid: n for cid, n in db.session.execute(stmt)}
+    students: int = 0
+    by_kind: dict[AchievementKind, int] = field(default_factory=dict)
+    by_year: dict[int, int] = field(default_factory=dict)  # year of the achievement -> verified ones
+
+    @property
+    def verified_total(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def verified_per_100(self) -> float | None:
+        return 100.0 * self.verified_total / self.students if self.students else None
+
+
+def count_verified_by_program(program_ids: Sequence[int]) -> dict[int, ProgramHeadline]:
+    """Verified achievements recorded in each program, by kind and by year (one aggregate query on the
+    achievements table; ``students`` is left 0 for the caller to fill)."""
+    out: dict[int, ProgramHeadline] = {}
+    if not program_ids:
+        return out
+    stmt = (select(Achievement.program_id, Achievement.kind, Achievement.year, func.count(Achievement.id))
+            .where(Achievement.program_id.in_(list(program_ids)),
+                   Achievement.verification_status == VerificationStatus.VERIFIED)
+            .group_by(Achievement.program_id, Achievement.kind, Achievement.year))
+    for pid, kind, year, n in db.session.execute(stmt):
+        h = out.setdefault(pid, ProgramHeadline())
+        h.by_kind[kind] = h.by_kind.get(kind, 0) + n
+        h.by_year[year] = h.by_year.get(year, 0) + n
+    return out
 
 
 def _cohorts_of(program_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
@@ -171,7 +191,7 @@ def _cohorts_of(program_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
 def obe_status_by_cohort(program_ids: Sequence[int]) -> dict[int, ObeStatus]:
     """Requirement verdicts of every cohort of these programs that has stored OBE results (two queries).
 
-    Only the ``requirements`` part of each stored document is read. A cohort with stored rows under
+    Only the requirement verdicts are read (``obe_results.requirements``), never the whole documents. A cohort with stored rows under
     several framework versions is judged under the newest of them (the highest version number of its
     program); the verdict follows that framework's own rule and threshold.
     """
@@ -180,7 +200,9 @@ def obe_status_by_cohort(program_ids: Sequence[int]) -> dict[int, ObeStatus]:
     stmt = (
         select(AchievementResult.cohort_id, Cohort.entry_year, FrameworkVersion.version,
                FrameworkVersion.threshold, FrameworkVersion.aggregation_rule,
-               AchievementResult.data["requirements"].label("requirements"))
+               # The small copy; a row stored without it: the whole document is parsed (COALESCE is lazy).
+               type_coerce(func.coalesce(AchievementResult.requirements, AchievementResult.data["requirements"]),
+                           JSON).label("requirements"))
         .join(Cohort, Cohort.id == AchievementResult.cohort_id)
         .join(FrameworkVersion, FrameworkVersion.id == AchievementResult.framework_id)
         .where(Cohort.program_id.in_(list(program_ids)), FrameworkVersion.program_id == Cohort.program_id)
@@ -204,7 +226,8 @@ def obe_status_by_cohort(program_ids: Sequence[int]) -> dict[int, ObeStatus]:
 
 
 def latest_runs(program_ids: Sequence[int]) -> dict[int, RunStatus]:
-    """The newest published student-model run of each of these programs (one query, a window function).
+    """The newest published student-model run of each cohort of these programs, keyed by cohort id (one
+    query, a window function); a program's latest run is the newest of its cohorts'.
 
     Runs held back by a failed health check (no director's review yet) are skipped, as on the dashboards.
     Only the run's summary and its grade scale are read, not its per-student results.
@@ -215,11 +238,11 @@ def latest_runs(program_ids: Sequence[int]) -> dict[int, RunStatus]:
         select(EvaluationRun.id, EvaluationRun.program_id, EvaluationRun.target_cohort_id, EvaluationRun.target_label,
                EvaluationRun.model_name, EvaluationRun.created_at, EvaluationRun.summary,
                EvaluationRun.model_snapshot["grade_scale"].label("grade_scale"),
-               func.row_number().over(partition_by=EvaluationRun.program_id,
+               func.row_number().over(partition_by=EvaluationRun.target_cohort_id,
                                       order_by=(EvaluationRun.created_at.desc(), EvaluationRun.id.desc()))
                .label("position"))
         .where(EvaluationRun.program_id.in_(list(program_ids)), EvaluationRun.unit == EvaluationUnit.STUDENT,
-               published_runs_clause())
+               EvaluationRun.target_cohort_id.is_not(None), published_runs_clause())
         .subquery()
     )
     out = {}
@@ -230,10 +253,10 @@ def latest_runs(program_ids: Sequence[int]) -> dict[int, RunStatus]:
         grades = [(g.get("name_zh") or "", g.get("name_en") or "", int(counts[i]) if i < len(counts) else 0)
                   for i, g in enumerate(scale)]
         mean = summary.get("mean")
-        out[row.program_id] = RunStatus(run_id=row.id, cohort_id=row.target_cohort_id, target_label=row.target_label,
-                                        model_name=row.model_name, created_at=row.created_at,
-                                        n=int(summary.get("n") or 0), mean=None if mean is None else float(mean),
-                                        grades=grades)
+        out[row.target_cohort_id] = RunStatus(
+            run_id=row.id, cohort_id=row.target_cohort_id, target_label=row.target_label, model_name=row.model_name,
+            created_at=row.created_at, n=int(summary.get("n") or 0), mean=None if mean is None else float(mean),
+            grades=grades)
     return out
 
 
@@ -244,7 +267,7 @@ class ProgramRollup:
     """One program in a school roll-up."""
 
     program: Program
-    headline: Headline
+    headline: ProgramHeadline
     obe: ObeStatus | None
     run: RunStatus | None
     cohorts: list[CohortPoint] = field(default_factory=list)
@@ -256,7 +279,8 @@ class SchoolRollup:
 
     school: School
     programs: list[ProgramRollup]
-    years: list[int]
+    years: list[int]  # entry years of the cohorts
+    achievement_years: list[int] = field(default_factory=list)  # years of the verified achievements
 
     @property
     def obe_below(self) -> int:
@@ -265,38 +289,40 @@ class SchoolRollup:
 
 def _rollups(programs: Sequence[Program]) -> list[ProgramRollup]:
     ids = [p.id for p in programs]
-    headlines = count_headlines(ids, group_by="program")
+    headlines = count_verified_by_program(ids)
     cohorts = _cohorts_of(ids)
-    verified = count_verified_by_cohort([c[0] for c in cohorts])
     obe = obe_status_by_cohort(ids)
     runs = latest_runs(ids)
     points: dict[int, list[CohortPoint]] = defaultdict(list)
     for cid, pid, year, students in cohorts:
         status = obe.get(cid)
         points[pid].append(CohortPoint(cohort_id=cid, entry_year=year, students=students or 0,
-                                       verified=verified.get(cid, 0),
                                        obe_below=None if status is None else len(status.below),
-                                       obe_total=None if status is None else status.total))
+                                       obe_total=None if status is None else status.total, run=runs.get(cid)))
     out = []
     for p in programs:
-        with_obe = [obe[c.cohort_id] for c in points[p.id] if c.cohort_id in obe]
+        mine = points[p.id]
+        with_obe = [obe[c.cohort_id] for c in mine if c.cohort_id in obe]
         newest = max(with_obe, key=lambda s: (s.entry_year, s.cohort_id), default=None)
-        out.append(ProgramRollup(program=p, headline=headlines[p.id], obe=newest, run=runs.get(p.id),
-                                 cohorts=points[p.id]))
+        run = max((c.run for c in mine if c.run is not None), key=lambda r: (r.created_at, r.run_id), default=None)
+        headline = headlines.get(p.id) or ProgramHeadline()
+        headline.students = sum(c.students for c in mine)
+        out.append(ProgramRollup(program=p, headline=headline, obe=newest, run=run, cohorts=mine))
     return out
 
 
 def school_rollup(school: School) -> SchoolRollup:
     """Per program of ``school``: headline achievement counts (verified, by kind), the OBE requirements
     below threshold of its newest cohort with stored results, its latest published evaluation run with the
-    grade distribution, and per cohort the verified achievements and OBE shortfalls (the trends).
+    grade distribution, and per cohort its students, OBE shortfalls and latest run (the trends).
 
-    A constant number of queries (ten) whatever the number of programs; access is checked by the caller.
+    A constant number of queries (six) whatever the number of programs; access is checked by the caller.
     """
     programs = list_programs_of([school.id])
     rows = _rollups(programs)
     years = sorted({c.entry_year for r in rows for c in r.cohorts})
-    return SchoolRollup(school=school, programs=rows, years=years)
+    achievement_years = sorted({y for r in rows for y in r.headline.by_year})
+    return SchoolRollup(school=school, programs=rows, years=years, achievement_years=achievement_years)
 
 
 @dataclass
@@ -306,7 +332,6 @@ class SchoolTotals:
     school: School
     programs: int = 0
     students: int = 0
-    with_achievement: int = 0
     by_kind: dict[AchievementKind, int] = field(default_factory=dict)
     obe_judged_programs: int = 0
     obe_below: int = 0
@@ -316,10 +341,6 @@ class SchoolTotals:
     @property
     def verified_total(self) -> int:
         return sum(self.by_kind.values())
-
-    @property
-    def share_with_achievement(self) -> float | None:
-        return self.with_achievement / self.students if self.students else None
 
     @property
     def verified_per_100(self) -> float | None:
@@ -351,7 +372,6 @@ def university_rollup() -> UniversityRollup:
             h = r.headline
             t.programs += 1
             t.students += h.students
-            t.with_achievement += h.with_achievement
             for k, n in h.by_kind.items():
                 t.by_kind[k] = t.by_kind.get(k, 0) + n
             if r.obe is not None:
@@ -395,7 +415,7 @@ def dean_summaries(user: User) -> list[DeanSchoolSummary]:
         pid = program_of[status.cohort_id]
         if pid not in newest or (status.entry_year, status.cohort_id) > (newest[pid].entry_year, newest[pid].cohort_id):
             newest[pid] = status
-    runs = latest_runs(pids)
+    with_run = {program_of[cid] for cid in latest_runs(pids)}
     held = dict(db.session.execute(
         select(EvaluationRun.program_id, func.count(EvaluationRun.id))
         .where(EvaluationRun.program_id.in_(pids or [-1]), EvaluationRun.health_passed.is_(False),
@@ -408,5 +428,5 @@ def dean_summaries(user: User) -> list[DeanSchoolSummary]:
         out.append(DeanSchoolSummary(
             school=s, programs=len(mine), obe_below=sum(len(newest[p.id].below) for p in below),
             programs_below=[p.code for p in below], held_runs=sum(held.get(p.id, 0) for p in mine),
-            without_run=[p.code for p in mine if p.id not in runs]))
+            without_run=[p.code for p in mine if p.id not in with_run]))
     return out

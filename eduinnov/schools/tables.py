@@ -29,7 +29,7 @@ def school_table(school: School) -> ExportTable:
     columns = [
         Column("code", _("Program code")), Column("name", _("Program")), Column("students", _("Students")),
         Column("verified", _("Verified achievements")), *_kind_columns(),
-        Column("share", _("Students with at least one verified achievement"), number_format="0.0%"),
+        Column("per_100", _("Verified achievements per 100 students"), number_format="0.0"),
         Column("obe_cohort", _("OBE cohort (entry year)")), Column("obe_rule", _("Aggregation rule")),
         Column("obe_threshold", _("Threshold")), Column("obe_total", _("Requirements judged")),
         Column("obe_below", _("Requirements below the threshold")),
@@ -41,7 +41,8 @@ def school_table(school: School) -> ExportTable:
     for p in r.programs:
         h, obe, run = p.headline, p.obe, p.run
         row = {"code": p.program.code, "name": p.program.display_name, "students": h.students,
-               "verified": h.verified_total, "share": h.share_with_achievement,
+               "verified": h.verified_total,
+               "per_100": None if h.verified_per_100 is None else round(h.verified_per_100, 2),
                **{f"kind_{k.value}": h.by_kind.get(k, 0) for k in KINDS}}
         if obe is not None:
             row.update(obe_cohort=obe.entry_year, obe_rule=enum_label(obe.rule), obe_threshold=obe.threshold,
@@ -60,7 +61,6 @@ def university_table() -> ExportTable:
     columns = [
         Column("code", _("School code")), Column("name", _("School")), Column("programs", _("Programs")),
         Column("students", _("Students")), Column("verified", _("Verified achievements")), *_kind_columns(),
-        Column("share", _("Students with at least one verified achievement"), number_format="0.0%"),
         Column("per_100", _("Verified achievements per 100 students"), number_format="0.0"),
         Column("obe_programs", _("Programs with OBE results")), Column("obe_total", _("Requirements judged")),
         Column("obe_below", _("Requirements below the threshold")),
@@ -71,7 +71,6 @@ def university_table() -> ExportTable:
         rows.append({"code": t.school.code, "name": t.school.display_name, "programs": t.programs,
                      "students": t.students, "verified": t.verified_total,
                      **{f"kind_{k.value}": t.by_kind.get(k, 0) for k in KINDS},
-                     "share": t.share_with_achievement,
                      "per_100": None if t.verified_per_100 is None else round(t.verified_per_100, 2),
                      "obe_programs": t.obe_judged_programs, "obe_total": t.obe_total, "obe_below": t.obe_below,
                      "runs": t.programs_with_run})

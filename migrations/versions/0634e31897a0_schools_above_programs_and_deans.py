@@ -2,6 +2,8 @@
 
 Every existing program is put into one default school (code DEFAULT, created only when programs
 exist), so a populated database upgrades keeping every row; then ``programs.school_id`` becomes NOT NULL.
+Stored OBE results get a small ``requirements`` copy of their requirement verdicts (filled from the
+stored documents), so the school roll-ups read them without parsing whole documents.
 
 Revision ID: 0634e31897a0
 Revises: 7a1f86061090
@@ -61,9 +63,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_programs_school_id'), ['school_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_programs_school_id_schools'), 'schools', ['school_id'], ['id'], ondelete='RESTRICT')
 
+    with op.batch_alter_table('obe_results', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('requirements', sa.JSON(), nullable=True))
+    if conn.dialect.name == 'postgresql':
+        conn.execute(sa.text("UPDATE obe_results SET requirements = data -> 'requirements'"))
+    else:
+        conn.execute(sa.text("UPDATE obe_results SET requirements = json_extract(data, '$.requirements')"))
 
 
 def downgrade():
+    with op.batch_alter_table('obe_results', schema=None) as batch_op:
+        batch_op.drop_column('requirements')
+
     with op.batch_alter_table('programs', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_programs_school_id_schools'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_programs_school_id'))

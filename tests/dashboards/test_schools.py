@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import delete, event, update
+from sqlalchemy import delete, event, select, update
 
-from eduinnov.achievements.models import AchievementKind
+from eduinnov.achievements.models import AchievementKind, Level
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import AggregationRule, FrameworkStatus, GraduationRequirement
@@ -21,8 +21,15 @@ from eduinnov.obe.models import AchievementResult, Score
 from eduinnov.programs.models import Program
 from eduinnov.schools import queries
 from eduinnov.schools.queries import school_rollup, university_rollup
-from tests.dashboards.conftest import make_run
-from tests.factories import make_cohort, make_framework, make_school, make_student, make_user
+from tests.dashboards.conftest import make_run, verified
+from tests.factories import (
+    make_achievement,
+    make_cohort,
+    make_framework,
+    make_school,
+    make_student,
+    make_user,
+)
 from tests.obe.conftest import make_obe_plan
 
 K = AchievementKind
@@ -61,13 +68,14 @@ def test_headline_counts_match_a_hand_count(data, schools):
     r = school_rollup(eng)
     assert [p.program.code for p in r.programs] == [data.program.code]
     h = r.programs[0].headline
-    # Verified: a1, a2 projects; a3 paper; a4, a5 patents; a6 award (a7 claimed, a8 rejected, a9 only the
-    # withdrawn s5). Students: s1-s4 of 2022 and t1, t2 of 2023 (s5 withdrawn).
-    assert h.by_kind == {K.PROJECT: 2, K.PUBLICATION: 1, K.PATENT: 2, K.AWARD: 1}
-    assert h.students == 6
-    by_year = {c.entry_year: (c.verified, c.students) for c in r.programs[0].cohorts}
-    assert by_year == {2022: (5, 4), 2023: (2, 2)}  # a1 a2 a3 a4 a6 / a4 a5
-    assert r.years == [2022, 2023]
+    # Verified in SE: a1, a2, a9 projects (a9: a student who withdrew later; the achievement stays the
+    # program's); a3 paper; a4, a5 patents; a6 award (a7 claimed and a8 rejected are not counted).
+    # Students: s1-s4 of 2022 and t1, t2 of 2023 (s5 withdrawn).
+    assert h.by_kind == {K.PROJECT: 3, K.PUBLICATION: 1, K.PATENT: 2, K.AWARD: 1}
+    assert h.students == 6 and h.verified_per_100 == pytest.approx(100 * 7 / 6)
+    assert h.by_year == {2023: 7}  # the factory's year
+    assert {c.entry_year: c.students for c in r.programs[0].cohorts} == {2022: 4, 2023: 2}
+    assert r.years == [2022, 2023] and r.achievement_years == [2023]
 
 
 def test_latest_published_run_with_grades_held_runs_skipped(data, schools):
@@ -117,9 +125,11 @@ def test_obe_verdicts_agree_with_the_obe_report_computed_from_scores(program, te
     p = school_rollup(school).programs[0]
     assert expected == [3]  # the low scores put GR3 below 0.7 (so the comparison is not vacuous)
     assert p.obe is not None and p.obe.below == expected and p.obe.total == len(report.requirements)
+    # The small copy the roll-ups read is stored with the document.
+    assert db.session.scalar(select(AchievementResult.requirements)) is not None
 
 
-def test_university_adds_up_the_programs_of_each_school(data, schools):
+def test_university_adds_up_the_programs_of_each_school(data, schools, director):
     eng, med, _dean = schools
     extra = Program(code="ME", name_zh="机械", name_en="Mechanical")
     db.session.add(extra)
@@ -130,10 +140,11 @@ def test_university_adds_up_the_programs_of_each_school(data, schools):
     u = university_rollup()
     totals = {t.school.code: t for t in u.schools}
     assert totals["ENG"].programs == 2 and totals["ENG"].students == 7
-    assert totals["ENG"].by_kind == {K.PROJECT: 2, K.PUBLICATION: 1, K.PATENT: 2, K.AWARD: 1}
-    assert totals["ENG"].with_achievement == 4  # s1, s2, s3 and t1 (the ME student has none)
+    verified(make_achievement(extra, [], K.AWARD, level=Level.NATIONAL), director)
+    totals = {t.school.code: t for t in university_rollup().schools}
+    assert totals["ENG"].by_kind == {K.PROJECT: 3, K.PUBLICATION: 1, K.PATENT: 2, K.AWARD: 2}
+    assert totals["ENG"].verified_per_100 == pytest.approx(100 * 8 / 7)
     assert totals["MED"].programs == 1 and totals["MED"].students == 1 and totals["MED"].by_kind == {K.PROJECT: 1}
-    assert totals["MED"].share_with_achievement == 1.0
     assert totals["DEFAULT"].programs == 0  # the fixtures' programs were created in the default school
 
 
@@ -176,14 +187,14 @@ def test_school_dashboard_page_and_exports(login_as, data, schools, admin):
     page = b.get(f"/schools/{eng.id}").get_data(as_text=True)
     assert "School of Engineering" in page and data.program.code in page
     assert "<svg" in page and "Excellent 2 · Needs work 1" in page
-    assert 'id="school-trends"' in page and "5 / 4" in page and "2 / 2" in page
+    assert 'id="school-trends"' in page and "4 students" in page and "mean 0.650" in page
     response = b.get(f"/schools/{eng.id}/export?format=csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 1 and rows[0]["Program code"] == data.program.code
-    assert rows[0]["Verified achievements"] == "6" and rows[0]["Students"] == "6"
+    assert rows[0]["Verified achievements"] == "7" and rows[0]["Students"] == "6"
     xlsx = b.get(f"/schools/{eng.id}/export?format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
-    assert sheet.cell(row=2, column=1).value == data.program.code and sheet.cell(row=2, column=4).value == 6
+    assert sheet.cell(row=2, column=1).value == data.program.code and sheet.cell(row=2, column=4).value == 7
     assert b.get(f"/schools/{eng.id}/export?format=pdf").status_code == 404
 
 
@@ -201,7 +212,7 @@ def test_university_page_compares_schools(login_as, data, schools, admin):
     rows = list(csv.reader(io.StringIO(login_as(admin).get("/schools/university/export?format=csv")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     header, body = rows[0], {r[0]: r for r in rows[1:]}
-    assert body["ENG"][header.index("Verified achievements")] == "6"
+    assert body["ENG"][header.index("Verified achievements")] == "7"
     assert body["MED"][header.index("Students")] == "1"
 
 
