@@ -225,3 +225,24 @@ def test_home_shows_a_dean_what_waits(login_as, data, schools):
     assert 'id="fig-dean-obe-ENG"' in page
     block = page.split('id="fig-dean-obe-ENG"')[1].split("</a>")[0]
     assert ">2<" in block.replace(" ", "").replace("\n", "") and data.program.code in block
+
+
+def test_each_cohort_shows_its_latest_run_and_the_program_the_newest_of_them(data, schools):
+    eng, _med, _dean = schools
+    older = make_run(data.cohort, data.students[:3])
+    newer = make_run(data.later, data.later_students, scores=[0.9, 0.4])
+    db.session.execute(update(EvaluationRun).where(EvaluationRun.id == newer.id)
+                       .values(created_at=older.created_at + timedelta(hours=1)))
+    db.session.commit()
+    p = school_rollup(eng).programs[0]
+    assert {c.entry_year: c.run.run_id for c in p.cohorts} == {2022: older.id, 2023: newer.id}
+    assert p.run.run_id == newer.id and p.run.mean == pytest.approx(0.65) and p.run.n == 2
+
+
+def test_achievements_by_year(data, schools, director):
+    eng, _med, _dean = schools
+    verified(make_achievement(data.program, data.students[:1], K.AWARD, level=Level.PROVINCIAL, year=2021), director)
+    verified(make_achievement(data.program, data.students[:1], K.AWARD, level=Level.PROVINCIAL, year=2021), director)
+    r = school_rollup(eng)
+    assert r.programs[0].headline.by_year == {2021: 2, 2023: 7}
+    assert r.achievement_years == [2021, 2023]
