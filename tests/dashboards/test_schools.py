@@ -246,3 +246,22 @@ def test_achievements_by_year(data, schools, director):
     r = school_rollup(eng)
     assert r.programs[0].headline.by_year == {2021: 2, 2023: 7}
     assert r.achievement_years == [2021, 2023]
+
+
+def test_grade_shares_chart_segments_follow_the_counts(app, data, schools):
+    import xml.etree.ElementTree as ET
+
+    from eduinnov.core.charts import PALETTE
+    from eduinnov.schools.figures import school_dashboard
+
+    eng, _med, _dean = schools
+    make_run(data.cohort, data.students[:3])  # grades: 2 excellent, 1 needs work
+    with app.test_request_context():
+        figures = school_dashboard(db.session.get(type(eng), eng.id)).figures
+    grades = next(f for f in figures if "Grade distribution" in f.title)
+    root = ET.fromstring(str(grades.svg))
+    rects = {fill: [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("fill") == fill]
+             for fill in PALETTE[:2]}
+    excellent, needs_work = (float(rects[fill][-1].get("height")) for fill in PALETTE[:2])
+    assert excellent == pytest.approx(2 * needs_work, rel=0.02)  # 66.7 % and 33.3 % of one stacked bar
+    assert "66.7%" in str(grades.table) and "33.3%" in str(grades.table)

@@ -149,3 +149,11 @@ def test_anonymous_users_are_sent_to_login(app, campus):
     for url in ("/schools/", f"/schools/{campus['a'].id}", "/schools/university"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
+
+
+def test_the_program_page_names_its_school_and_links_it_for_those_who_may_open_it(login_as, campus, director):
+    url = f"/programs/{campus['ids']['a']['p']}"
+    school_link = f'href="/schools/{campus["a"].id}"'
+    assert school_link in login_as(campus["dean_a"]).get(url).get_data(as_text=True)
+    page = login_as(director).get(url).get_data(as_text=True)  # a director, not the dean: the name only
+    assert school_link not in page and campus["a"].name_en in page
