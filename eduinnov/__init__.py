@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "eduinnov.reports.views",
     "eduinnov.reports.dashboard",
     "eduinnov.notifications.views",
+    "eduinnov.schools.views",
     "eduinnov.home.views",
     "eduinnov.core.views",
 )

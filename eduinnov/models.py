@@ -10,3 +10,4 @@ from eduinnov.obe import invalidation  # noqa: F401 - registers the listeners th
 from eduinnov.obe.models import *  # noqa: F403
 from eduinnov.programs.models import *  # noqa: F403
 from eduinnov.reports.models import *  # noqa: F403
+from eduinnov.schools.models import *  # noqa: F403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, request, url_for
@@ -9,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from eduinnov.auth.access import Action, can
+from eduinnov.auth.access import Action, can, dean_school_ids
 from eduinnov.auth.models import Role
 
 
@@ -19,6 +20,11 @@ class NavItem:
     endpoint: str
     prefix: str
     roles: tuple[Role, ...]
+    when: Callable[[object], bool] | None = None  # a further condition on the user (e.g. deans only)
+
+
+def _admin_or_dean(user) -> bool:
+    return user.role == Role.ADMIN or bool(dean_school_ids(user))
 
 
 NAV = (
@@ -31,6 +37,7 @@ NAV = (
     NavItem(_l("Dashboards"), "dashboards.index", "dashboards.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("Import"), "imports.index", "imports.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("OBE achievement"), "obe.index", "obe.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER, Role.STUDENT)),
+    NavItem(_l("Schools"), "schools.index", "schools.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER), _admin_or_dean),
     NavItem(_l("Users"), "auth.users", "auth.user", (Role.ADMIN,)),
 )
 
@@ -45,7 +52,7 @@ def nav_items() -> list[dict]:
     active_prefix = max(matching, key=len, default=None)
     items = []
     for item in NAV:
-        if current_user.role not in item.roles:
+        if current_user.role not in item.roles or (item.when is not None and not item.when(current_user)):
             continue
         try:
             url = url_for(item.endpoint)

@@ -59,6 +59,7 @@ from eduinnov.indicators.models import EvaluationModel, EvaluationRun, Evaluatio
 from eduinnov.obe import services as obe_services
 from eduinnov.obe.models import AssessmentType, CourseOffering
 from eduinnov.programs.models import Cohort, Program, Student
+from eduinnov.schools.models import School, SchoolDean
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -71,6 +72,20 @@ def make_program(code: str | None = None, **kw) -> Program:
     db.session.add(program)
     db.session.commit()
     return program
+
+
+def make_school(code: str | None = None, programs=(), deans=(), **kw) -> School:
+    """A school holding ``programs`` (moved into it), with ``deans`` (users) as its deans."""
+    n = next(_seq)
+    school = School(code=code or f"S{n:03d}", name_zh=kw.pop("name_zh", f"学院{n}"),
+                    name_en=kw.pop("name_en", f"School {n}"), **kw)
+    db.session.add(school)
+    for program in programs:
+        program.school = school
+    for user in deans:
+        school.deans.append(SchoolDean(user=user))
+    db.session.commit()
+    return school
 
 
 def make_cohort(program: Program | None = None, entry_year: int = 2022, **kw) -> Cohort:

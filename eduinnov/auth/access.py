@@ -3,6 +3,9 @@
 Every view that touches an object loads it through :func:`get_or_404`, which answers 404 both for ids
 that do not exist and for objects in programs the user is not a member of — so ids reveal nothing.
 Within a visible program, lacking the right to an action gives 403.
+
+Deans (``school_deans``) see every object of their school's programs (VIEW only: EDIT, MANAGE and
+VERIFY still come from program membership), and their school itself; nothing of any other school.
 """
 
 from __future__ import annotations
@@ -35,13 +38,27 @@ def program_ids(user: User, *, role: MembershipRole | None = None) -> set[int]:
     return {m.program_id for m in user.memberships if role is None or m.role == role}
 
 
+def dean_school_ids(user: User) -> set[int]:
+    """Ids of the schools this user is dean of (none for students)."""
+    if user.role == Role.STUDENT:
+        return set()
+    return {d.school_id for d in user.deanships}
+
+
+def dean_program_ids(user: User) -> set[int]:
+    """Ids of the programs of the schools this user is dean of (read access only)."""
+    if user.role == Role.STUDENT:
+        return set()
+    return {p.id for d in user.deanships for p in d.school.programs}
+
+
 def visible_program_ids(user: User) -> set[int] | None:
     """Programs whose data the user may read; ``None`` means all (admins)."""
     if user.role == Role.ADMIN:
         return None
     if user.role == Role.STUDENT:
         return set()
-    return program_ids(user)
+    return program_ids(user) | dean_program_ids(user)
 
 
 def can(user: User, action: Action, obj: Any) -> bool:
@@ -52,15 +69,24 @@ def can(user: User, action: Action, obj: Any) -> bool:
         return True
     if user.role == Role.STUDENT:
         return action == Action.VIEW and _student_owns(user, obj)
+    if _is_school(obj):  # a school: its deans see it (its dashboard); only admins change it
+        return action == Action.VIEW and obj.id in dean_school_ids(user)
     program_id = obj.program_id
     if program_id is None:  # institution-wide objects (e.g. evaluation model templates): admins only
         return False
     membership = next((m for m in user.memberships if m.program_id == program_id), None)
     if membership is None:
-        return False
+        # A dean reads every object of the school's programs, and changes none of them.
+        return action == Action.VIEW and program_id in dean_program_ids(user)
     if action in (Action.VIEW, Action.EDIT):
         return True
     return membership.role == MembershipRole.DIRECTOR
+
+
+def _is_school(obj: Any) -> bool:
+    from eduinnov.schools.models import School
+
+    return isinstance(obj, School)
 
 
 def _student_owns(user: User, obj: Any) -> bool:

@@ -19,6 +19,7 @@ from eduinnov.extensions import db
 
 if TYPE_CHECKING:
     from eduinnov.programs.models import Program, Student
+    from eduinnov.schools.models import SchoolDean
 
 
 class Role(LabelledEnum):
@@ -60,6 +61,7 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     memberships: Mapped[list[ProgramMembership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    deanships: Mapped[list[SchoolDean]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

@@ -12,6 +12,7 @@ from eduinnov.auth.access import program_ids
 from eduinnov.auth.models import MembershipRole, Role
 from eduinnov.home import queries
 from eduinnov.notifications.services import count_unread
+from eduinnov.schools.queries import dean_summaries
 
 bp = Blueprint("home", __name__)
 
@@ -31,6 +32,7 @@ def index():
         return render_template("home/student.html", **context)
     mine = achievement_queries.count_by_status(user, mine=True)
     context.update(
+        deanships=dean_summaries(user),
         mine=mine, rejected=queries.list_recent_rejections(user),
         to_review=achievement_queries.count_review_queue(user),
         claims_waiting=len(achievement_queries.list_pending_claims(user)),

@@ -336,3 +336,6 @@ class AchievementResult(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     data: Mapped[dict] = mapped_column(JSON)
+    # ``data["requirements"]`` once more, on its own: the school roll-ups read every cohort's verdicts
+    # without parsing whole documents (mostly per-student figures). NULL in rows stored without it.
+    requirements: Mapped[dict | None] = mapped_column(JSON)

@@ -434,7 +434,8 @@ def _store(inputs: Inputs, fp: str, data: dict[str, Any]) -> None:
             db.session.execute(delete(AchievementResult).where(AchievementResult.cohort_id == inputs.cohort_id,
                                                                AchievementResult.framework_id == inputs.framework_id))
             db.session.add(AchievementResult(cohort_id=inputs.cohort_id, framework_id=inputs.framework_id,
-                                             fingerprint=fp, computed_at=utcnow(), data=_pack(data)))
+                                             fingerprint=fp, computed_at=utcnow(), data=_pack(data),
+                                             requirements=data.get("requirements")))
     except (IntegrityError, OperationalError) as exc:  # another request stored it first: theirs is as good
         log.info("OBE results of cohort %s not stored: %s", inputs.cohort_id, exc)
 

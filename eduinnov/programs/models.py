@@ -11,10 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
+from eduinnov.schools.models import default_school_id
 
 if TYPE_CHECKING:
     from eduinnov.auth.models import ProgramMembership, User
     from eduinnov.frameworks.models import FrameworkVersion
+    from eduinnov.schools.models import School
 
 
 class DegreeLevel(LabelledEnum):
@@ -42,7 +44,11 @@ class Program(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):
     degree_level: Mapped[DegreeLevel] = mapped_column(enum_type(DegreeLevel), default=DegreeLevel.BACHELOR)
     # Verifying an achievement without any evidence file needs a written reason (directors may turn it off).
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The school (学院) the program belongs to; a program created without one lands in the default school.
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="RESTRICT"), index=True,
+                                           default=default_school_id)
 
+    school: Mapped[School] = relationship(back_populates="programs")
     cohorts: Mapped[list[Cohort]] = relationship(
         back_populates="program", cascade="all, delete-orphan", order_by="Cohort.entry_year"
     )

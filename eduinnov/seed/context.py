@@ -14,6 +14,7 @@ import yaml
 
 from eduinnov.auth.models import User
 from eduinnov.programs.models import Cohort, Program, Student
+from eduinnov.schools.models import School
 from eduinnov.seed.upsert import Upserter
 
 E = TypeVar("E", bound=enum.Enum)
@@ -81,6 +82,7 @@ class DemoContext:
     config: dict[str, Any]
     up: Upserter
     programs: dict[str, Program] = field(default_factory=dict)
+    schools: dict[str, School] = field(default_factory=dict)
     cohorts: dict[tuple[str, int], Cohort] = field(default_factory=dict)
     # Students of each cohort ordered by student number, withdrawn ones left out.
     active_students: dict[tuple[str, int], list[Student]] = field(default_factory=dict)

@@ -25,6 +25,7 @@ from eduinnov.frameworks.models import (
 )
 from eduinnov.indicators.models import ManualScore
 from eduinnov.programs.models import Cohort, Program, Student
+from eduinnov.schools.models import School
 from eduinnov.seed.achievements import load_achievements
 from eduinnov.seed.context import DemoContext, read_yaml
 from eduinnov.seed.evidence import load_evidence
@@ -41,7 +42,7 @@ DEFAULT_SEED_DIR = ROOT / "seed"
 EXTRA_STEPS = ["eduinnov.obe.demo", "eduinnov.indicators.demo"]
 
 SUMMARY_MODELS = (
-    ("programs", Program), ("cohorts", Cohort), ("students", Student), ("accounts", User),
+    ("schools", School), ("programs", Program), ("cohorts", Cohort), ("students", Student), ("accounts", User),
     ("framework versions", FrameworkVersion), ("graduation requirements", GraduationRequirement),
     ("indicator points", IndicatorPoint), ("courses", Course), ("support matrix cells", CourseSupport),
     ("IUR partners", PartnerOrganisation), ("participations", Participation), ("supervisions", Supervision),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
 from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, StudentStatus
+from eduinnov.schools.models import School, SchoolDean
 from eduinnov.seed.context import DemoContext, SeedError, read_csv, to_enum
 
 
@@ -45,9 +46,12 @@ def load_programs(ctx: DemoContext) -> None:
     specs = ctx.config.get("programs") or []
     if not specs:
         raise SeedError("demo.yaml: no programs")
+    school_of = _load_schools(ctx, {spec["code"] for spec in specs})
     for spec in specs:
         code = spec["code"]
+        school = {"school_id": ctx.schools[school_of[code]].id} if code in school_of else {}
         ctx.programs[code] = ctx.up.upsert(Program, {"code": code}, {
+            **school,
             "name_zh": spec["name_zh"],
             "name_en": spec.get("name_en"),
             "discipline": spec.get("discipline"),
@@ -67,6 +71,23 @@ def load_programs(ctx: DemoContext) -> None:
         for cohort_spec in spec.get("cohorts") or []:
             _load_students(ctx, spec, cohort_spec, names)
     ctx.up.flush()
+
+
+def _load_schools(ctx: DemoContext, program_codes: set[str]) -> dict[str, str]:
+    """Schools from ``demo.yaml``; returns the school code of each program listed under a school."""
+    school_of: dict[str, str] = {}
+    for spec in ctx.config.get("schools") or []:
+        code = spec["code"]
+        ctx.schools[code] = ctx.up.upsert(School, {"code": code}, {
+            "name_zh": spec["name_zh"], "name_en": spec.get("name_en")})
+        for program in spec.get("programs") or []:
+            if program not in program_codes:
+                raise SeedError(f"demo.yaml school {code}: unknown program {program!r}")
+            if program in school_of:
+                raise SeedError(f"demo.yaml: program {program} is listed under two schools")
+            school_of[program] = code
+    ctx.up.flush()
+    return school_of
 
 
 def _load_students(ctx: DemoContext, spec: dict, cohort_spec: dict, names: NameGenerator) -> None:
@@ -135,6 +156,10 @@ def load_accounts(ctx: DemoContext) -> None:
                 ctx.directors.setdefault(code, user)
             else:
                 ctx.teachers.setdefault(code, []).append(user)
+        for code in spec.get("dean_of") or []:
+            if code not in ctx.schools:
+                raise SeedError(f"demo.yaml account {user.email}: unknown school {code!r}")
+            ctx.up.upsert(SchoolDean, {"school_id": ctx.schools[code].id, "user_id": user.id})
     for code in ctx.programs:
         if code not in ctx.directors:
             raise SeedError(f"demo.yaml: program {code} has no director account (it verifies achievements)")

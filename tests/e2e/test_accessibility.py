@@ -2,7 +2,7 @@
 violations; keyboard focus is visible.
 
 The demo data set is loaded (real pages: charts, matrices, runs, OBE reports). Each role — admin,
-director, teacher, student — gets one browser context that logs in and walks the site the way a user
+director, teacher, student, and the demo school's dean — gets one browser context that logs in and walks the site the way a user
 can: from the home page it follows every same-site link and opens each kind of page (one per endpoint:
 ``/achievements/12`` stands for every achievement), plus the pages reached only through a form, listed
 in :data:`EXTRA_PAGES`. axe-core (``axe.min.js`` shipped by the axe-playwright-python package, injected
@@ -26,12 +26,14 @@ pytestmark = pytest.mark.e2e
 
 DEMO_PASSWORD = "eduinnov-demo"
 ROLES = {"admin": "admin@demo.edu", "director": "director@demo.edu", "teacher": "teacher@demo.edu",
-         "student": "student@demo.edu"}
+         "student": "student@demo.edu",
+         "dean": "dean@demo.edu"}  # dean of the demo's CSE school: its dashboard and "My schools" on the home page
 BLOCKING = {"serious", "critical"}
 # Not HTML pages: files, JSON and redirects.
 NOT_PAGES = {
     "static", "core.health", "achievements.evidence_download", "dashboards.export_achievements",
     "dashboards.export_obe", "dashboards.export_students", "dashboards.export_run", "indicators.model_yaml",
+    "schools.export", "schools.university_export",
     "indicators.template_yaml", "imports.template", "obe.scores_template", "reports.job_status",
     "reports.job_download", "auth.logout", "auth.language",
     "indicators.consistency",  # JSON for the judgment editor

@@ -387,3 +387,17 @@ def test_inconsistent_data_is_refused_and_nothing_written(runner, db, tmp_path, 
     assert result.exit_code != 0
     assert message in result.output
     assert _table_counts(db)["programs"] == 0
+
+
+def test_demo_schools_and_the_dean(seeded, db):
+    from eduinnov.auth.access import Action, can
+    from eduinnov.schools.models import School
+
+    schools = {s.code: s for s in db.session.scalars(select(School))}
+    assert set(schools) == {"CSE", "MED", "HUM"}  # no default school: every demo program has its school
+    se, nur = program(db, "SE"), program(db, "NUR")
+    assert (se.school.code, nur.school.code) == ("CSE", "MED")
+    dean = db.session.scalar(select(User).where(User.email == "dean@demo.edu"))
+    assert [d.school.code for d in dean.deanships] == ["CSE"] and not dean.memberships
+    assert dean.check_password(PASSWORD)
+    assert can(dean, Action.VIEW, se) and not can(dean, Action.EDIT, se) and not can(dean, Action.VIEW, nur)
