@@ -29,6 +29,7 @@ BLUEPRINTS = (
 )
 CLI_MODULES = (
     "eduinnov.core.cli",
+    "eduinnov.achievements.cli",
     "eduinnov.seed",
     "eduinnov.auth.cli",
     "eduinnov.indicators.cli",

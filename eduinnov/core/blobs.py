@@ -19,6 +19,7 @@ Each store holds one *namespace* (``evidence``, ``obe-pending``, …): a sub-fol
 from __future__ import annotations
 
 import bisect
+import hashlib
 import io
 import os
 import re
@@ -107,6 +108,9 @@ class BlobStore(Protocol):
     def keys(self) -> list[str]:
         """Every key of this namespace, sorted."""
 
+    def iter_chunks(self, key: str) -> Iterator[bytes]:
+        """The stored bytes a chunk at a time, as this transaction sees them (:class:`BlobMissing` if none)."""
+
     def created(self, key: str) -> datetime | float | None:
         """When the file was stored (a datetime or POSIX time), or None if there is none."""
 
@@ -175,6 +179,10 @@ class LocalStore:
         if not self.folder.is_dir():
             return []
         return sorted(p.name for p in self.folder.iterdir() if p.is_file() and _KEY_RE.fullmatch(p.name))
+
+    def iter_chunks(self, key: str) -> Iterator[bytes]:
+        with self.open(key) as fh:
+            yield from _chunks(fh)
 
     def created(self, key: str) -> float | None:
         try:
@@ -267,6 +275,13 @@ class DatabaseStore:
         return list(db.session.scalars(select(_T.c.key).where(_T.c.namespace == self.namespace, _T.c.seq == 0)
                                        .order_by(_T.c.key)))
 
+    def iter_chunks(self, key: str) -> Iterator[bytes]:
+        for seq in range(len(self._layout(key))):  # one chunk per query, through the session's transaction
+            data = db.session.scalar(select(_T.c.data).where(*self._where(key), _T.c.seq == seq))
+            if data is None:
+                raise OSError(f"stored file {key!r} changed or vanished while it was read")
+            yield bytes(data)
+
     def created(self, key: str) -> datetime | None:
         return db.session.scalar(select(_T.c.created_at).where(*self._where(key), _T.c.seq == 0))
 
@@ -322,6 +337,15 @@ class _ChunkReader(io.RawIOBase):
         buffer[: len(piece)] = piece
         self._pos += len(piece)
         return len(piece)
+
+
+def sha256_of(store: BlobStore, key: str) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of a stored file, read a chunk at a time."""
+    digest, size = hashlib.sha256(), 0
+    for chunk in store.iter_chunks(key):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
 
 
 # --- choosing the store -----------------------------------------------------------------------------------
