@@ -37,9 +37,6 @@ class Config:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("EDUINNOV_MAX_UPLOAD_MB", "20")) * 1024 * 1024
-    # Where evidence files (and uploads waiting between preview and confirm) are kept: "local" (a folder
-    # under UPLOAD_DIR, one machine) or "database" (the blob_chunks table, shared by every app server).
-    EVIDENCE_STORE = os.environ.get("EDUINNOV_EVIDENCE_STORE", "local").strip().lower()
     ALLOWED_EVIDENCE_TYPES = (
         "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
         "application/zip",  # docx / xlsx are zip containers; checked further in achievements.evidence
@@ -85,6 +82,9 @@ class Config:
             "EDUINNOV_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'eduinnov.sqlite3'}"
         )
         self.UPLOAD_DIR = Path(os.environ.get("EDUINNOV_UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
+        # Where evidence files (and uploads waiting between preview and confirm) are kept: "local" (a folder
+        # under UPLOAD_DIR, one machine) or "database" (the blob_chunks table, shared by every app server).
+        self.EVIDENCE_STORE = os.environ.get("EDUINNOV_EVIDENCE_STORE", "local").strip().lower()
         self.SECRET_KEY = self.secret_key()
 
     def secret_key(self) -> str:

@@ -24,13 +24,15 @@ import io
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterator
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app, has_request_context
-from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, event, func, insert, select
+from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, event, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eduinnov.core.models import utcnow
@@ -40,7 +42,7 @@ LOCAL = "local"
 DATABASE = "database"
 KINDS = (LOCAL, DATABASE)
 CHUNK_BYTES = 1024 * 1024
-_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,100}(\.[a-z0-9]{1,5})?")
+_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,100}(\.[a-z0-9]{1,8})?")
 _NAMESPACE_RE = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
@@ -105,6 +107,12 @@ class BlobStore(Protocol):
     def delete_on_commit(self, key: str) -> None:
         """Remove the stored file as part of the current transaction: gone if it commits, kept if not."""
 
+    def rename(self, key: str, new_key: str) -> bool:
+        """Give a stored file another key; False if there is none under ``key``."""
+
+    def delete_older_than(self, seconds: float) -> None:
+        """Remove every file of this namespace stored more than ``seconds`` ago."""
+
     def keys(self) -> list[str]:
         """Every key of this namespace, sorted."""
 
@@ -125,11 +133,12 @@ class LocalStore:
 
     kind = LOCAL
 
-    def __init__(self, root: Path, namespace: str) -> None:
+    def __init__(self, root: Path, namespace: str, *, autonomous: bool = False) -> None:
         if not _NAMESPACE_RE.fullmatch(namespace):
             raise ValueError(f"bad namespace {namespace!r}")
         self.namespace = namespace
         self.folder = Path(root) / namespace
+        self.autonomous = autonomous  # True: a file written during a request stays even if the request fails
 
     def path(self, key: str) -> Path:
         """The disk path of ``key`` (the folder is created on demand)."""
@@ -141,7 +150,7 @@ class LocalStore:
         key = check_key(key) if key is not None else new_key(extension)
         path = self.path(key)
         with open(path, "xb") as fh:  # exclusive: never overwrite another file
-            if has_request_context():
+            if has_request_context() and not self.autonomous:
                 from eduinnov.core.web import track_new_file
 
                 track_new_file(path)  # removed again if the request fails
@@ -173,7 +182,25 @@ class LocalStore:
         self.path(key).unlink(missing_ok=True)
 
     def delete_on_commit(self, key: str) -> None:
-        db.session.info.setdefault(_PENDING_KEY, []).append(self.path(key))
+        path = self.path(key)
+        run_after_commit(lambda: path.unlink(missing_ok=True))
+
+    def rename(self, key: str, new_key: str) -> bool:
+        """Give a stored file another key; False if there is none under ``key`` (an atomic rename)."""
+        try:
+            self.path(key).rename(self.path(new_key))
+        except FileNotFoundError:
+            return False
+        return True
+
+    def delete_older_than(self, seconds: float) -> None:
+        now = time.time()
+        for key in self.keys():
+            try:
+                if now - self.path(key).stat().st_mtime > seconds:
+                    self.path(key).unlink(missing_ok=True)
+            except FileNotFoundError:  # removed by a concurrent request
+                pass
 
     def keys(self) -> list[str]:
         if not self.folder.is_dir():
@@ -191,10 +218,15 @@ class LocalStore:
             return None
 
 
+def run_after_commit(action) -> None:
+    """Run ``action()`` once the current transaction commits (never if it rolls back)."""
+    db.session.info.setdefault(_PENDING_KEY, []).append(action)
+
+
 @event.listens_for(Session, "after_commit")
-def _delete_committed(session: Session) -> None:
-    for path in session.info.pop(_PENDING_KEY, []):
-        path.unlink(missing_ok=True)
+def _run_committed(session: Session) -> None:
+    for action in session.info.pop(_PENDING_KEY, []):
+        action()
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -209,16 +241,29 @@ _T = BlobChunk.__table__
 
 
 class DatabaseStore:
-    """Files in the ``blob_chunks`` table, written through the current session (so they share its transaction)
-    and read chunk by chunk."""
+    """Files in the ``blob_chunks`` table, read chunk by chunk.
+
+    By default every write and delete goes through the current session, so it shares the request's
+    transaction. An *autonomous* store (for uploads kept between two requests, which must outlive a refused
+    request like a file on disk does) runs each operation in a short transaction of its own instead.
+    """
 
     kind = DATABASE
 
-    def __init__(self, namespace: str, *, chunk_bytes: int | None = None) -> None:
+    def __init__(self, namespace: str, *, chunk_bytes: int | None = None, autonomous: bool = False) -> None:
         if not _NAMESPACE_RE.fullmatch(namespace):
             raise ValueError(f"bad namespace {namespace!r}")
         self.namespace = namespace
         self.chunk_bytes = chunk_bytes or CHUNK_BYTES
+        self.autonomous = autonomous
+
+    @contextmanager
+    def _conn(self):
+        if self.autonomous:
+            with db.engine.begin() as conn:
+                yield conn
+        else:
+            yield db.session
 
     def _where(self, key: str):
         return (_T.c.namespace == self.namespace, _T.c.key == check_key(key))
@@ -228,27 +273,29 @@ class DatabaseStore:
         if self.exists(key):
             raise FileExistsError(key)
         now, written = utcnow(), 0
-        try:
-            for seq, chunk in enumerate(_chunks(stream, self.chunk_bytes)):
-                db.session.execute(insert(_T).values(namespace=self.namespace, key=key, seq=seq, data=chunk,
-                                                     created_at=now))
-                written += 1
-            if not written:  # an empty file still exists
-                db.session.execute(insert(_T).values(namespace=self.namespace, key=key, seq=0, data=b"",
-                                                     created_at=now))
-        except BaseException:
-            if written:  # not even a partial file stays, whether or not the transaction commits
-                try:
-                    self.delete(key)
-                except Exception:  # the transaction itself failed: its rollback removes the chunks
-                    pass
-            raise
+        with self._conn() as conn:
+            try:
+                for seq, chunk in enumerate(_chunks(stream, self.chunk_bytes)):
+                    conn.execute(insert(_T).values(namespace=self.namespace, key=key, seq=seq, data=chunk,
+                                                   created_at=now))
+                    written += 1
+                if not written:  # an empty file still exists
+                    conn.execute(insert(_T).values(namespace=self.namespace, key=key, seq=0, data=b"",
+                                                   created_at=now))
+            except BaseException:
+                if written and not self.autonomous:  # no partial file stays, even if the transaction commits
+                    try:
+                        conn.execute(delete(_T).where(*self._where(key)))
+                    except Exception:  # the transaction itself failed: its rollback removes the chunks
+                        pass
+                raise  # (an autonomous store's own transaction is rolled back by leaving the block)
         return key
 
     def _layout(self, key: str) -> list[int]:
         """The length of each chunk, in order (one small query, no data transferred)."""
-        rows = db.session.execute(select(_T.c.seq, func.length(_T.c.data)).where(*self._where(key))
-                                  .order_by(_T.c.seq)).all()
+        with self._conn() as conn:
+            rows = conn.execute(select(_T.c.seq, func.length(_T.c.data)).where(*self._where(key))
+                                .order_by(_T.c.seq)).all()
         if not rows:
             raise BlobMissing(key)
         if [r[0] for r in rows] != list(range(len(rows))):
@@ -263,27 +310,50 @@ class DatabaseStore:
         return sum(self._layout(key))
 
     def exists(self, key: str) -> bool:
-        return db.session.execute(select(_T.c.seq).where(*self._where(key), _T.c.seq == 0)).first() is not None
+        with self._conn() as conn:
+            return conn.execute(select(_T.c.seq).where(*self._where(key), _T.c.seq == 0)).first() is not None
 
     def delete(self, key: str) -> None:
-        db.session.execute(delete(_T).where(*self._where(key)))
+        with self._conn() as conn:
+            conn.execute(delete(_T).where(*self._where(key)))
 
     def delete_on_commit(self, key: str) -> None:
-        self.delete(key)  # the deletion is part of the transaction: undone by a rollback
+        # Through the session even for an autonomous store: the deletion is part of the transaction (undone
+        # by a rollback), and no second connection has to wait for the session's write lock (SQLite).
+        db.session.execute(delete(_T).where(*self._where(key)))
+
+    def rename(self, key: str, new_key: str) -> bool:
+        """Give a stored file another key; False if there is none under ``key`` (e.g. another request took it).
+
+        One UPDATE: of several requests renaming the same file at once, exactly one succeeds."""
+        check_key(new_key)
+        with self._conn() as conn:
+            done = conn.execute(update(_T).where(*self._where(key)).values(key=new_key)).rowcount
+        return bool(done)
+
+    def delete_older_than(self, seconds: float) -> None:
+        """Remove every file of this namespace stored more than ``seconds`` ago."""
+        cutoff = utcnow() - timedelta(seconds=seconds)
+        with self._conn() as conn:
+            old = select(_T.c.key).where(_T.c.namespace == self.namespace, _T.c.seq == 0, _T.c.created_at < cutoff)
+            conn.execute(delete(_T).where(_T.c.namespace == self.namespace, _T.c.key.in_(old)))
 
     def keys(self) -> list[str]:
-        return list(db.session.scalars(select(_T.c.key).where(_T.c.namespace == self.namespace, _T.c.seq == 0)
-                                       .order_by(_T.c.key)))
+        with self._conn() as conn:
+            return list(conn.execute(select(_T.c.key).where(_T.c.namespace == self.namespace, _T.c.seq == 0)
+                                     .order_by(_T.c.key)).scalars())
 
     def iter_chunks(self, key: str) -> Iterator[bytes]:
-        for seq in range(len(self._layout(key))):  # one chunk per query, through the session's transaction
-            data = db.session.scalar(select(_T.c.data).where(*self._where(key), _T.c.seq == seq))
+        for seq in range(len(self._layout(key))):  # one chunk per query, through this store's transaction
+            with self._conn() as conn:
+                data = conn.execute(select(_T.c.data).where(*self._where(key), _T.c.seq == seq)).scalar()
             if data is None:
                 raise OSError(f"stored file {key!r} changed or vanished while it was read")
             yield bytes(data)
 
     def created(self, key: str) -> datetime | None:
-        return db.session.scalar(select(_T.c.created_at).where(*self._where(key), _T.c.seq == 0))
+        with self._conn() as conn:
+            return conn.execute(select(_T.c.created_at).where(*self._where(key), _T.c.seq == 0)).scalar()
 
 
 class _ChunkReader(io.RawIOBase):
@@ -358,11 +428,17 @@ def configured_kind(app=None) -> str:
     return kind
 
 
-def store_for(namespace: str, kind: str | None = None) -> BlobStore:
-    """The store of ``namespace``: of kind ``kind``, or the configured one."""
+def store_for(namespace: str, kind: str | None = None, *, root: Path | None = None,
+              autonomous: bool = False) -> BlobStore:
+    """The store of ``namespace``: of kind ``kind``, or the configured one.
+
+    ``root``: the local store's parent folder (default ``UPLOAD_DIR``). ``autonomous`` (for uploads kept
+    between requests, which must outlive a refused request): every operation takes effect at once, outside
+    the request's transaction, and nothing is removed automatically when the request fails.
+    """
     kind = kind or configured_kind()
     if kind == DATABASE:
-        return DatabaseStore(namespace)
+        return DatabaseStore(namespace, autonomous=autonomous)
     if kind == LOCAL:
-        return LocalStore(Path(current_app.config["UPLOAD_DIR"]), namespace)
+        return LocalStore(Path(root or current_app.config["UPLOAD_DIR"]), namespace, autonomous=autonomous)
     raise ValueError(f"unknown store kind {kind!r}")
