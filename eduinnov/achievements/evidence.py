@@ -91,9 +91,11 @@ def path_of(stored_name: str) -> Path:
     return evidence_dir() / _check_stored_name(stored_name)
 
 
-def _office_type(data: bytes) -> FileType | None:
+def _office_type(data: bytes | BinaryIO) -> FileType | None:
+    """Word or Excel by the zip's entries; ``data`` is the bytes or a seekable stream of the whole file (only its
+    directory is read)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
@@ -108,8 +110,11 @@ def _office_type(data: bytes) -> FileType | None:
     return None
 
 
-def detect(data: bytes) -> FileType | None:
-    """The allowed type of ``data`` judged by its first bytes (and a zip's entries), or None."""
+def detect(data: bytes, *, whole: BinaryIO | None = None) -> FileType | None:
+    """The allowed type of ``data`` judged by its first bytes (and a zip's entries), or None.
+
+    ``whole``: a seekable stream of the whole file when ``data`` is only its beginning (a zip's entries are
+    listed at its end)."""
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -121,7 +126,7 @@ def detect(data: bytes) -> FileType | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return WEBP
     if data.startswith(b"PK\x03\x04"):
-        return _office_type(data)
+        return _office_type(whole if whole is not None else data)
     return None
 
 
@@ -162,11 +167,12 @@ def _extension(name: str) -> str:
     return name.rpartition(".")[2].lower() if "." in name else ""
 
 
-def check_content(data: bytes, name: str) -> FileType:
-    """The type of an upload, or :class:`EvidenceRejected` with a message naming the problem."""
+def check_content(data: bytes, name: str, *, whole: BinaryIO | None = None) -> FileType:
+    """The type of an upload, or :class:`EvidenceRejected` with a message naming the problem (``whole``: see
+    :func:`detect`)."""
     if not data:
         raise EvidenceRejected(_("The file “%(name)s” is empty.", name=name))
-    kind = detect(data)
+    kind = detect(data, whole=whole)
     if kind is None:
         raise EvidenceRejected(_(
             "The file “%(name)s” was refused: its content is %(content)s. Accepted types: %(types)s.",
@@ -198,7 +204,7 @@ def store_upload(upload: FileStorage) -> StoredUpload:
     name = clean_name(upload.filename, "bin")
     stream = upload.stream
     head = stream.read(_HEAD_BYTES)
-    kind = _check_head(stream, head, name, limit)
+    kind, stream = _check_head(stream, head, name, limit)
     reader = _CheckedReader(stream, head, limit, name)
     stored_name = evidence_store().put(reader, extension=kind.extension)
     return StoredUpload(original_name=name, stored_name=stored_name, mime_type=kind.mime_type,
@@ -208,17 +214,28 @@ def store_upload(upload: FileStorage) -> StoredUpload:
 _HEAD_BYTES = 64 * 1024
 
 
-def _check_head(stream, head: bytes, name: str, limit: int) -> FileType:
-    """The type judged from the first bytes; a zip (Word/Excel) needs its whole content (at most the limit)."""
+def _check_head(stream, head: bytes, name: str, limit: int):
+    """``(type, stream to read the rest from)``: the type judged from the first bytes; a larger zip
+    (Word/Excel) by the directory at its end."""
     if len(head) > limit:
         raise _too_large(name, limit)
-    if head.startswith(b"PK\x03\x04") and len(head) == _HEAD_BYTES:
+    if not (head.startswith(b"PK\x03\x04") and len(head) == _HEAD_BYTES):
+        return check_content(head, name), stream
+    try:
+        size = stream.seek(0, io.SEEK_END)
+    except (AttributeError, OSError, ValueError):  # not seekable: read it (at most the limit)
         whole = head + stream.read(limit + 1 - len(head))
         if len(whole) > limit:
+            raise _too_large(name, limit) from None
+        kind = check_content(whole, name)
+        stream = io.BytesIO(whole)
+    else:
+        if size > limit:
             raise _too_large(name, limit)
-        stream.seek(len(head))  # the reader reads the rest again from here
-        return check_content(whole, name)
-    return check_content(head, name)
+        stream.seek(0)
+        kind = check_content(head, name, whole=stream)
+    stream.seek(len(head))  # the store reads the rest from here
+    return kind, stream
 
 
 def _too_large(name: str, limit: int) -> EvidenceRejected:

@@ -257,3 +257,55 @@ def test_a_file_larger_than_a_chunk_round_trips(app, teacher, achievement, monke
         assert fh.read(10) == content[2995:3005]
         fh.seek(0)
         assert fh.read() == content
+
+
+def _big_zip(*entries: str) -> bytes:
+    """A zip over 64 KiB (random, stored uncompressed) whose directory lists ``entries``."""
+    import os
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("media/image1.bin", os.urandom(200_000))
+        for entry in entries:
+            archive.writestr(entry, "<x/>")
+    return buf.getvalue()
+
+
+class _Unseekable(io.RawIOBase):
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self._inner.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def seek(self, *args):
+        raise OSError("not seekable")
+
+
+@pytest.mark.parametrize("seekable", [True, False])
+def test_a_large_word_document_is_judged_by_its_zip_directory(app, teacher, achievement, seekable):
+    docx = _big_zip("word/document.xml")
+    assert len(docx) > 200_000
+    stream = io.BytesIO(docx) if seekable else _Unseekable(docx)
+    with app.test_request_context():
+        row = services.add_evidence(teacher, achievement, FileStorage(stream, "report.docx"))
+        db.session.commit()
+        assert row.mime_type == evidence.DOCX.mime_type and row.size_bytes == len(docx)
+        assert row.sha256 == hashlib.sha256(docx).hexdigest()
+        with evidence.open_evidence(row.stored_name) as fh:
+            assert fh.read() == docx
+
+
+@pytest.mark.parametrize("entries, words", [((), "zip archive"), (("word/document.xml", "word/vbaProject.bin"), "zip")])
+def test_a_large_zip_that_is_no_plain_office_document_is_refused(app, teacher, achievement, entries, words):
+    with app.test_request_context(), pytest.raises(services.FieldError, match=words):
+        services.add_evidence(teacher, achievement, FileStorage(io.BytesIO(_big_zip(*entries)), "x.docx"))
+    db.session.rollback()
+    assert stored_files(app) == []
