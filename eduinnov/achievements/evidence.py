@@ -191,7 +191,8 @@ def store_upload(upload: FileStorage) -> StoredUpload:
     """Check ``upload`` and put it in the evidence store under a random name; it vanishes if the request fails.
 
     The file is read once, in chunks, while it is hashed and written (only its first bytes are kept to
-    judge the type); a file over the limit is refused before anything is stored.
+    judge the type), never whole into memory; a file over the limit is refused before anything is stored
+    (a stream whose size is unknown, once it has been read past the limit: what was stored is removed).
 
     Raises
     ------
@@ -203,6 +204,14 @@ def store_upload(upload: FileStorage) -> StoredUpload:
     limit = max_file_bytes()
     name = clean_name(upload.filename, "bin")
     stream = upload.stream
+    try:  # an uploaded file is spooled, so its size is known before anything is read
+        start = stream.tell()
+        size = stream.seek(0, io.SEEK_END) - start
+        stream.seek(start)
+    except (AttributeError, OSError, ValueError):
+        size = None  # not seekable: the reader refuses it once it has read past the limit
+    if size is not None and size > limit:
+        raise _too_large(name, limit)
     head = stream.read(_HEAD_BYTES)
     kind, stream = _check_head(stream, head, name, limit)
     reader = _CheckedReader(stream, head, limit, name)

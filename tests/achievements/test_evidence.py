@@ -309,3 +309,13 @@ def test_a_large_zip_that_is_no_plain_office_document_is_refused(app, teacher, a
         services.add_evidence(teacher, achievement, FileStorage(io.BytesIO(_big_zip(*entries)), "x.docx"))
     db.session.rollback()
     assert stored_files(app) == []
+
+
+def test_an_oversize_stream_of_unknown_size_leaves_nothing_stored(app, teacher, achievement, monkeypatch):
+    monkeypatch.setitem(app.config, "EVIDENCE_MAX_FILE_BYTES", 100_000)
+    big = make_pdf() + b"%" * 300_000  # found too large only after several chunks were stored
+    monkeypatch.setattr("eduinnov.core.blobs.CHUNK_BYTES", 50_000)
+    with app.test_request_context(), pytest.raises(services.FieldError, match="larger than the limit"):
+        services.add_evidence(teacher, achievement, FileStorage(_Unseekable(big), "big.pdf"))
+    db.session.commit()  # even if the transaction commits, no partial file is left
+    assert stored_files(app) == [] and db.session.query(EvidenceFile).count() == 0
