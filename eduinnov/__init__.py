@@ -30,6 +30,7 @@ BLUEPRINTS = (
 )
 CLI_MODULES = (
     "eduinnov.core.cli",
+    "eduinnov.achievements.cli",
     "eduinnov.seed",
     "eduinnov.auth.cli",
     "eduinnov.indicators.cli",
@@ -58,6 +59,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds a rule
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
+    from eduinnov.core.blobs import configured_kind
+
+    configured_kind(app)  # an unknown EDUINNOV_EVIDENCE_STORE stops the start, with the reason
 
     from eduinnov import models, navigation  # noqa: F401  (models: register every table)
     from eduinnov.auth import login as auth_login

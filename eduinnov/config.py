@@ -82,6 +82,9 @@ class Config:
             "EDUINNOV_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'eduinnov.sqlite3'}"
         )
         self.UPLOAD_DIR = Path(os.environ.get("EDUINNOV_UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
+        # Where evidence files (and uploads waiting between preview and confirm) are kept: "local" (a folder
+        # under UPLOAD_DIR, one machine) or "database" (the blob_chunks table, shared by every app server).
+        self.EVIDENCE_STORE = os.environ.get("EDUINNOV_EVIDENCE_STORE", "local").strip().lower()
         self.SECRET_KEY = self.secret_key()
 
     def secret_key(self) -> str:

@@ -3,6 +3,7 @@
 from eduinnov.achievements.models import *  # noqa: F403
 from eduinnov.auth.models import *  # noqa: F403
 from eduinnov.core.audit import AuditLog  # noqa: F401
+from eduinnov.core.blobs import BlobChunk  # noqa: F401
 from eduinnov.frameworks.models import *  # noqa: F403
 from eduinnov.indicators.models import *  # noqa: F403
 from eduinnov.notifications.models import *  # noqa: F403

@@ -10,20 +10,18 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from eduinnov.core.web import track_new_file
+from eduinnov.core.blobs import BlobStore, store_for
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 SUBDIR = "evidence"
@@ -61,7 +59,6 @@ class StoredUpload:
     mime_type: str
     size_bytes: int
     sha256: str
-    path: Path
 
 
 def allowed_description() -> str:
@@ -77,22 +74,28 @@ def max_file_bytes() -> int:
 
 
 def evidence_dir() -> Path:
-    """The folder holding evidence files (inside ``UPLOAD_DIR``, which is outside the static folder)."""
+    """The folder of the local store's evidence files (inside ``UPLOAD_DIR``, outside the static folder).
+
+    Only the local store keeps files there; read evidence through :func:`open_evidence`.
+    """
     path = Path(current_app.config["UPLOAD_DIR"]) / SUBDIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def path_of(stored_name: str) -> Path:
-    """The disk path of a stored evidence file (only generated names are accepted)."""
-    if not _STORED_NAME_RE.fullmatch(stored_name):
-        raise ValueError(f"not a stored evidence name: {stored_name!r}")
-    return evidence_dir() / stored_name
+    """The disk path of an evidence file in the *local* store (only generated names are accepted).
+
+    Meaningless with the database store: read through :func:`open_evidence` instead.
+    """
+    return evidence_dir() / _check_stored_name(stored_name)
 
 
-def _office_type(data: bytes) -> FileType | None:
+def _office_type(data: bytes | BinaryIO) -> FileType | None:
+    """Word or Excel by the zip's entries; ``data`` is the bytes or a seekable stream of the whole file (only its
+    directory is read)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
@@ -107,8 +110,11 @@ def _office_type(data: bytes) -> FileType | None:
     return None
 
 
-def detect(data: bytes) -> FileType | None:
-    """The allowed type of ``data`` judged by its first bytes (and a zip's entries), or None."""
+def detect(data: bytes, *, whole: BinaryIO | None = None) -> FileType | None:
+    """The allowed type of ``data`` judged by its first bytes (and a zip's entries), or None.
+
+    ``whole``: a seekable stream of the whole file when ``data`` is only its beginning (a zip's entries are
+    listed at its end)."""
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -120,7 +126,7 @@ def detect(data: bytes) -> FileType | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return WEBP
     if data.startswith(b"PK\x03\x04"):
-        return _office_type(data)
+        return _office_type(whole if whole is not None else data)
     return None
 
 
@@ -161,11 +167,12 @@ def _extension(name: str) -> str:
     return name.rpartition(".")[2].lower() if "." in name else ""
 
 
-def check_content(data: bytes, name: str) -> FileType:
-    """The type of an upload, or :class:`EvidenceRejected` with a message naming the problem."""
+def check_content(data: bytes, name: str, *, whole: BinaryIO | None = None) -> FileType:
+    """The type of an upload, or :class:`EvidenceRejected` with a message naming the problem (``whole``: see
+    :func:`detect`)."""
     if not data:
         raise EvidenceRejected(_("The file “%(name)s” is empty.", name=name))
-    kind = detect(data)
+    kind = detect(data, whole=whole)
     if kind is None:
         raise EvidenceRejected(_(
             "The file “%(name)s” was refused: its content is %(content)s. Accepted types: %(types)s.",
@@ -181,7 +188,11 @@ def check_content(data: bytes, name: str) -> FileType:
 
 
 def store_upload(upload: FileStorage) -> StoredUpload:
-    """Check ``upload`` and write it under a random name; the file is removed if the request fails.
+    """Check ``upload`` and put it in the evidence store under a random name; it vanishes if the request fails.
+
+    The file is read once, in chunks, while it is hashed and written (only its first bytes are kept to
+    judge the type), never whole into memory; a file over the limit is refused before anything is stored
+    (a stream whose size is unknown, once it has been read past the limit: what was stored is removed).
 
     Raises
     ------
@@ -191,19 +202,73 @@ def store_upload(upload: FileStorage) -> StoredUpload:
     if upload is None or not upload.filename:
         raise EvidenceRejected(_("Choose a file to upload."))
     limit = max_file_bytes()
-    data = upload.stream.read(limit + 1)
     name = clean_name(upload.filename, "bin")
-    if len(data) > limit:
-        raise EvidenceRejected(_("The file “%(name)s” is larger than the limit of %(mb).1f MB.",
-                                 name=name, mb=limit / 1024 / 1024))
-    kind = check_content(data, name)
-    stored_name = f"{secrets.token_hex(16)}.{kind.extension}"
-    path = evidence_dir() / stored_name
-    with open(path, "xb") as fh:  # exclusive: never overwrite another file
-        track_new_file(path)
-        fh.write(data)
+    stream = upload.stream
+    try:  # an uploaded file is spooled, so its size is known before anything is read
+        start = stream.tell()
+        size = stream.seek(0, io.SEEK_END) - start
+        stream.seek(start)
+    except (AttributeError, OSError, ValueError):
+        size = None  # not seekable: the reader refuses it once it has read past the limit
+    if size is not None and size > limit:
+        raise _too_large(name, limit)
+    head = stream.read(_HEAD_BYTES)
+    kind, stream = _check_head(stream, head, name, limit)
+    reader = _CheckedReader(stream, head, limit, name)
+    stored_name = evidence_store().put(reader, extension=kind.extension)
     return StoredUpload(original_name=name, stored_name=stored_name, mime_type=kind.mime_type,
-                        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), path=path)
+                        size_bytes=reader.size, sha256=reader.digest.hexdigest())
+
+
+_HEAD_BYTES = 64 * 1024
+
+
+def _check_head(stream, head: bytes, name: str, limit: int):
+    """``(type, stream to read the rest from)``: the type judged from the first bytes; a larger zip
+    (Word/Excel) by the directory at its end."""
+    if len(head) > limit:
+        raise _too_large(name, limit)
+    if not (head.startswith(b"PK\x03\x04") and len(head) == _HEAD_BYTES):
+        return check_content(head, name), stream
+    try:
+        size = stream.seek(0, io.SEEK_END)
+    except (AttributeError, OSError, ValueError):  # not seekable: read it (at most the limit)
+        whole = head + stream.read(limit + 1 - len(head))
+        if len(whole) > limit:
+            raise _too_large(name, limit) from None
+        kind = check_content(whole, name)
+        stream = io.BytesIO(whole)
+    else:
+        if size > limit:
+            raise _too_large(name, limit)
+        stream.seek(0)
+        kind = check_content(head, name, whole=stream)
+    stream.seek(len(head))  # the store reads the rest from here
+    return kind, stream
+
+
+def _too_large(name: str, limit: int) -> EvidenceRejected:
+    return EvidenceRejected(_("The file “%(name)s” is larger than the limit of %(mb).1f MB.",
+                              name=name, mb=limit / 1024 / 1024))
+
+
+class _CheckedReader:
+    """The upload's bytes for the store: hashed while read, refused past the size limit."""
+
+    def __init__(self, stream, head: bytes, limit: int, name: str) -> None:
+        self._stream, self._head, self._limit, self._name = stream, head, limit, name
+        self.size, self.digest = 0, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        n = n if n and n > 0 else 1024 * 1024
+        data, self._head = self._head[:n], self._head[n:]
+        if len(data) < n:
+            data += self._stream.read(n - len(data))
+        self.size += len(data)
+        if self.size > self._limit:
+            raise _too_large(self._name, self._limit)
+        self.digest.update(data)
+        return data
 
 
 def download_name(original_name: str) -> str:
@@ -211,25 +276,50 @@ def download_name(original_name: str) -> str:
     return clean_name(original_name, "bin")
 
 
-# --- removing files from disk only once the deletion of their rows is committed ---
+# --- the store, the one read path, and removal once the deletion of their rows is committed ---
 
-_PENDING_KEY = "evidence_files_to_delete"
-
-
-def delete_after_commit(path: Path) -> None:
-    """Remove ``path`` from disk when the current database transaction commits (never if it rolls back)."""
-    from eduinnov.extensions import db
-
-    db.session.info.setdefault(_PENDING_KEY, []).append(Path(path))
+def evidence_store() -> BlobStore:
+    """The configured store of evidence files (``EDUINNOV_EVIDENCE_STORE``: ``local`` or ``database``)."""
+    return store_for(SUBDIR)
 
 
-@event.listens_for(Session, "after_commit")
-def _delete_committed(session: Session) -> None:
-    for path in session.info.pop(_PENDING_KEY, []):
-        path.unlink(missing_ok=True)
+def open_evidence(stored_name: str) -> BinaryIO:
+    """The stored bytes of an evidence file as a readable, seekable binary stream, whatever the store.
+
+    The one way to read evidence (downloads, the report pack). Close the stream when done (``with``).
+
+    Raises
+    ------
+    ValueError
+        ``stored_name`` is not a generated evidence name.
+    FileNotFoundError
+        Nothing is stored under this name (``core.blobs.BlobMissing``).
+    """
+    _check_stored_name(stored_name)
+    return evidence_store().open(stored_name)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(_PENDING_KEY, None)
+def evidence_size(stored_name: str) -> int:
+    """The stored size in bytes (FileNotFoundError if nothing is stored under this name)."""
+    _check_stored_name(stored_name)
+    return evidence_store().size(stored_name)
+
+
+def evidence_exists(stored_name: str) -> bool:
+    """Whether the bytes of this evidence file are in the store."""
+    return evidence_store().exists(_check_stored_name(stored_name))
+
+
+def _check_stored_name(stored_name: str) -> str:
+    if not isinstance(stored_name, str) or not _STORED_NAME_RE.fullmatch(stored_name):
+        raise ValueError(f"not a stored evidence name: {stored_name!r}")
+    return stored_name
+
+
+def delete_after_commit(stored_name: str | Path) -> None:
+    """Remove a stored evidence file when the current transaction commits (never if it rolls back).
+
+    A path (of the local store) is accepted too: its file name is the stored name.
+    """
+    name = stored_name.name if isinstance(stored_name, Path) else stored_name
+    evidence_store().delete_on_commit(_check_stored_name(name))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
@@ -524,13 +523,13 @@ def update_achievement(user: User, achievement: Achievement, data: Mapping[str, 
     return reset
 
 
-def delete_achievement(user: User, achievement: Achievement) -> list[Path]:
+def delete_achievement(user: User, achievement: Achievement) -> list[str]:
     """Delete an achievement with its students and evidence rows.
 
     Returns
     -------
-    list[Path]
-        The evidence files on disk; they are removed after the transaction commits.
+    list[str]
+        The stored names of its evidence files; they leave the evidence store when the transaction commits.
 
     Raises
     ------
@@ -540,12 +539,12 @@ def delete_achievement(user: User, achievement: Achievement) -> list[Path]:
     """
     if not may_delete(user, achievement):
         raise NotAllowed(_("You cannot delete this achievement."))
-    paths = [evidence.path_of(f.stored_name) for f in achievement.evidence_files]
-    for path in paths:
-        evidence.delete_after_commit(path)
+    names = [f.stored_name for f in achievement.evidence_files]
+    for name in names:
+        evidence.delete_after_commit(name)
     db.session.delete(achievement)
     db.session.flush()
-    return paths
+    return names
 
 
 # --- evidence ---
@@ -578,7 +577,7 @@ def add_evidence(user: User, achievement: Achievement, upload: FileStorage, *,
     Returns
     -------
     EvidenceFile
-        The new, flushed row; the file is on disk and is removed again if the request fails.
+        The new, flushed row; the file is in the evidence store and vanishes again if the request fails.
 
     Raises
     ------
@@ -598,7 +597,7 @@ def add_evidence(user: User, achievement: Achievement, upload: FileStorage, *,
 
         found = find_evidence_duplicates(achievement.program_id, stored.sha256, exclude_id=achievement.id)
         if found:
-            stored.path.unlink(missing_ok=True)
+            evidence.evidence_store().delete(stored.stored_name)
             raise DuplicateEvidence(found)
     row = EvidenceFile(
         achievement=achievement, original_name=stored.original_name, stored_name=stored.stored_name,
@@ -612,7 +611,7 @@ def add_evidence(user: User, achievement: Achievement, upload: FileStorage, *,
 
 
 def remove_evidence(user: User, file: EvidenceFile) -> None:
-    """Delete an evidence row; its file on disk is removed once the transaction commits.
+    """Delete an evidence row; its stored file is removed once the transaction commits.
 
     Raises
     ------
@@ -621,7 +620,7 @@ def remove_evidence(user: User, file: EvidenceFile) -> None:
     """
     if not may_edit(user, file.achievement):
         raise NotAllowed(_("You cannot remove evidence from this achievement."))
-    evidence.delete_after_commit(evidence.path_of(file.stored_name))
+    evidence.delete_after_commit(file.stored_name)
     _audit_evidence(user, file.achievement, "evidence_removed", file)
     file.achievement.evidence_files.remove(file)
     db.session.delete(file)

@@ -6,8 +6,10 @@ A backup is one ``.tar.gz`` holding
   which copies the database page by page under SQLite's own locking, so a copy taken while the app runs is
   a snapshot of one committed state (a plain file copy of a live database can catch a half-written page
   or miss the write-ahead log);
-* ``uploads/…`` — every file under ``UPLOAD_DIR`` (the evidence files), taken after the database, so every
-  file the copied database names is there (files of later uploads may be too; they are harmless);
+* ``uploads/…`` — every file under ``UPLOAD_DIR`` (the evidence files of the local store), taken after the
+  database, so every file the copied database names is there (files of later uploads may be too; they are
+  harmless). With ``EDUINNOV_EVIDENCE_STORE=database`` the evidence files are rows of ``blob_chunks`` and
+  come with the database copy itself;
 * ``manifest.json`` — the format, when, the Alembic revision of the copy, and the SHA-256 and size of
   every other member.
 

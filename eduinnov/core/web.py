@@ -51,7 +51,7 @@ def _remove_new_files() -> None:
     for action in reversed(g.pop("undo_on_failure", [])):
         try:
             action()
-        except OSError:
+        except Exception:  # clean-up of a failed request never hides why it failed
             pass
 
 

@@ -1,4 +1,9 @@
-"""Uploads waiting between preview and confirm, kept server-side under ``instance/import-pending/``.
+"""Uploads waiting between preview and confirm, kept server-side in the configured store.
+
+With ``EDUINNOV_EVIDENCE_STORE=local`` they are files under ``instance/import-pending/``; with ``database``
+they are rows of ``blob_chunks`` (namespace ``import-pending``), so the confirm may reach another app server
+than the preview. Either way each write, rename and delete takes effect at once (as a file's would): an
+upload must outlive a refused confirm, so it is not part of the request's transaction.
 
 The browser only carries a random token. The file's bytes and a small JSON record (who uploaded it, for
 which program and kind, the plan's fingerprint, when) stay on the server; confirm loads them by token
@@ -9,6 +14,7 @@ previewed) and compares the new plan with the fingerprint of the one the user sa
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
@@ -19,6 +25,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from eduinnov.core.blobs import BlobStore, store_for
 from eduinnov.core.web import undo_on_failure
 
 MAX_AGE = 2 * 3600
@@ -38,41 +45,46 @@ class Pending:
     fingerprint: str
 
 
+NAMESPACE = "import-pending"
+
+
+def pending_store() -> BlobStore:
+    """The store of pending uploads (expired ones are removed whenever a new one is saved)."""
+    return store_for(NAMESPACE, root=Path(current_app.instance_path), autonomous=True)
+
+
 def pending_dir() -> Path:
-    """The folder of pending uploads (created on demand); expired ones are removed on each call."""
-    path = Path(current_app.instance_path) / "import-pending"
+    """The folder of pending uploads of the local store (created on demand)."""
+    path = Path(current_app.instance_path) / NAMESPACE
     path.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in path.iterdir():
-        try:
-            if now - old.stat().st_mtime > MAX_AGE:
-                old.unlink(missing_ok=True)
-        except FileNotFoundError:  # removed by a concurrent request
-            pass
     return path
 
 
+def _read(store: BlobStore, key: str) -> bytes:
+    return b"".join(store.iter_chunks(key))
+
+
 def save_pending(data: bytes, *, filename: str, kind: str, program_id: int, user_id: int,
-                 fingerprint: str) -> tuple[str, list[Path]]:
-    """Store an upload; return its token and the files written (for ``track_new_file``)."""
+                 fingerprint: str) -> tuple[str, list]:
+    """Store an upload; return its token and an undo action for each stored part (for ``undo_on_failure``)."""
     token = secrets.token_urlsafe(24)
-    folder = pending_dir()
-    data_path, meta_path = folder / f"{token}.upload", folder / f"{token}.json"
-    data_path.write_bytes(data)
-    meta_path.write_text(json.dumps({"filename": filename, "kind": kind, "program_id": program_id,
-                                     "user_id": user_id, "fingerprint": fingerprint, "created": time.time()}))
-    return token, [data_path, meta_path]
+    store = pending_store()
+    store.delete_older_than(MAX_AGE)  # forgotten previews
+    meta = json.dumps({"filename": filename, "kind": kind, "program_id": program_id, "user_id": user_id,
+                       "fingerprint": fingerprint, "created": time.time()}).encode("utf-8")
+    data_key = store.put(io.BytesIO(data), key=f"{token}.upload")
+    meta_key = store.put(io.BytesIO(meta), key=f"{token}.json")
+    return token, [lambda key=key: store.delete(key) for key in (data_key, meta_key)]
 
 
 def load_pending(token: str | None, *, kind: str, program_id: int, user_id: int) -> Pending | None:
     """The stored upload for ``token`` if it belongs to this user, program and kind and has not expired."""
     if not token or not TOKEN_RE.match(token):
         return None
-    folder = pending_dir()
-    meta_path, data_path = folder / f"{token}.json", folder / f"{token}.upload"
+    store = pending_store()
     try:
-        meta = json.loads(meta_path.read_text())
-        data = data_path.read_bytes()
+        meta = json.loads(_read(store, f"{token}.json"))
+        data = _read(store, f"{token}.upload")
     except (OSError, ValueError):
         return None
     if (meta.get("kind"), meta.get("program_id"), meta.get("user_id")) != (kind, program_id, user_id):
@@ -84,7 +96,7 @@ def load_pending(token: str | None, *, kind: str, program_id: int, user_id: int)
 
 @dataclass(frozen=True)
 class PendingInfo:
-    """What the list of a user's unconfirmed uploads shows (the bytes stay on disk)."""
+    """What the list of a user's unconfirmed uploads shows (the bytes stay in the store)."""
 
     token: str
     filename: str
@@ -102,14 +114,17 @@ def list_pending(user_id: int) -> list[PendingInfo]:
     newest first."""
     now = time.time()
     out = []
-    for meta_path in pending_dir().glob("*.json"):
+    store = pending_store()
+    keys = set(store.keys())
+    for key in keys:
+        token, _dot, suffix = key.partition(".")
+        if suffix != "json" or f"{token}.upload" not in keys or not TOKEN_RE.match(token):
+            continue
         try:
-            meta = json.loads(meta_path.read_text())
+            meta = json.loads(_read(store, key))
         except (OSError, ValueError):
             continue
-        token = meta_path.stem
-        if (meta.get("user_id") != user_id or now - float(meta.get("created", 0)) > MAX_AGE
-                or not TOKEN_RE.match(token) or not (meta_path.parent / f"{token}.upload").exists()):
+        if meta.get("user_id") != user_id or now - float(meta.get("created", 0)) > MAX_AGE:
             continue
         out.append(PendingInfo(token, meta.get("filename") or "upload", str(meta.get("kind")),
                                int(meta.get("program_id") or 0), float(meta.get("created", 0))))
@@ -123,27 +138,28 @@ def claim_pending(token: str | None, *, kind: str, program_id: int, user_id: int
     """Take the stored upload for ``token`` for one confirm only: the stored upload, None if there is none
     for this user (expired, another user's), or :data:`ALREADY_CLAIMED` if another request took it first.
 
-    The claim is an atomic rename of the upload's record (only one of several requests racing for the same
-    token can rename it; the others find it gone), so a double click, two tabs or two people confirming
+    The claim is an atomic rename of the upload's record (a file rename, or one UPDATE of its rows: only one
+    of several requests racing for the same token can rename it; the others find it gone), so a double click, two tabs or two people confirming
     the same preview import it once. If the confirming request fails, ``core.web`` renames it back.
     """
     pending = load_pending(token, kind=kind, program_id=program_id, user_id=user_id)
     if pending is None:
         return None
-    folder = pending_dir()
-    meta_path, claimed = folder / f"{token}.json", folder / f"{token}.claimed"
-    try:
-        meta_path.rename(claimed)
-    except FileNotFoundError:
+    store = pending_store()
+    if not store.rename(f"{token}.json", f"{token}.claimed"):
         return ALREADY_CLAIMED
-    undo_on_failure(lambda: claimed.exists() and claimed.rename(meta_path))
+    undo_on_failure(lambda: store.exists(f"{token}.claimed") and store.rename(f"{token}.claimed", f"{token}.json"))
     return pending
 
 
-def discard_pending(token: str) -> None:
-    """Remove a stored upload (after a successful import, or when the user cancels)."""
+def discard_pending(token: str, *, on_commit: bool = False) -> None:
+    """Remove a stored upload (after a successful import, or when the user cancels); with ``on_commit``,
+    once the current transaction commits (the import it was confirmed for), never if it rolls back."""
     if not TOKEN_RE.match(token or ""):
         return
-    folder = pending_dir()
+    store = pending_store()
     for suffix in (".upload", ".json", ".claimed"):
-        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+        if on_commit:
+            store.delete_on_commit(f"{token}{suffix}")
+        else:
+            store.delete(f"{token}{suffix}")

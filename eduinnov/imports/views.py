@@ -10,7 +10,7 @@ from werkzeug.routing import BuildError
 from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request, track_new_file
+from eduinnov.core.web import fail_request, undo_on_failure
 from eduinnov.extensions import db
 from eduinnov.imports import services, storage
 from eduinnov.imports.forms import ConfirmForm, UploadForm
@@ -95,10 +95,10 @@ def preview(program_id: int, kind: str):
         abort(403, str(exc))
     confirm = None
     if result.ok:
-        token, paths = storage.save_pending(data, filename=filename, kind=kind.value, program_id=program.id,
+        token, undos = storage.save_pending(data, filename=filename, kind=kind.value, program_id=program.id,
                                             user_id=current_user.id, fingerprint=result.plan_digest)
-        for path in paths:
-            track_new_file(path)
+        for undo in undos:
+            undo_on_failure(undo)  # removed again if this request fails
         confirm = ConfirmForm(formdata=None, token=token)
     status = 200 if result.ok else 422
     return render_template("imports/upload.html", **_context(program, kind, preview=result, confirm=confirm,
@@ -159,9 +159,9 @@ def confirm(program_id: int, kind: str):
         flash(str(exc), "danger")
         new_confirm = None
         if exc.retry:  # the file is fine: new choices, or a new look at a changed plan, may succeed
-            # Not tracked with track_new_file: this answer is a 422 (the import was refused), and the stored
+            # Not undone on failure: this answer is a 422 (the import was refused), and the stored
             # upload must outlive it for the next confirm; it expires like any other.
-            token, _paths = storage.save_pending(pending.data, filename=pending.filename, kind=kind.value,
+            token, _undos = storage.save_pending(pending.data, filename=pending.filename, kind=kind.value,
                                                  program_id=program.id, user_id=current_user.id,
                                                  fingerprint=exc.preview.plan_digest)
             new_confirm = ConfirmForm(formdata=None, token=token)
@@ -172,7 +172,7 @@ def confirm(program_id: int, kind: str):
     except DomainError as exc:
         fail_request(exc)
         abort(403, str(exc))
-    storage.discard_pending(pending.token)
+    storage.discard_pending(pending.token, on_commit=True)
     counts = result.counts
     flash(_("Imported %(file)s: %(c)d created, %(u)d updated, %(s)d skipped.", file=pending.filename,
             c=counts[services.CREATE], u=counts[services.UPDATE], s=counts[services.SKIP]), "success")

@@ -3,10 +3,9 @@ surveys and continuous-improvement records."""
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
-import time
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -25,10 +24,11 @@ from werkzeug.utils import secure_filename
 
 from eduinnov.auth.access import Action, can, get_or_404, require_role
 from eduinnov.auth.models import Role
+from eduinnov.core.blobs import store_for
 from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request, query_id, track_new_file, undo_on_failure
+from eduinnov.core.web import fail_request, query_id, undo_on_failure
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
 from eduinnov.obe import figures, queries, reports, services
@@ -305,21 +305,16 @@ def weights_save(offering_id: int):
 # --- score sheets -------------------------------------------------------------------------------------
 
 
-def _pending_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "obe-pending"
-    path.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in path.iterdir():  # forgotten previews
-        try:
-            if now - old.stat().st_mtime > PENDING_MAX_AGE:
-                old.unlink(missing_ok=True)
-        except FileNotFoundError:  # claimed or removed by a concurrent request
-            pass
-    return path
+def _pending_store():
+    """Score sheets between preview and confirm, in the configured store (a folder or the database), so the
+    confirm may reach another app server than the preview. Each operation takes effect at once."""
+    return store_for("obe-pending", autonomous=True)
 
 
-def _pending_path(offering: CourseOffering, token: str) -> Path:
-    return _pending_dir() / f"{offering.id}-{current_user.id}-{token}"
+def _pending_key(offering: CourseOffering, token: str) -> str | None:
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    return f"{offering.id}-{current_user.id}-{token}"
 
 
 @bp.route("/offerings/<int:offering_id>/scores/upload", methods=["GET"])
@@ -343,9 +338,10 @@ def scores_upload(offering_id: int):
     confirm = None
     if parsed.ok:
         token = secrets.token_hex(16)
-        path = _pending_path(offering, token)
-        path.write_bytes(data)
-        track_new_file(path)
+        store, key = _pending_store(), _pending_key(offering, token)
+        store.delete_older_than(PENDING_MAX_AGE)  # forgotten previews
+        store.put(io.BytesIO(data), key=key)
+        undo_on_failure(lambda: store.delete(key))  # removed again if this request fails
         confirm = ConfirmForm(token=token, filename=original)
     return render_template("obe/upload.html", offering=offering, form=UploadForm(), parsed=parsed, confirm=confirm,
                            filename=original)
@@ -358,27 +354,27 @@ def scores_confirm(offering_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    pending = _pending_path(offering, form.token.data)
-    if not pending.exists():
+    store, pending = _pending_store(), _pending_key(offering, form.token.data)
+    if pending is None or not store.exists(pending):
         flash(_("The preview has expired: upload the sheet again."), "warning")
         return redirect(url_for("obe.scores_upload_form", offering_id=offering.id))
-    path = pending.with_name(pending.name + ".claimed")
-    try:  # one confirm per preview: of several racing for it, one renames the sheet and the others find it gone
-        pending.rename(path)
-    except FileNotFoundError:
+    claimed = pending + ".claimed"
+    # One confirm per preview: of several racing for it, one renames the sheet and the others find it gone.
+    if not store.rename(pending, claimed):
         flash(_("This import is already being confirmed (a second click, another tab or a colleague): it is "
                 "imported once. Check the result before importing again."), "warning")
         return redirect(url_for("obe.offering", offering_id=offering.id))
-    undo_on_failure(lambda: path.exists() and path.rename(pending))
+    undo_on_failure(lambda: store.exists(claimed) and store.rename(claimed, pending))
     filename = form.filename.data or "sheet"
     try:
-        record = services.import_score_sheet(offering, path.read_bytes(), filename, user=current_user)
+        record = services.import_score_sheet(offering, b"".join(store.iter_chunks(claimed)), filename,
+                                             user=current_user)
     except services.ImportRefused as exc:
         fail_request(exc)
         db.session.rollback()
         return render_template("obe/upload.html", offering=offering, form=UploadForm(), parsed=exc.parsed,
                                confirm=None, filename=filename), 422
-    path.unlink(missing_ok=True)
+    store.delete_on_commit(claimed)
     flash(_("%(n)d students' scores imported from %(file)s; the previous scores were replaced.",
             n=record.row_count, file=filename), "success")
     return redirect(url_for("obe.offering", offering_id=offering.id))

@@ -72,6 +72,7 @@ __all__ = [
     "report_progress",
     "reports_dir",
     "result_file",
+    "open_result",
     "rq_queue",
     "run_job",
     "wait",
@@ -338,7 +339,7 @@ def run_job(job_id: str, app: Flask | None = None) -> None:
                 try:
                     result = _resolve(func_path)(*args)
                     db.session.commit()  # a job may record things (e.g. a snapshot) like a CLI command
-                    relative = _relative_result(app, result)
+                    relative = _store_result(app, job_id, _relative_result(app, result))
                 except DomainError as exc:
                     db.session.rollback()
                     _fail(job_id, str(exc), exc)
@@ -369,6 +370,74 @@ def _relative_result(app: Flask, result: Any) -> str | None:
     return path.relative_to(root).as_posix()
 
 
+RESULTS_NAMESPACE = "report-results"
+_STORED_PREFIX = "database:"
+
+
+def _store_result(app: Flask, job_id: str, relative: str | None) -> str | None:
+    """With ``EDUINNOV_EVIDENCE_STORE=database``, move the finished file into the database store, so the app
+    server that serves the download need not be the machine that ran the job; ``result_path`` then reads
+    ``database:<key>/<file name>``. With the local store the file stays under the reports folder."""
+    from eduinnov.core.blobs import DATABASE, configured_kind, store_for
+
+    if relative is None or configured_kind(app) != DATABASE:
+        return relative
+    root = reports_dir(app)
+    path = root / relative
+    ext = path.suffix.lstrip(".").lower()
+    key = f"{job_id}.{ext}" if 0 < len(ext) <= 8 and ext.isascii() and ext.isalnum() else job_id
+    with path.open("rb") as fh:
+        store_for(RESULTS_NAMESPACE, DATABASE, autonomous=True).put(fh, key=key)
+    path.unlink()
+    if path.parent != root:
+        try:
+            path.parent.rmdir()
+        except OSError:  # the job left other files beside its result
+            pass
+    return f"{_STORED_PREFIX}{key}/{path.name}"
+
+
+def _stored_result(job: ReportJob) -> tuple[str, str] | None:
+    """(key, file name) of a result kept in the database store, or None."""
+    if not job.result_path or not job.result_path.startswith(_STORED_PREFIX):
+        return None
+    key, _sep, name = job.result_path[len(_STORED_PREFIX):].partition("/")
+    return key, name or key
+
+
+def open_result(job: ReportJob):
+    """``(stream, file name)`` of a finished job's result, wherever it is kept, or None; close the stream."""
+    if job.state != JobState.FINISHED or not job.result_path:
+        return None
+    stored = _stored_result(job)
+    if stored is not None:
+        from eduinnov.core.blobs import DATABASE, store_for
+
+        try:
+            return store_for(RESULTS_NAMESPACE, DATABASE).open(stored[0]), stored[1]
+        except (ValueError, FileNotFoundError):
+            return None
+    path = result_file(job)
+    return (path.open("rb"), path.name) if path is not None else None
+
+
+def _result_name(job: ReportJob) -> tuple[str, str] | None:
+    """(where, file name) of an available result: a server path or ``database:<key>``; None if there is none."""
+    stored = _stored_result(job)
+    if stored is not None:
+        from eduinnov.core.blobs import DATABASE, store_for
+
+        if job.state != JobState.FINISHED:
+            return None
+        try:
+            found = store_for(RESULTS_NAMESPACE, DATABASE).exists(stored[0])
+        except ValueError:
+            found = False
+        return (f"{_STORED_PREFIX}{stored[0]}", stored[1]) if found else None
+    path = result_file(job)
+    return (str(path), path.name) if path is not None else None
+
+
 # -- reading ------------------------------------------------------------------------------------------
 
 def _load(job_id: str) -> ReportJob | None:
@@ -377,8 +446,9 @@ def _load(job_id: str) -> ReportJob | None:
 
 
 def result_file(job: ReportJob) -> Path | None:
-    """The result file of a finished job, if it still exists inside the reports folder."""
-    if job.state != JobState.FINISHED or not job.result_path:
+    """The result file of a finished job, if it still exists inside the reports folder (None for a result
+    kept in the database store: read it with :func:`open_result`)."""
+    if job.state != JobState.FINISHED or not job.result_path or _stored_result(job) is not None:
         return None
     root = reports_dir()
     path = (root / job.result_path).resolve()
@@ -405,11 +475,11 @@ def get_status(job_id: str) -> JobStatus | None:
         lost = _lost_message(job)
         if lost:
             state, message = JobState.FAILED, lost
-    path = result_file(job)
+    result = _result_name(job)
     return JobStatus(
         id=job.id, state=state.value, state_label=enum_label(state), progress=float(job.progress or 0.0),
-        message=message, title=job.title, result_path=str(path) if path else None,
-        download_name=path.name if path else None,
+        message=message, title=job.title, result_path=result[0] if result else None,
+        download_name=result[1] if result else None,
     )
 
 

@@ -16,6 +16,7 @@ Everything user-written (titles, names, records) reaches the PDF through Jinja's
 from __future__ import annotations
 
 import math
+import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -116,12 +117,17 @@ def list_verified_achievements(program: Program, cohort: Cohort | None = None) -
     return list(db.session.scalars(stmt))
 
 
-def pack_image_files(program: Program, evidence_ids: Sequence[int]) -> dict[int, Path]:
+def pack_image_files(program: Program, evidence_ids: Sequence[int], *,
+                     scratch: Path | None = None) -> dict[int, Path]:
     """Disk paths of image evidence files among ``evidence_ids`` that belong to verified achievements of ``program``.
 
-    Only these files (and the static folder) may be read while the pack renders.
+    Only these files (and the static folder) may be read while the pack renders. With the local store they
+    are the stored files themselves; with the database store each image is copied (streamed through
+    ``open_evidence``) into ``scratch``, a folder the caller creates and removes after rendering (without
+    one, database-stored images are listed in the appendix but not shown).
     """
-    from eduinnov.achievements.evidence import path_of
+    from eduinnov.achievements.evidence import evidence_store, open_evidence, path_of
+    from eduinnov.core.blobs import LOCAL
 
     if not evidence_ids:
         return {}
@@ -132,14 +138,21 @@ def pack_image_files(program: Program, evidence_ids: Sequence[int]) -> dict[int,
                Achievement.verification_status == VerificationStatus.VERIFIED,
                EvidenceFile.mime_type.like("image/%"))
     )
+    local = evidence_store().kind == LOCAL
     out: dict[int, Path] = {}
     for file in db.session.scalars(stmt):
         try:
-            path = path_of(file.stored_name)
-        except ValueError:
+            if local:
+                path = path_of(file.stored_name)
+                if path.is_file():
+                    out[file.id] = path
+            elif scratch is not None:
+                path = scratch / file.stored_name
+                with open_evidence(file.stored_name) as src, open(path, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+                out[file.id] = path
+        except (ValueError, FileNotFoundError):
             continue
-        if path.is_file():
-            out[file.id] = path
     return out
 
 

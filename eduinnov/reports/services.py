@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +24,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from eduinnov.achievements.evidence import evidence_store
 from eduinnov.auth.access import Action, can
 from eduinnov.auth.models import Role, User
+from eduinnov.core.blobs import LOCAL
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.i18n import LANGUAGES
 from eduinnov.core.models import utcnow
@@ -116,6 +120,7 @@ class PreparedPack:
     layout: PdfLayout
     allowed_roots: tuple[Path, ...]
     lang: str
+    scratch: Path | None = None  # copies of database-stored images; removed by render_evidence_pack
 
 
 def resolve_pack_run(cohort: Cohort, run_id: int | None, *, latest_if_none: bool = True) -> EvaluationRun | None:
@@ -183,11 +188,19 @@ def prepare_evidence_pack(program: Program, cohort: Cohort, run: EvaluationRun |
                                    taken_at=taken_at)
         stored = snapshot.payload  # what the snapshot holds is what the PDF shows
         evidence_ids = [f["id"] for a in stored["achievements"] for f in a["evidence"] if f["is_image"]]
-        images = pack.pack_image_files(program, evidence_ids)
-        sections, layout = pack.pack_sections(stored, fingerprint=snapshot.fingerprint, image_files=images)
+        scratch = None
+        if evidence_ids and evidence_store().kind != LOCAL:
+            scratch = Path(tempfile.mkdtemp(prefix="eduinnov-pack-"))
+        try:
+            images = pack.pack_image_files(program, evidence_ids, scratch=scratch)
+            sections, layout = pack.pack_sections(stored, fingerprint=snapshot.fingerprint, image_files=images)
+        except BaseException:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            raise
     static = Path(current_app.static_folder)
     return PreparedPack(snapshot=snapshot, sections=sections, layout=layout,
-                        allowed_roots=(static, *images.values()), lang=lang)
+                        allowed_roots=(static, *images.values()), lang=lang, scratch=scratch)
 
 
 def render_evidence_pack(prepared: PreparedPack, *, processes: int | None = None) -> bytes:
@@ -197,11 +210,15 @@ def render_evidence_pack(prepared: PreparedPack, *, processes: int | None = None
     """
     from eduinnov.reports.pdf import default_processes, render_pdf_parallel
 
-    return render_pdf_parallel(
-        prepared.sections, layout=prepared.layout, base_url=prepared.allowed_roots[0],
-        allowed_roots=list(prepared.allowed_roots),
-        processes=processes if processes is not None else default_processes(),
-    )
+    try:
+        return render_pdf_parallel(
+            prepared.sections, layout=prepared.layout, base_url=prepared.allowed_roots[0],
+            allowed_roots=list(prepared.allowed_roots),
+            processes=processes if processes is not None else default_processes(),
+        )
+    finally:
+        if prepared.scratch is not None:
+            shutil.rmtree(prepared.scratch, ignore_errors=True)
 
 
 def pack_filename(program: Program, cohort: Cohort, lang: str) -> str:

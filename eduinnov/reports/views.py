@@ -5,8 +5,10 @@ A job is visible only to the user who started it (and admins); staff must also s
 the program the report is about. Everything else answers 404, so job ids reveal nothing.
 """
 
+import io
 import re
 from datetime import timedelta
+from pathlib import PurePath
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime
@@ -85,12 +87,24 @@ def job_status(job_id):
 def job_download(job_id):
     job = _job_or_404(job_id)
     path = jobs.result_file(job)
-    if path is None:
+    if path is not None:  # a file of this server's reports folder
+        return send_file(path, as_attachment=True, download_name=_job_file_name(job, path.name), max_age=0)
+    opened = jobs.open_result(job)  # kept in the database store (EDUINNOV_EVIDENCE_STORE=database)
+    if opened is None:
         abort(404)
-    name = path.name
+    stream, name = opened
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    response = send_file(stream, as_attachment=True, download_name=_job_file_name(job, name), max_age=0,
+                         conditional=False, etag=False)
+    response.content_length = size
+    return response
+
+
+def _job_file_name(job: ReportJob, name: str) -> str:
     if job.title:
-        name = (_UNSAFE_NAME.sub("_", job.title).strip(" ._") or "report")[:120] + path.suffix
-    return send_file(path, as_attachment=True, download_name=name, max_age=0)
+        return (_UNSAFE_NAME.sub("_", job.title).strip(" ._") or "report")[:120] + PurePath(name).suffix
+    return name
 
 
 # -- certification-evidence pack ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 The files are generated here, byte for byte the same on every run (no dates, no random names inside), and
 stored through the evidence service like an upload, so they are checked, named and downloaded exactly as a
 user's file would be. A file already attached (same achievement, same file name) is kept; if its bytes
-went missing from disk (a database copied without its upload folder) they are written back.
+went missing from the evidence store (a database copied without its upload folder) they are written back.
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ def load_evidence(ctx: DemoContext) -> None:
                 add_evidence(director, achievement, FileStorage(io.BytesIO(data), filename=name))
                 ctx.up.created[EvidenceFile.__name__] += 1
                 continue
-            path = evidence_store.path_of(row.stored_name)
-            if not path.is_file():
-                path.write_bytes(data)
+            store = evidence_store.evidence_store()
+            if not store.exists(row.stored_name):
+                store.put(io.BytesIO(data), key=row.stored_name)
 
 
 def evidence_files(achievement: Achievement) -> list[tuple[str, bytes]]:

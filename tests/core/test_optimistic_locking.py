@@ -34,6 +34,7 @@ NOT_EDITABLE = {
     "Invitation": "issued and consumed by the app, never edited",
     "Notification": "written by the app; only its read mark changes",
     "PatentTransfer": "recorded or deleted, never edited",
+    "BlobChunk": "stored file chunks, written and deleted whole (a claim renames the key in one UPDATE)",
 }
 
 

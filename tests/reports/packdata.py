@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from PIL import Image
 
-from eduinnov.achievements.evidence import evidence_dir
+from eduinnov.achievements.evidence import evidence_store
 from eduinnov.achievements.models import AchievementKind, EvidenceFile, Level, VerificationStatus
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
@@ -39,7 +39,7 @@ def add_image_evidence(achievement, user, *, name="证书.png", size=(60, 40)) -
     """Store a real PNG file as evidence of ``achievement`` (as the upload service would)."""
     data = image_bytes(size)
     stored = f"{uuid.uuid4().hex}.png"
-    (evidence_dir() / stored).write_bytes(data)
+    evidence_store().put(io.BytesIO(data), key=stored)  # the configured store: a folder or the database
     row = EvidenceFile(achievement=achievement, original_name=name, stored_name=stored, mime_type="image/png",
                        size_bytes=len(data), sha256=sha256(data).hexdigest(), uploaded_by_id=user.id)
     db.session.add(row)

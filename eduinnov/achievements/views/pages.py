@@ -3,6 +3,7 @@ evidence upload and download. The review loop's actions are in :mod:`.review`.""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,6 +11,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from eduinnov.achievements import claims, duplicates, evidence, forms, queries, review, services
 from eduinnov.achievements.models import (
@@ -368,13 +370,25 @@ def evidence_upload(achievement_id: int):
 @login_required
 def evidence_download(file_id: int):
     file = get_or_404(current_user, EvidenceFile, file_id)
-    path = evidence.path_of(file.stored_name)
-    if not path.is_file():
+    try:
+        stream = evidence.open_evidence(file.stored_name)
+    except (ValueError, FileNotFoundError):
         abort(404)
+    # Streamed from whichever store holds it (a local file or database chunks), never read whole: the length
+    # and the validators come from the stream and the row, then ranges and If-None-Match are answered.
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
     response = send_file(
-        path, mimetype=file.mime_type, as_attachment=not file.is_image,
-        download_name=evidence.download_name(file.original_name), conditional=True, max_age=0,
+        stream, mimetype=file.mime_type, as_attachment=not file.is_image,
+        download_name=evidence.download_name(file.original_name), conditional=False, etag=file.sha256,
+        last_modified=file.created_at, max_age=0,
     )
+    response.content_length = size
+    try:
+        response = response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+    except RequestedRangeNotSatisfiable:
+        stream.close()
+        raise
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-cache"
