@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from eduinnov.achievements.duplicates import Duplicate, duplicates_by_achievement, history_ids
 from eduinnov.achievements.models import (
@@ -390,6 +390,8 @@ def list_visible_cohorts(user: User) -> list[Cohort]:
     if user.role == Role.STUDENT:
         return []
     stmt = restrict_to_programs(user, select(Cohort).join(Program), Cohort.program_id)
+    # The label shows the program's code: load it with the cohort (not one query per program).
+    stmt = stmt.options(contains_eager(Cohort.program))
     return list(db.session.scalars(stmt.order_by(Program.code, Cohort.entry_year.desc())))
 
 
