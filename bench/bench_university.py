@@ -171,15 +171,19 @@ def in_process(app, uni, args) -> dict:
               f"{out['evaluation_ms']:.0f} ms (best of 3)", flush=True)
         if not args.no_pack:
             t0 = time.perf_counter()
-            prepared = report_services.prepare_evidence_pack(program, cohort, run, lang="zh", user=None)
+            from eduinnov.reports import pack
+
+            published = pack.list_pack_runs(cohort)  # a run whose health check failed waits for a review
+            prepared = report_services.prepare_evidence_pack(program, cohort, published[0] if published else None,
+                                                             lang="zh", user=None)
             db.session.commit()
             out["pack_collect_ms"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             pdf = report_services.render_evidence_pack(prepared)
             out["pack_render_ms"] = (time.perf_counter() - t0) * 1000
-            print(f"Evidence pack of that cohort: collecting the data {out['pack_collect_ms']:.0f} ms, "
-                  f"the PDF {out['pack_render_ms'] / 1000:.1f} s ({len(prepared.sections)} sections, "
-                  f"{len(pdf) // 1024} KiB)", flush=True)
+            print(f"Evidence pack of that cohort ({'with' if published else 'without'} an evaluation run): "
+                  f"collecting the data {out['pack_collect_ms']:.0f} ms, the PDF {out['pack_render_ms'] / 1000:.1f} s "
+                  f"({len(prepared.sections)} sections, {len(pdf) // 1024} KiB)", flush=True)
         if importlib.util.find_spec("eduinnov.schools") and importlib.util.find_spec("eduinnov.schools.queries"):
             from eduinnov.schools import queries as school_queries
 

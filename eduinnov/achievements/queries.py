@@ -142,19 +142,18 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
     text = (f.q or "").strip()
     if text:
         pattern = f"%{_escape_like(text.lower())}%"
+        # Not correlated: the matching students' achievements are found once (a hashed set on PostgreSQL),
+        # not by one sub-query per visible achievement (an EXISTS inside OR cannot become a join).
         by_student = (
-            select(AchievementParticipant.id)
+            select(AchievementParticipant.achievement_id)
             .join(Student, Student.id == AchievementParticipant.student_id)
-            .where(
-                AchievementParticipant.achievement_id == Achievement.id,
-                or_(func.lower(Student.name).like(pattern, escape="\\"),
-                    func.lower(Student.student_no).like(pattern, escape="\\")),
-            )
+            .where(or_(func.lower(Student.name).like(pattern, escape="\\"),
+                       func.lower(Student.student_no).like(pattern, escape="\\")))
         )
         stmt = stmt.where(or_(
             func.lower(Achievement.title).like(pattern, escape="\\"),
             func.lower(Achievement.doi).like(pattern, escape="\\"),
-            by_student.exists(),
+            Achievement.id.in_(by_student),
         ))
     return _with_people(stmt.order_by(Achievement.year.desc(), Achievement.id.desc()))
 
