@@ -50,6 +50,8 @@ TITLE_THRESHOLD = 90.0
 # characters (an import of tens of thousands of rows stays fast; a typo at both ends goes unnoticed there).
 FULL_SCAN_LIMIT = 5000
 _DIGITS = re.compile(r"\d+")
+# What str.isalnum() rejects: \w is exactly isalnum() plus the underscore.
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi\s*[:：]\s*)", re.IGNORECASE)
 # Kinds whose identifier columns are compared (a DOI only among publications, and so on).
 _ID_FIELDS: dict[str, tuple[AchievementKind, tuple[str, ...]]] = {
@@ -80,7 +82,7 @@ def title_key(value: Any) -> str:
 
     "基于深度学习的 GPU 调度。" and "基于深度学习的GPU调度" have the same key.
     """
-    return "".join(ch for ch in _nfkc(value).casefold() if ch.isalnum())
+    return _NOT_ALNUM.sub("", _nfkc(value).casefold())
 
 
 _KEYS = {"doi": doi_key, "patent": patents.number_key, "project_number": project_number_key}
@@ -144,8 +146,11 @@ class DuplicateIndex:
         stmt = select(Achievement.id, Achievement.kind, Achievement.title, Achievement.year, Achievement.doi,
                       Achievement.application_number, Achievement.grant_number, Achievement.project_number
                       ).where(Achievement.program_id == program_id).order_by(Achievement.id)
-        for row in db.session.execute(stmt):
-            index.add(row.id, AchievementKind(row.kind), row._asdict())
+        result = db.session.execute(stmt)
+        names = list(result.keys())  # plain dicts: a Row's _asdict() rebuilds its keys every time
+        for row in result:
+            values = dict(zip(names, row, strict=True))
+            index.add(values["id"], AchievementKind(values["kind"]), values)
         return index
 
     def add(self, achievement_id: int, kind: AchievementKind, values: Mapping[str, Any]) -> None:

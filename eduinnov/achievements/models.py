@@ -152,6 +152,10 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     __audited__ = True
     __table_args__ = (
         Index("ix_achievements_program_kind", "program_id", "kind", "verification_status"),
+        # The list's order (newest year first): the first page without a full sort of every visible row.
+        Index("ix_achievements_year_id", "year", "id"),
+        # The verification queue and its counts (a few per cent of the rows wait): by status, then program.
+        Index("ix_achievements_status_program", "verification_status", "program_id"),
         CheckConstraint("year BETWEEN 1950 AND 2100", name="year_range"),
         CheckConstraint("funding IS NULL OR funding >= 0", name="funding_nonnegative"),
         CheckConstraint("kind <> 'project' OR level IS NOT NULL", name="project_has_level"),

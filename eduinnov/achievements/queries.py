@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from eduinnov.achievements.duplicates import Duplicate, duplicates_by_achievement, history_ids
 from eduinnov.achievements.models import (
@@ -142,19 +142,18 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
     text = (f.q or "").strip()
     if text:
         pattern = f"%{_escape_like(text.lower())}%"
+        # Not correlated: the matching students' achievements are found once (a hashed set on PostgreSQL),
+        # not by one sub-query per visible achievement (an EXISTS inside OR cannot become a join).
         by_student = (
-            select(AchievementParticipant.id)
+            select(AchievementParticipant.achievement_id)
             .join(Student, Student.id == AchievementParticipant.student_id)
-            .where(
-                AchievementParticipant.achievement_id == Achievement.id,
-                or_(func.lower(Student.name).like(pattern, escape="\\"),
-                    func.lower(Student.student_no).like(pattern, escape="\\")),
-            )
+            .where(or_(func.lower(Student.name).like(pattern, escape="\\"),
+                       func.lower(Student.student_no).like(pattern, escape="\\")))
         )
         stmt = stmt.where(or_(
             func.lower(Achievement.title).like(pattern, escape="\\"),
             func.lower(Achievement.doi).like(pattern, escape="\\"),
-            by_student.exists(),
+            Achievement.id.in_(by_student),
         ))
     return _with_people(stmt.order_by(Achievement.year.desc(), Achievement.id.desc()))
 
@@ -390,6 +389,8 @@ def list_visible_cohorts(user: User) -> list[Cohort]:
     if user.role == Role.STUDENT:
         return []
     stmt = restrict_to_programs(user, select(Cohort).join(Program), Cohort.program_id)
+    # The label shows the program's code: load it with the cohort (not one query per program).
+    stmt = stmt.options(contains_eager(Cohort.program))
     return list(db.session.scalars(stmt.order_by(Program.code, Cohort.entry_year.desc())))
 
 

@@ -53,6 +53,7 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.auth.access import Action, can
 from eduinnov.auth.models import ProgramMembership, User
+from eduinnov.core import bulk
 from eduinnov.core.audit import AuditLog, _jsonable
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.models import utcnow
@@ -562,26 +563,27 @@ def _apply_achievements(preview: Preview, program: Program, user: User) -> None:
     # RETURNING in batches; rows are matched back by (kind, title, year), unique within a plan (duplicates
     # by normalised title + year are skipped), which spares the one-statement-per-row fallback that
     # sort_by_parameter_order needs on SQLite.
+    # On PostgreSQL: ids from the sequence and COPY (core/bulk.py), seconds faster for tens of thousands of rows.
     id_of: dict[tuple, int] = {}
-    for chunk in _chunks(records, 5000):
+    for chunk in _chunks(records, 5000) if not bulk.uses_copy() else ():
         result = db.session.execute(insert(table).returning(table.c.id, table.c.kind, table.c.title, table.c.year),
                                     chunk)
         id_of.update({(AchievementKind(r.kind), r.title, r.year): r.id for r in result})
-    ids = [id_of[(AchievementKind(rec["kind"]), rec["title"], rec["year"])] for rec in records]
+    ids = (bulk.insert_rows(table, records, return_ids=True) if bulk.uses_copy()
+           else [id_of[(AchievementKind(rec["kind"]), rec["title"], rec["year"])] for rec in records])
     participants = []
     for plan, achievement_id in zip(planned, ids, strict=True):
         for student_id, role, rank in plan.data["participants"]:
             participants.append({"achievement_id": achievement_id, "student_id": student_id, "role": role,
                                  "rank": rank, "is_corresponding": False})
-    if participants:
-        db.session.execute(insert(AchievementParticipant.__table__), participants)
+    bulk.insert_rows(AchievementParticipant.__table__, participants)
     audit = [{
         "created_at": now, "user_id": user.id, "program_id": program.id, "entity_type": "achievements",
         "entity_id": achievement_id, "action": "create",
         "changes": {**{k: _jsonable(val) for k, val in rec.items() if val is not None}, "id": achievement_id,
                     "source": "import"},
     } for rec, achievement_id in zip(records, ids, strict=True)]
-    db.session.execute(insert(AuditLog.__table__), audit)
+    bulk.insert_rows(AuditLog.__table__, audit)
     db.session.expire_all()
 
 

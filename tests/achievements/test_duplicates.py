@@ -225,3 +225,25 @@ def test_titles_that_differ_only_in_their_numbers_are_a_series_not_copies(app, p
     assert find(program.id, AchievementKind.PROJECT, {"title": "Smart campus platform V2.0"}) == []
     assert [d.achievement_id for d in find(program.id, AchievementKind.PROJECT,
                                            {"title": "智慧校园平台建设的研究（1）"})] == [first.id]
+
+
+def test_title_key_keeps_exactly_what_isalnum_keeps(app):
+    # The key is built with one regular expression ([\W_]+ removed); it must equal the character-by-character
+    # definition (letters and digits of every script, nothing else) on awkward input.
+    samples = ["Deep_learning—V2.0（改进）", "Ｘ线 衍射：α-β 相变 ①②", "e\u0301tude n\u00b0 3 \u00bd", "٣ أرقام ٤", "ⅫⅣ ²³ ¼",
+               "tab\tnew\nline_under__score", "", "  ", "中文标点，、。！？《》【】"]
+    for text in samples:
+        folded = duplicates._nfkc(text).casefold()
+        assert duplicates.title_key(text) == "".join(ch for ch in folded if ch.isalnum()), text
+    assert duplicates.title_key("Deep_learning—V2.0（改进）") == "deeplearningv20改进"
+
+
+def test_index_of_a_program_loads_its_rows(app, program, other_program, student):
+    paper = make_achievement(program, [student], AchievementKind.PUBLICATION, title="Graph networks, part 2",
+                             venue="V", doi="10.1234/G.2")
+    make_achievement(other_program, [], AchievementKind.PUBLICATION, title="Graph networks, part 2", venue="V",
+                     doi="10.1234/g.2")
+    index = duplicates.DuplicateIndex.load(program.id)
+    assert list(index.entries) == [paper.id]
+    assert index.by_key == {("doi", "10.1234/g.2"): [paper.id]}
+    assert index.same_title(AchievementKind.PUBLICATION, "graph networks part 2", paper.year) == paper.id

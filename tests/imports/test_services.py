@@ -18,6 +18,7 @@ from eduinnov.achievements.models import (
     PatentType,
 )
 from eduinnov.auth.models import Role
+from eduinnov.core import bulk
 from eduinnov.core.audit import AuditLog
 from eduinnov.core.errors import DomainError
 from eduinnov.extensions import db
@@ -273,17 +274,17 @@ def test_hostile_strings_are_stored_as_text(program, teacher, roster):
 def test_a_failure_midway_leaves_the_database_as_it_was(program, teacher, roster, monkeypatch):
     data = _achievement_file(teacher.name)
     before = table_counts()
-    real_execute = db.session.execute
+    real_insert = bulk.insert_rows
     calls = {"n": 0}
 
-    def failing_execute(statement, *args, **kwargs):
-        # Let the achievements go in, then fail on the participants: a crash in the middle of the import.
-        if getattr(statement, "table", None) is AchievementParticipant.__table__:
+    def failing_insert(table, rows, **kwargs):
+        # Let the achievements go in (COPY on PostgreSQL), then fail on the participants: a crash midway.
+        if table is AchievementParticipant.__table__:
             calls["n"] += 1
             raise RuntimeError("disk full")
-        return real_execute(statement, *args, **kwargs)
+        return real_insert(table, rows, **kwargs)
 
-    monkeypatch.setattr(db.session, "execute", failing_execute)
+    monkeypatch.setattr(bulk, "insert_rows", failing_insert)
     with pytest.raises(RuntimeError):
         services.run_import("achievements", program, teacher, data, "a.csv")
     monkeypatch.undo()
