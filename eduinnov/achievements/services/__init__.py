@@ -1,0 +1,50 @@
+"""Actions on achievements: record (staff) or declare (students), update, delete, evidence files.
+
+The review loop (submit, review, verify, reject, re-open) is in :mod:`eduinnov.achievements.review`.
+
+Services take the acting ``user`` and plain values, change models and ``flush()``; the request commits.
+Kind-specific rules (DOI syntax, patent grant data, project dates) are checked here so that every way
+in — form, import, shell — obeys them; a broken rule raises :class:`FieldError` naming the field.
+
+
+The package: ``rules`` (fields per kind, permissions, cleaning), ``records`` (record, declare, update,
+delete) and ``evidence_files`` (add and remove evidence).
+"""
+
+from eduinnov.achievements.services.evidence_files import add_evidence, remove_evidence
+from eduinnov.achievements.services.records import (
+    declare_achievement,
+    delete_achievement,
+    record_achievement,
+    update_achievement,
+)
+from eduinnov.achievements.services.rules import (
+    _ALL_KIND_FIELDS as _ALL_KIND_FIELDS,
+)
+from eduinnov.achievements.services.rules import (
+    COMMON_FIELDS,
+    DOI_RE,
+    KIND_FIELDS,
+    PROJECT_LEVELS,
+    ROLES_BY_KIND,
+    DuplicateEvidence,
+    FieldError,
+    NotAllowed,
+    ParticipantInput,
+    may_declare,
+    may_delete,
+    may_edit,
+    may_log_in,
+    normalise_doi,
+    patent_type_mismatch,
+)
+from eduinnov.achievements.services.rules import (
+    _clean as _clean,
+)
+
+__all__ = [
+    "COMMON_FIELDS", "DOI_RE", "KIND_FIELDS", "PROJECT_LEVELS", "ROLES_BY_KIND", "DuplicateEvidence", "FieldError",
+    "NotAllowed", "ParticipantInput", "add_evidence", "declare_achievement", "delete_achievement", "may_declare",
+    "may_delete", "may_edit", "may_log_in", "normalise_doi", "patent_type_mismatch", "record_achievement",
+    "remove_evidence", "update_achievement",
+]
