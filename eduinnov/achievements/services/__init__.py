@@ -8,18 +8,17 @@ in — form, import, shell — obeys them; a broken rule raises :class:`FieldErr
 
 
 The package: ``rules`` (fields per kind, permissions, cleaning), ``records`` (record, declare, update,
-delete) and ``evidence_files`` (add and remove evidence).
+delete) ``evidence_files`` (add and remove evidence) and
+``bulk`` (many achievements at once, for imports).
 """
 
+from eduinnov.achievements.services.bulk import BulkAchievement, bulk_record
 from eduinnov.achievements.services.evidence_files import add_evidence, remove_evidence
 from eduinnov.achievements.services.records import (
     declare_achievement,
     delete_achievement,
     record_achievement,
     update_achievement,
-)
-from eduinnov.achievements.services.rules import (
-    _ALL_KIND_FIELDS as _ALL_KIND_FIELDS,
 )
 from eduinnov.achievements.services.rules import (
     COMMON_FIELDS,
@@ -31,6 +30,7 @@ from eduinnov.achievements.services.rules import (
     FieldError,
     NotAllowed,
     ParticipantInput,
+    clean_values,
     may_declare,
     may_delete,
     may_edit,
@@ -38,13 +38,11 @@ from eduinnov.achievements.services.rules import (
     normalise_doi,
     patent_type_mismatch,
 )
-from eduinnov.achievements.services.rules import (
-    _clean as _clean,
-)
 
 __all__ = [
-    "COMMON_FIELDS", "DOI_RE", "KIND_FIELDS", "PROJECT_LEVELS", "ROLES_BY_KIND", "DuplicateEvidence", "FieldError",
-    "NotAllowed", "ParticipantInput", "add_evidence", "declare_achievement", "delete_achievement", "may_declare",
-    "may_delete", "may_edit", "may_log_in", "normalise_doi", "patent_type_mismatch", "record_achievement",
-    "remove_evidence", "update_achievement",
+    "COMMON_FIELDS", "DOI_RE", "KIND_FIELDS", "PROJECT_LEVELS", "ROLES_BY_KIND", "BulkAchievement",
+    "DuplicateEvidence", "FieldError", "NotAllowed", "ParticipantInput", "add_evidence", "bulk_record",
+    "clean_values", "declare_achievement", "delete_achievement", "may_declare", "may_delete", "may_edit",
+    "may_log_in", "normalise_doi", "patent_type_mismatch", "record_achievement", "remove_evidence",
+    "update_achievement",
 ]

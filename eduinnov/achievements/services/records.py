@@ -22,7 +22,7 @@ from eduinnov.achievements.services.rules import (
     NotAllowed,
     ParticipantInput,
     _check_supervisor,
-    _clean,
+    clean_values,
     may_declare,
     may_delete,
     may_edit,
@@ -90,7 +90,7 @@ def _new_achievement(user: User, program: Program, kind: AchievementKind, data: 
                      participants: Iterable[ParticipantInput], *, draft: bool,
                      by_student: bool) -> Achievement:
     kind = AchievementKind(kind)
-    values = _clean(kind, data)
+    values = clean_values(kind, data)
     values["supervisor_id"] = _check_supervisor(program.id, values["supervisor_id"])
     status = VerificationStatus.DRAFT if draft else VerificationStatus.SUBMITTED
     achievement = Achievement(program_id=program.id, kind=kind, created_by_id=user.id, verification_status=status,
@@ -198,7 +198,7 @@ def update_achievement(user: User, achievement: Achievement, data: Mapping[str, 
     """
     if not may_edit(user, achievement):
         raise NotAllowed(_("You cannot change this achievement."))
-    values = _clean(achievement.kind, data)
+    values = clean_values(achievement.kind, data)
     values["supervisor_id"] = _check_supervisor(achievement.program_id, values["supervisor_id"])
     # Check the students before touching any column, so a refusal leaves the object as it was.
     before = {p.student_id: (p.role, p.rank, p.is_corresponding) for p in achievement.participants}

@@ -32,7 +32,7 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.auth.access import Action, can
 from eduinnov.auth.models import ProgramMembership, Role, User
-from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.errors import FieldError
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program
 
@@ -71,14 +71,6 @@ DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
 
-class FieldError(ValidationError):
-    """Invalid input for one field (``field`` is the form field name, or ``participants``)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 class DuplicateEvidence(FieldError):
     """The uploaded file is already evidence of other achievements of the program (``duplicates``)."""
 
@@ -87,10 +79,6 @@ class DuplicateEvidence(FieldError):
         super().__init__("file", _("The same file is already evidence of %(items)s. If this is right, tick "
                                    "“This is a different achievement” and upload it again.", items=names))
         self.duplicates = duplicates
-
-
-class NotAllowed(DomainError):
-    """The user may see the achievement but not perform this action on it (views answer 403)."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +184,7 @@ def _coerce_enum(field: str, value: Any) -> Enum | None:
         raise FieldError(field, _("Choose one of the listed values.")) from None
 
 
-def _clean(kind: AchievementKind, data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_values(kind: AchievementKind, data: Mapping[str, Any]) -> dict[str, Any]:
     """Values for every kind column of ``kind`` (others None), type-checked and with rules applied."""
     out: dict[str, Any] = {}
     title = (data.get("title") or "").strip()

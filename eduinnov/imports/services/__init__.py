@@ -14,31 +14,25 @@ name (partners), and student + partner + kind + title (participations).
 
 How rows reach the database
 ---------------------------
-Students, partners, participations and manual scores go through their domains' services
-(``create_student``, ``create_partner``, ``save_participation``, ``add_manual_score`` …), one call per
-row, so every rule of those domains applies unchanged; such files have hundreds of rows.
-
-Achievements are the exception: a program's achievement history can be tens of thousands of rows, and
-``record_achievement`` costs several queries per row (supervisor check, students check, flush, audit).
-Here each row is checked with the achievements domain's own rules (``achievements.services._clean``, the
-same function the forms use) and with lookups preloaded once per import (students by number and name,
-teachers, existing DOIs / application numbers / titles); the rows are then written with SQLAlchemy Core
-``insert()`` executemany statements — achievements (with ``RETURNING`` ids), their participants and
-their audit-log rows — a handful of statements for the whole file. 50,000 rows take seconds (see
-``bench/bench_imports.py``). The audit rows are written here because Core inserts bypass the ORM's
-flush hooks that write them for single records.
-
+Every row goes through its domain's services, so every rule of those domains applies unchanged and
+imports write no model themselves: students, partners, participations and manual scores one call per row
+(``create_student``, ``create_partner``, ``save_participation``, ``add_manual_score`` …; such files have
+hundreds of rows). Achievements — a program's history can be tens of thousands of rows — are checked with
+the achievements domain's own rules (``achievements.services.clean_values``, the function the forms use)
+and lookups preloaded once per import (students by number and name, teachers, existing DOIs / application
+numbers / titles), then written in one call of ``achievements.services.bulk_record`` (a handful of
+executemany statements; 50,000 rows take seconds, see ``bench/bench_imports.py``).
 
 The package: ``_plan`` (the preview and its rows), one module per kind of file (``students``,
 ``achievements``, ``publications``, ``partners``, ``scores``), and ``running`` (preview and confirm).
 """
 
+from eduinnov.core.errors import ImportRefused
 from eduinnov.imports.schemas import ImportKind as ImportKind
 from eduinnov.imports.services._plan import (
     CREATE,
     SKIP,
     UPDATE,
-    ImportRefused,
     PlanRow,
     Preview,
     UnmatchedAuthor,

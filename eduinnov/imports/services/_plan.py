@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.errors import ImportRefused, ValidationError
 from eduinnov.extensions import db
 from eduinnov.imports import bibliography as bib
 from eduinnov.imports.readers import Table
@@ -21,13 +21,10 @@ CREATE, UPDATE, SKIP = "create", "update", "skip"
 _IN_CHUNK = 500
 
 
-class ImportRefused(DomainError):
-    """The import was not carried out; ``preview`` holds the errors (and what the file would have done)."""
-
-    def __init__(self, preview: Preview, message: str | None = None, *, retry: bool = False) -> None:
-        super().__init__(message or _("The file has %(n)d problem(s); nothing was imported.", n=len(preview.errors)))
-        self.preview = preview
-        self.retry = retry  # the file itself is fine: confirming again (new choices, new plan) may work
+def refusal(preview: Preview, message: str | None = None, *, retry: bool = False) -> ImportRefused:
+    """The refusal of an import: ``preview`` holds the errors (and what the file would have done)."""
+    return ImportRefused(preview, message or _("The file has %(n)d problem(s); nothing was imported.",
+                                               n=len(preview.errors)), retry=retry)
 
 
 @dataclass
@@ -137,7 +134,7 @@ def _call(plan: PlanRow, service, *args, **kwargs):
 
 
 class _RowFailed(Exception):
-    def __init__(self, row: int, column: str | None, reason: str) -> None:
+    def __init__(self, row: int | None, column: str | None, reason: str) -> None:
         super().__init__(reason)
         self.row, self.column, self.reason = row, column, reason
 

@@ -9,21 +9,17 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from eduinnov.achievements import duplicates
 from eduinnov.achievements import services as achievement_services
 from eduinnov.achievements.models import (
-    Achievement,
     AchievementKind,
-    AchievementParticipant,
     Indexing,
     ParticipantRole,
-    VerificationStatus,
 )
 from eduinnov.auth.models import ProgramMembership, User
-from eduinnov.core.audit import AuditLog, _jsonable
-from eduinnov.core.models import utcnow
+from eduinnov.core.errors import ValidationError
 from eduinnov.extensions import db
 from eduinnov.imports import bibliography as bib
 from eduinnov.imports import validators as v
@@ -33,9 +29,9 @@ from eduinnov.imports.services._plan import (
     SKIP,
     PlanRow,
     Preview,
-    _chunks,
     _error,
     _program_students,
+    _RowFailed,
 )
 from eduinnov.programs.models import Program
 
@@ -137,7 +133,7 @@ def _check_achievement(kind: AchievementKind, values: dict[str, Any]) -> tuple[d
     if kind == AchievementKind.PUBLICATION and data.get("indexing") is None:
         data["indexing"] = Indexing.OTHER
     try:
-        return achievement_services._clean(kind, data), None, None
+        return achievement_services.clean_values(kind, data), None, None
     except achievement_services.FieldError as exc:
         return None, exc.field, str(exc)
 
@@ -216,42 +212,11 @@ def _plan_one_achievement(preview: Preview, row_number: int, kind: AchievementKi
 
 
 def _apply_achievements(preview: Preview, program: Program, user: User) -> None:
-    """Write the planned achievements with a few executemany statements (see the module docstring)."""
+    """Write the planned achievements through the achievements domain's :func:`bulk_record`."""
     planned = [p for p in preview.rows if p.action == CREATE]
-    if not planned:
-        return
-    now = utcnow()
-    table = Achievement.__table__
-    base = {c: None for c in ("description", "supervisor_id", *achievement_services._ALL_KIND_FIELDS)}
-    records = []
-    for plan in planned:
-        rec = {**base, **plan.data["values"], "program_id": program.id, "kind": plan.data["kind"],
-               "created_by_id": user.id, "verification_status": VerificationStatus.SUBMITTED,
-               "submitted_at": now, "created_at": now, "updated_at": now}
-        records.append(rec)
-    # RETURNING in batches; rows are matched back by (kind, title, year), unique within a plan (duplicates
-    # by normalised title + year are skipped), which spares the one-statement-per-row fallback that
-    # sort_by_parameter_order needs on SQLite.
-    id_of: dict[tuple, int] = {}
-    for chunk in _chunks(records, 5000):
-        result = db.session.execute(insert(table).returning(table.c.id, table.c.kind, table.c.title, table.c.year),
-                                    chunk)
-        id_of.update({(AchievementKind(r.kind), r.title, r.year): r.id for r in result})
-    ids = [id_of[(AchievementKind(rec["kind"]), rec["title"], rec["year"])] for rec in records]
-    participants = []
-    for plan, achievement_id in zip(planned, ids, strict=True):
-        for student_id, role, rank in plan.data["participants"]:
-            participants.append({"achievement_id": achievement_id, "student_id": student_id, "role": role,
-                                 "rank": rank, "is_corresponding": False})
-    if participants:
-        db.session.execute(insert(AchievementParticipant.__table__), participants)
-    audit = [{
-        "created_at": now, "user_id": user.id, "program_id": program.id, "entity_type": "achievements",
-        "entity_id": achievement_id, "action": "create",
-        "changes": {**{k: _jsonable(val) for k, val in rec.items() if val is not None}, "id": achievement_id,
-                    "source": "import"},
-    } for rec, achievement_id in zip(records, ids, strict=True)]
-    db.session.execute(insert(AuditLog.__table__), audit)
-    db.session.expire_all()
-
-
+    try:
+        achievement_services.bulk_record(user, program, [
+            achievement_services.BulkAchievement(p.data["kind"], p.data["values"], p.data["participants"])
+            for p in planned])
+    except ValidationError as exc:  # a student or supervisor left the program since the plan was made
+        raise _RowFailed(None, getattr(exc, "field", None), str(exc)) from exc

@@ -15,11 +15,11 @@ from eduinnov.imports import validators as v
 from eduinnov.imports.readers import FileRefused, read_table
 from eduinnov.imports.schemas import ACHIEVEMENT_KIND_OF, ImportKind, Issue, Row, schema_for
 from eduinnov.imports.services._plan import (
-    ImportRefused,
     Preview,
     _describe,
     _error,
     _RowFailed,
+    refusal,
 )
 from eduinnov.imports.services.achievements import (
     _apply_achievements,
@@ -189,23 +189,23 @@ def run_import(kind: ImportKind | str, program: Program, user: User, data: bytes
     """
     preview = preview_import(kind, program, user, data, filename)
     if not preview.ok:
-        raise ImportRefused(preview)
+        raise refusal(preview)
     if expected_fingerprint is not None and preview.plan_digest != expected_fingerprint:
-        raise ImportRefused(preview, _("The data changed since the preview (someone else imported or edited "
+        raise refusal(preview, _("The data changed since the preview (someone else imported or edited "
                                        "records): check the new preview and confirm again."), retry=True)
     if preview.needs_confirmation and not confirm_duplicates:
-        raise ImportRefused(preview, _("%(n)d row(s) look like achievements already recorded: check them and tick "
+        raise refusal(preview, _("%(n)d row(s) look like achievements already recorded: check them and tick "
                                        "“These are different achievements” to import them.",
                                        n=len(preview.similar_rows)), retry=True)
     if preview.kind == ImportKind.PUBLICATIONS:
         _resolve_authors(preview, program, resolutions or {})
         if not preview.ok:
-            raise ImportRefused(preview, _("Some choices for unmatched authors are not possible: choose again."),
+            raise refusal(preview, _("Some choices for unmatched authors are not possible: choose again."),
                                 retry=True)
     try:
         APPLIERS[preview.kind](preview, program, user)
     except _RowFailed as exc:
         preview.errors.append(Issue(exc.row, exc.column, exc.reason))
-        raise ImportRefused(preview) from exc
+        raise refusal(preview) from exc
     db.session.flush()
     return preview
