@@ -13,6 +13,7 @@ from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, query_id
 from eduinnov.evaluation.params import default
 from eduinnov.indicators import queries, services
+from eduinnov.indicators import reports as run_reports
 from eduinnov.indicators.forms import (
     RunForm,
     RunReviewForm,
@@ -72,7 +73,7 @@ def run_detail(run_id: int):
     sensitivity = None
     if request.args.get("sensitivity") and sform.validate():
         try:
-            sensitivity = services.run_sensitivity(run, draws=sform.draws.data or 300, spread=sform.spread.data or default("sensitivity", "spread"),
+            sensitivity = run_reports.run_sensitivity(run, draws=sform.draws.data or 300, spread=sform.spread.data or default("sensitivity", "spread"),
                                                    seed=sform.seed.data if sform.seed.data is not None else 1)
         except DomainError as exc:
             fail_request(exc)
@@ -80,7 +81,7 @@ def run_detail(run_id: int):
     swot_program = run.program_id
     english = _english()
     return render_template(
-        "indicators/run.html", run=run, view=services.run_view(run), sform=sform, sensitivity=sensitivity,
+        "indicators/run.html", run=run, view=run_reports.run_view(run), sform=sform, sensitivity=sensitivity,
         others=queries.runs_to_compare(current_user, run), swot=queries.get_swot(swot_program),
         can_delete=False, verified=services.fingerprint_of(run) == run.fingerprint,
         can_write_swot=bool(run.program_id) and can(current_user, Action.MANAGE, run),
@@ -119,7 +120,7 @@ def compare():
     run_a = get_or_404(current_user, EvaluationRun, request.args.get("a"))
     run_b = get_or_404(current_user, EvaluationRun, request.args.get("b"))
     try:
-        comparison = services.compare_runs(run_a, run_b)
+        comparison = run_reports.compare_runs(run_a, run_b)
     except DomainError as exc:
         fail_request(exc)
         flash(str(exc), "danger")
