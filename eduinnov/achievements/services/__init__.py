@@ -27,8 +27,6 @@ from eduinnov.achievements.services.rules import (
     PROJECT_LEVELS,
     ROLES_BY_KIND,
     DuplicateEvidence,
-    FieldError,
-    NotAllowed,
     ParticipantInput,
     clean_values,
     may_declare,
@@ -38,6 +36,7 @@ from eduinnov.achievements.services.rules import (
     normalise_doi,
     patent_type_mismatch,
 )
+from eduinnov.core.errors import FieldError, NotAllowed
 
 __all__ = [
     "COMMON_FIELDS", "DOI_RE", "KIND_FIELDS", "PROJECT_LEVELS", "ROLES_BY_KIND", "BulkAchievement",

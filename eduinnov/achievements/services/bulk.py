@@ -24,10 +24,10 @@ from eduinnov.achievements.models import (
     ParticipantRole,
     VerificationStatus,
 )
-from eduinnov.achievements.services.rules import _ALL_KIND_FIELDS, NotAllowed, may_log_in
+from eduinnov.achievements.services.rules import _ALL_KIND_FIELDS, may_log_in
 from eduinnov.auth.models import ProgramMembership, User
 from eduinnov.core.audit import AuditLog, jsonable
-from eduinnov.core.errors import FieldError
+from eduinnov.core.errors import FieldError, NotAllowed
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.programs.models import Cohort, Program, Student
