@@ -12,12 +12,11 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.achievements.services.rules import (
     DuplicateEvidence,
-    FieldError,
-    NotAllowed,
     may_edit,
 )
 from eduinnov.auth.models import User
 from eduinnov.core.audit import AuditLog
+from eduinnov.core.errors import FieldError, NotAllowed
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 

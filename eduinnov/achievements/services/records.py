@@ -18,8 +18,6 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.achievements.services.rules import (
     ROLES_BY_KIND,
-    FieldError,
-    NotAllowed,
     ParticipantInput,
     _check_supervisor,
     clean_values,
@@ -29,6 +27,7 @@ from eduinnov.achievements.services.rules import (
     may_log_in,
 )
 from eduinnov.auth.models import Role, User
+from eduinnov.core.errors import FieldError, NotAllowed
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.notifications.models import NoticeEvent
