@@ -14,6 +14,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError as CsrfError
 
 from eduinnov.auth.access import Action, get_or_404
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.models import EvaluationModel, EvaluationUnit
@@ -41,8 +42,8 @@ def _target(model: EvaluationModel, choices: dict, cohort_id: str | None):
 
 @bp.route("/models/<int:model_id>/targets", methods=["GET", "POST"])
 @login_required
-def suggest_targets(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id, Action.MANAGE)
+@loads(EvaluationModel, "model_id", Action.MANAGE)
+def suggest_targets(model):
     choices = queries.unit_targets(current_user, model)
     if request.method == "POST":
         try:

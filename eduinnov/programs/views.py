@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.decorators import staff_required
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
@@ -15,8 +16,6 @@ from eduinnov.programs.forms import CohortForm, ProgramForm, StudentFilterForm, 
 from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, StudentStatus
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
-
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
 
 
 def _show_error(form, exc: DomainError) -> None:
@@ -32,8 +31,8 @@ def _show_error(form, exc: DomainError) -> None:
 
 @bp.route("/", endpoint="list")
 @login_required
+@staff_required
 def program_list():
-    require_role(current_user, *STAFF)
     programs = queries.list_programs_for(current_user)
     counts = queries.count_students_by_program([p.id for p in programs])
     roles = {m.program_id: m.role for m in current_user.memberships}
@@ -166,8 +165,8 @@ def cohort_delete(cohort_id: int):
 
 @bp.route("/students")
 @login_required
+@staff_required
 def students():
-    require_role(current_user, *STAFF)
     form = StudentFilterForm(clean_query_ids("program", "cohort"), programs=queries.list_programs_for(current_user),
                              cohorts=queries.list_cohorts_for(current_user))
     stmt = queries.list_students_stmt(current_user, search=form.q.data, program_id=form.program.data,
@@ -189,8 +188,8 @@ def _student_form(student: Student | None = None) -> StudentForm:
 
 @bp.route("/students/new", methods=["GET", "POST"])
 @login_required
+@staff_required
 def student_new():
-    require_role(current_user, *STAFF)
     form = _student_form()
     if form.validate_on_submit():
         try:

@@ -14,9 +14,6 @@ from eduinnov.indicators.models import (
 )
 from eduinnov.programs.models import Program
 
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
-
-
 SAATY = ["9", "8", "7", "6", "5", "4", "3", "2", "1", "1/2", "1/3", "1/4", "1/5", "1/6", "1/7", "1/8", "1/9"]
 
 
@@ -50,3 +47,11 @@ def _locked(model: EvaluationModel):
     return redirect(url_for("indicators.detail", model_id=model.id))
 
 
+def unlocked():
+    """For ``@loads(..., unlocked=unlocked())``: the read-only redirect when the loaded model (or the model
+    of the loaded node) is an archived version, else None."""
+
+    def check(obj):
+        return _locked(obj if isinstance(obj, EvaluationModel) else obj.model)
+
+    return check

@@ -6,11 +6,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request, query_id
+from eduinnov.core.web import fail_request, form_error, query_id, refuse
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.forms import (
     CopyForm,
@@ -28,7 +29,7 @@ from eduinnov.indicators.models import (
 )
 from eduinnov.indicators.spec import SpecError
 from eduinnov.indicators.views._blueprint import bp
-from eduinnov.indicators.views._helpers import STAFF, _locked, _program_choices, _program_or_none
+from eduinnov.indicators.views._helpers import _program_choices, _program_or_none, unlocked
 from eduinnov.indicators.yaml_io import dump_model, dump_spec, get_template, list_templates, parse_yaml
 
 # ---------------------------------------------------------------------------------------------------------
@@ -38,8 +39,8 @@ from eduinnov.indicators.yaml_io import dump_model, dump_spec, get_template, lis
 
 @bp.route("/", endpoint="list")
 @login_required
+@staff_required
 def list_models():
-    require_role(current_user, *STAFF)
     program_id = query_id("program")
     try:
         status = ModelStatus(request.args.get("status")) if request.args.get("status") else None
@@ -67,8 +68,8 @@ def _import_form(choices):
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@staff_required
 def create():
-    require_role(current_user, *STAFF)
     choices = _program_choices()
     if not choices:
         abort(403)
@@ -82,8 +83,7 @@ def create():
             model = services.create_model(program, name=form.name.data, unit=EvaluationUnit(form.unit.data),
                                           description=form.description.data, user=current_user)
         except DomainError as exc:
-            fail_request(exc)
-            form.unit.errors.append(str(exc))
+            form_error(form, exc, "unit")
         else:
             flash(_("Model “%(name)s” created. Add its indicators below.", name=model.name), "success")
             return redirect(url_for("indicators.detail", model_id=model.id))
@@ -92,8 +92,8 @@ def create():
 
 @bp.route("/templates/<key>")
 @login_required
+@staff_required
 def template(key: str):
-    require_role(current_user, *STAFF)
     tpl = get_template(key)
     if tpl is None:
         abort(404)
@@ -107,8 +107,8 @@ def template(key: str):
 
 @bp.route("/templates/<key>.yaml")
 @login_required
+@staff_required
 def template_yaml(key: str):
-    require_role(current_user, *STAFF)
     tpl = get_template(key)
     if tpl is None:
         abort(404)
@@ -122,8 +122,8 @@ def _yaml_response(text: str, filename: str) -> Response:
 
 @bp.route("/templates/<key>/copy", methods=["POST"])
 @login_required
+@staff_required
 def copy_template(key: str):
-    require_role(current_user, *STAFF)
     tpl = get_template(key)
     if tpl is None:
         abort(404)
@@ -137,8 +137,7 @@ def copy_template(key: str):
     try:
         model = services.import_model(tpl.spec, program, current_user, name=form.name.data, template_key=tpl.key)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.template", key=key))
     flash(_("Template copied as a draft. Adjust targets, judgments and weights, then activate it."), "success")
     return redirect(url_for("indicators.detail", model_id=model.id))
@@ -146,8 +145,8 @@ def copy_template(key: str):
 
 @bp.route("/import", methods=["POST"])
 @login_required
+@staff_required
 def import_yaml():
-    require_role(current_user, *STAFF)
     form = _import_form(_program_choices())
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -167,8 +166,8 @@ def import_yaml():
 
 @bp.route("/models/<int:model_id>")
 @login_required
-def detail(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id)
+@loads(EvaluationModel, "model_id")
+def detail(model):
     can_manage = can(current_user, Action.MANAGE, model) if model.program_id else current_user.role == Role.ADMIN
     add_form = NodeAddForm()
     add_form.metric_key.choices = [("", _("— none: a group of indicators —"))] + metric_choices(model.unit)
@@ -193,10 +192,8 @@ def detail(model_id: int):
 
 @bp.route("/models/<int:model_id>/settings", methods=["GET", "POST"])
 @login_required
-def edit(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id, Action.MANAGE)
-    if (locked := _locked(model)) is not None:
-        return locked
+@loads(EvaluationModel, "model_id", Action.MANAGE, unlocked=unlocked())
+def edit(model):
     form = ModelSettingsForm()
     if request.method == "GET":
         form.name.data, form.description.data = model.name, model.description
@@ -223,8 +220,7 @@ def _lifecycle(model_id: int, action, message: str, *, redirect_to_new: bool = F
     try:
         result = action(model, current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(message, "success")
     target = result if redirect_to_new and result is not None else model
@@ -252,13 +248,12 @@ def new_version(model_id: int):
 
 @bp.route("/models/<int:model_id>/delete", methods=["POST"])
 @login_required
-def delete(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id, Action.MANAGE)
+@loads(EvaluationModel, "model_id", Action.MANAGE)
+def delete(model):
     try:
         services.delete_model(model, current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(_("Draft deleted."), "success")
     return redirect(url_for("indicators.list"))
@@ -266,8 +261,8 @@ def delete(model_id: int):
 
 @bp.route("/models/<int:model_id>/copy", methods=["POST"])
 @login_required
-def copy(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id)
+@loads(EvaluationModel, "model_id")
+def copy(model):
     form = CopyForm()
     form.program_id.choices = _program_choices()
     if not form.validate_on_submit():
@@ -278,8 +273,7 @@ def copy(model_id: int):
     try:
         new = services.copy_model(model, program, current_user, name=form.name.data)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.detail", model_id=model.id))
     flash(_("Copied as a new draft."), "success")
     return redirect(url_for("indicators.detail", model_id=new.id))
@@ -287,8 +281,8 @@ def copy(model_id: int):
 
 @bp.route("/models/<int:model_id>.yaml")
 @login_required
-def model_yaml(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id)
+@loads(EvaluationModel, "model_id")
+def model_yaml(model):
     return _yaml_response(dump_model(model), f"model-{model.id}-v{model.version}.yaml")
 
 

@@ -8,9 +8,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.access import Action, can
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import refuse
 from eduinnov.evaluation.params import default
 from eduinnov.indicators import services
 from eduinnov.indicators.forms import (
@@ -24,7 +25,7 @@ from eduinnov.indicators.models import (
 )
 from eduinnov.indicators.spec import judgment_matrix, judgment_text
 from eduinnov.indicators.views._blueprint import bp
-from eduinnov.indicators.views._helpers import SAATY, _locked
+from eduinnov.indicators.views._helpers import SAATY, _locked, unlocked
 
 # ---------------------------------------------------------------------------------------------------------
 # Nodes
@@ -33,11 +34,9 @@ from eduinnov.indicators.views._helpers import SAATY, _locked
 
 @bp.route("/nodes/<int:node_id>/add", methods=["POST"])
 @login_required
-def node_add(node_id: int):
-    parent = get_or_404(current_user, IndicatorNode, node_id, Action.MANAGE)
+@loads(IndicatorNode, "node_id", Action.MANAGE, name="parent", unlocked=unlocked())
+def node_add(parent):
     model = parent.model
-    if (locked := _locked(model)) is not None:
-        return locked
     form = NodeAddForm()
     form.metric_key.choices = [("", "")] + metric_choices(model.unit)
     if form.validate_on_submit():
@@ -45,8 +44,7 @@ def node_add(node_id: int):
             node = services.add_node(parent, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
                                      metric_key=form.metric_key.data or None, user=current_user)
         except DomainError as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
+            refuse(exc)
         else:
             flash(_("Indicator %(code)s added under %(parent)s.", code=node.code, parent=parent.code), "success")
             return redirect(url_for("indicators.detail", model_id=model.id, _anchor=f"node-{node.id}"))
@@ -140,8 +138,8 @@ def _node_kwargs(form: NodeForm, node: IndicatorNode) -> dict:
 
 @bp.route("/nodes/<int:node_id>", methods=["GET", "POST"])
 @login_required
-def node(node_id: int):
-    node = get_or_404(current_user, IndicatorNode, node_id)
+@loads(IndicatorNode, "node_id")
+def node(node):
     model = node.model
     can_edit = can(current_user, Action.MANAGE, node) and not model.is_archived
     form = NodeForm()
@@ -155,8 +153,7 @@ def node(node_id: int):
             try:
                 services.update_node(node, user=current_user, **_node_kwargs(form, node))
             except DomainError as exc:
-                fail_request(exc)
-                flash(str(exc), "danger")
+                refuse(exc)
             else:
                 flash(_("Indicator %(code)s saved.", code=node.code), "success")
                 return redirect(url_for("indicators.node", node_id=node.id))
@@ -186,15 +183,12 @@ def _posted_judgments(node: IndicatorNode, source) -> dict[tuple[str, str], str]
 
 @bp.route("/nodes/<int:node_id>/judgments", methods=["POST"])
 @login_required
-def judgments(node_id: int):
-    node = get_or_404(current_user, IndicatorNode, node_id, Action.MANAGE)
-    if (locked := _locked(node.model)) is not None:
-        return locked
+@loads(IndicatorNode, "node_id", Action.MANAGE, unlocked=unlocked())
+def judgments(node):
     try:
         services.set_judgments(node, _posted_judgments(node, request.form), current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.node", node_id=node.id, _anchor="judgments"))
     report = services.judgment_report(node)
     if report.get("consistent", True):
@@ -210,25 +204,22 @@ def judgments(node_id: int):
 
 @bp.route("/nodes/<int:node_id>/consistency")
 @login_required
-def consistency(node_id: int):
+@loads(IndicatorNode, "node_id")
+def consistency(node):
     """JSON for the live check in the editor: weights and CR of the judgments in the query string."""
-    node = get_or_404(current_user, IndicatorNode, node_id)
     return jsonify(services.judgment_report(node, _posted_judgments(node, request.args)))
 
 
 @bp.route("/nodes/<int:node_id>/delete", methods=["POST"])
 @login_required
-def node_delete(node_id: int):
-    node = get_or_404(current_user, IndicatorNode, node_id, Action.MANAGE)
+@loads(IndicatorNode, "node_id", Action.MANAGE, unlocked=unlocked())
+def node_delete(node):
     model = node.model
-    if (locked := _locked(model)) is not None:
-        return locked
     code = node.code
     try:
         services.delete_node(node, current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(_("Indicator %(code)s deleted.", code=code), "success")
     return redirect(url_for("indicators.detail", model_id=model.id))
@@ -236,8 +227,8 @@ def node_delete(node_id: int):
 
 @bp.route("/nodes/<int:node_id>/move/<direction>", methods=["POST"])
 @login_required
-def node_move(node_id: int, direction: str):
-    node = get_or_404(current_user, IndicatorNode, node_id, Action.MANAGE)
+@loads(IndicatorNode, "node_id", Action.MANAGE)
+def node_move(node, direction: str):
     if direction not in ("up", "down"):
         abort(404)
     if (locked := _locked(node.model)) is not None:

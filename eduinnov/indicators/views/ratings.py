@@ -6,10 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request, query_id
+from eduinnov.core.web import form_error, query_id
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.forms import (
     ManualScoreForm,
@@ -20,7 +21,7 @@ from eduinnov.indicators.models import (
     SwotRecord,
 )
 from eduinnov.indicators.views._blueprint import bp
-from eduinnov.indicators.views._helpers import STAFF, _int
+from eduinnov.indicators.views._helpers import _int
 from eduinnov.programs.models import Cohort, Program
 from eduinnov.programs.queries import get_student_by_number
 
@@ -31,8 +32,8 @@ from eduinnov.programs.queries import get_student_by_number
 
 @bp.route("/ratings", methods=["GET", "POST"])
 @login_required
+@staff_required
 def ratings():
-    require_role(current_user, *STAFF)
     programs = queries.list_programs_for(current_user, Action.EDIT)
     form = ManualScoreForm()
     form.program_id.choices = [(p.id, f"{p.code} {p.display_name}") for p in programs]
@@ -54,8 +55,7 @@ def ratings():
                 services.add_manual_score(program, key=form.key.data, value=form.value.data, user=current_user,
                                           cohort=None if student else cohort, student=student, note=form.note.data)
             except DomainError as exc:
-                fail_request(exc)
-                form.value.errors.append(str(exc))
+                form_error(form, exc, "value")
             else:
                 flash(_("Rating saved."), "success")
                 return redirect(url_for("indicators.ratings", program=program.id))
@@ -67,8 +67,8 @@ def ratings():
 
 @bp.route("/ratings/<int:score_id>/delete", methods=["POST"])
 @login_required
-def rating_delete(score_id: int):
-    score = get_or_404(current_user, ManualScore, score_id, Action.EDIT)
+@loads(ManualScore, "score_id", Action.EDIT)
+def rating_delete(score):
     program_id = score.program_id
     services.delete_manual_score(score, current_user)
     flash(_("Rating deleted."), "success")
@@ -77,8 +77,8 @@ def rating_delete(score_id: int):
 
 @bp.route("/swot")
 @login_required
+@staff_required
 def swot_list():
-    require_role(current_user, *STAFF)
     program_id = query_id("program")
     return render_template("indicators/swot_list.html", records=queries.list_swot_records(current_user, program_id),
                            programs=queries.list_programs_for(current_user), program_id=program_id,
@@ -88,8 +88,8 @@ def swot_list():
 @bp.route("/swot/new", methods=["GET", "POST"])
 @bp.route("/swot/<int:record_id>/edit", methods=["GET", "POST"])
 @login_required
+@staff_required
 def swot_edit(record_id: int | None = None):
-    require_role(current_user, *STAFF)
     record = get_or_404(current_user, SwotRecord, record_id, Action.MANAGE) if record_id else None
     programs = queries.list_programs_for(current_user, Action.MANAGE)
     if not programs:
@@ -113,8 +113,7 @@ def swot_edit(record_id: int | None = None):
                 try:
                     saved = services.save_swot(program, form.year.data, current_user, **texts)
                 except DomainError as exc:
-                    fail_request(exc)
-                    form.strengths.errors.append(str(exc))
+                    form_error(form, exc, "strengths")
                 else:
                     flash(_("SWOT record saved."), "success")
                     return redirect(url_for("indicators.swot_list", program=saved.program_id))
@@ -123,8 +122,8 @@ def swot_edit(record_id: int | None = None):
 
 @bp.route("/swot/<int:record_id>/delete", methods=["POST"])
 @login_required
-def swot_delete(record_id: int):
-    record = get_or_404(current_user, SwotRecord, record_id, Action.MANAGE)
+@loads(SwotRecord, "record_id", Action.MANAGE)
+def swot_delete(record):
     program_id = record.program_id
     services.delete_swot(record, current_user)
     flash(_("SWOT record deleted."), "success")

@@ -7,10 +7,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request, query_id
+from eduinnov.core.web import query_id, refuse
 from eduinnov.evaluation.params import default
 from eduinnov.indicators import queries, services
 from eduinnov.indicators import reports as run_reports
@@ -24,7 +25,6 @@ from eduinnov.indicators.models import (
     EvaluationRun,
 )
 from eduinnov.indicators.views._blueprint import bp
-from eduinnov.indicators.views._helpers import STAFF
 from eduinnov.programs.models import Cohort, Program
 
 # ---------------------------------------------------------------------------------------------------------
@@ -34,8 +34,8 @@ from eduinnov.programs.models import Cohort, Program
 
 @bp.route("/models/<int:model_id>/run", methods=["POST"])
 @login_required
-def run(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id, Action.MANAGE)
+@loads(EvaluationModel, "model_id", Action.MANAGE)
+def run(model):
     targets = queries.unit_targets(current_user, model)
     form = RunForm()
     form.cohort_id.choices = [(c.id, c.display_name) for c in targets.get("cohorts", [])]
@@ -48,8 +48,7 @@ def run(model_id: int):
     try:
         stored = services.run_evaluation(model, services.Target(cohort=cohort, program=program), current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.detail", model_id=model.id, _anchor="run"))
     flash(_("Evaluation stored: %(n)d evaluated, mean score %(mean).3f.", n=stored.summary["n"],
             mean=stored.summary["mean"]), "success")
@@ -58,8 +57,8 @@ def run(model_id: int):
 
 @bp.route("/runs")
 @login_required
+@staff_required
 def runs():
-    require_role(current_user, *STAFF)
     page = paginate(queries.list_runs_stmt(current_user, model_id=query_id("model")),
                     request.args.get("page"))
     return render_template("indicators/runs.html", page=page)
@@ -67,8 +66,8 @@ def runs():
 
 @bp.route("/runs/<int:run_id>")
 @login_required
-def run_detail(run_id: int):
-    run = get_or_404(current_user, EvaluationRun, run_id)
+@loads(EvaluationRun, "run_id")
+def run_detail(run):
     sform = SensitivityForm(request.args)
     sensitivity = None
     if request.args.get("sensitivity") and sform.validate():
@@ -76,8 +75,7 @@ def run_detail(run_id: int):
             sensitivity = run_reports.run_sensitivity(run, draws=sform.draws.data or 300, spread=sform.spread.data or default("sensitivity", "spread"),
                                                    seed=sform.seed.data if sform.seed.data is not None else 1)
         except DomainError as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
+            refuse(exc)
     swot_program = run.program_id
     english = _english()
     return render_template(
@@ -97,8 +95,8 @@ def _english() -> bool:
 
 @bp.route("/runs/<int:run_id>/review", methods=["POST"])
 @login_required
-def run_review(run_id: int):
-    run = get_or_404(current_user, EvaluationRun, run_id, Action.MANAGE)
+@loads(EvaluationRun, "run_id", Action.MANAGE)
+def run_review(run):
     form = RunReviewForm()
     if not form.validate_on_submit():
         flash(_("Say in at least 20 characters why this verdict stands despite the failed checks."), "danger")
@@ -106,8 +104,7 @@ def run_review(run_id: int):
     try:
         services.review_run(run, form.reason.data, current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.run_detail", run_id=run.id, _anchor="health"))
     flash(_("Review recorded: the run is now published."), "success")
     return redirect(url_for("indicators.run_detail", run_id=run.id, _anchor="health"))
@@ -115,15 +112,14 @@ def run_review(run_id: int):
 
 @bp.route("/compare")
 @login_required
+@staff_required
 def compare():
-    require_role(current_user, *STAFF)
     run_a = get_or_404(current_user, EvaluationRun, request.args.get("a"))
     run_b = get_or_404(current_user, EvaluationRun, request.args.get("b"))
     try:
         comparison = run_reports.compare_runs(run_a, run_b)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("indicators.run_detail", run_id=run_a.id))
     return render_template("indicators/compare.html", a=run_a, b=run_b, cmp=comparison)
 
