@@ -9,22 +9,13 @@ from eduinnov.auth.decorators import staff_required
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import clean_query_ids, fail_request, query_id
+from eduinnov.core.web import clean_query_ids, form_error, query_id, refuse
 from eduinnov.frameworks.models import Supervision, SupervisorRole
 from eduinnov.programs import queries, services
 from eduinnov.programs.forms import CohortForm, ProgramForm, StudentFilterForm, StudentForm, SupervisorForm
 from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, StudentStatus
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
-
-
-def _show_error(form, exc: DomainError) -> None:
-    """Put a service error next to its field when it names one, else flash it."""
-    field = getattr(form, getattr(exc, "field", ""), None) if form is not None else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 # --- programs ---
@@ -51,8 +42,7 @@ def new():
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Program %(code)s created. Add its cohorts next.", code=program.code), "success")
             return redirect(url_for("programs.detail", program_id=program.id))
@@ -85,8 +75,7 @@ def edit(program_id: int):
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Program %(code)s saved.", code=program.code), "success")
             return redirect(url_for("programs.detail", program_id=program.id))
@@ -102,8 +91,7 @@ def delete(program_id: int):
     try:
         services.delete_program(current_user, program)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("programs.detail", program_id=program_id))
     flash(_("Program %(code)s deleted.", code=code), "success")
     return redirect(url_for("programs.list"))
@@ -121,8 +109,7 @@ def cohort_new(program_id: int):
             cohort = services.create_cohort(current_user, program, entry_year=form.entry_year.data,
                                             label=form.label.data)
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Cohort %(name)s created.", name=cohort.display_name), "success")
             return redirect(url_for("programs.detail", program_id=program.id))
@@ -138,8 +125,7 @@ def cohort_edit(cohort_id: int):
         try:
             services.update_cohort(current_user, cohort, entry_year=form.entry_year.data, label=form.label.data)
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Cohort %(name)s saved.", name=cohort.display_name), "success")
             return redirect(url_for("programs.detail", program_id=cohort.program_id))
@@ -154,8 +140,7 @@ def cohort_delete(cohort_id: int):
     try:
         services.delete_cohort(current_user, cohort)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(_("Cohort %(name)s deleted.", name=name), "success")
     return redirect(url_for("programs.detail", program_id=program_id))
@@ -198,8 +183,7 @@ def student_new():
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Student %(name)s added.", name=student.display_name), "success")
             return redirect(url_for("programs.student_detail", student_id=student.id))
@@ -237,8 +221,7 @@ def student_edit(student_id: int):
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Student %(name)s saved.", name=student.display_name), "success")
             return redirect(url_for("programs.student_detail", student_id=student.id))
@@ -253,8 +236,7 @@ def student_delete(student_id: int):
     try:
         services.delete_student(current_user, student)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("programs.student_detail", student_id=student_id))
     flash(_("Student %(name)s deleted.", name=name), "success")
     return redirect(url_for("programs.students", program=program_id))
@@ -279,8 +261,7 @@ def supervisor_add(student_id: int):
                 role=SupervisorRole(form.role.data), discipline=form.discipline.data,
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("%(name)s added to the supervisor team.", name=supervision.supervisor_name), "success")
             return redirect(url_for("programs.student_detail", student_id=student.id) + "#supervisors")

@@ -11,7 +11,7 @@ from wtforms import Field
 from eduinnov.auth.access import Action, can, get_or_404
 from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request, refuse
+from eduinnov.core.web import fail_request, form_error, refuse
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     CourseForm,
@@ -45,8 +45,7 @@ def _form_page(form, framework: FrameworkVersion, heading: str, anchor: str, sav
         try:
             message = save()
         except DomainError as exc:
-            fail_request(exc)
-            error_field.errors = [*error_field.errors, str(exc)]
+            form_error(form, exc, error_field.short_name)
         else:
             flash(message, "success")
             return redirect(done_url) if done_url else back_to(framework, anchor)

@@ -9,7 +9,7 @@ from eduinnov.auth.access import Action, can, get_or_404
 from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request, form_error, refuse
+from eduinnov.core.web import form_error, refuse
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     AgreementForm,
@@ -148,8 +148,7 @@ def _item_page(partner: PartnerOrganisation, form, heading: str, anchor: str, sa
         try:
             message = save()
         except DomainError as exc:
-            fail_request(exc)
-            error_field.errors = [*error_field.errors, str(exc)]
+            form_error(form, exc, error_field.short_name)
         else:
             flash(message, "success")
             return _to_partner(partner, anchor)

@@ -207,8 +207,7 @@ def edit(model):
                                   grade_scale=form.grade_scale(), include_unverified=form.include_unverified.data,
                                   user=current_user)
         except DomainError as exc:
-            fail_request(exc)
-            form.grades.errors = [*form.grades.errors, str(exc)] if isinstance(form.grades.errors, list) else [str(exc)]
+            form_error(form, exc, "grades")
         else:
             flash(_("Settings saved."), "success")
             return redirect(url_for("indicators.detail", model_id=model.id))
