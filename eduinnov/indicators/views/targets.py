@@ -18,7 +18,7 @@ from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.models import EvaluationModel, EvaluationUnit
-from eduinnov.indicators.views import bp
+from eduinnov.indicators.views._blueprint import bp
 from eduinnov.programs.models import Cohort, Program
 
 
