@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eduinnov.auth.access import Action, can, get_or_404, require_role
-from eduinnov.auth.decorators import staff_required
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
@@ -51,8 +51,8 @@ def new():
 
 @bp.route("/<int:program_id>")
 @login_required
-def detail(program_id: int):
-    program = get_or_404(current_user, Program, program_id)
+@loads(Program, "program_id")
+def detail(program):
     return render_template(
         "programs/detail.html", program=program, counts=queries.count_students_by_cohort(program),
         members=queries.list_members(program), total=queries.count_students(program_id=program.id),
@@ -62,8 +62,8 @@ def detail(program_id: int):
 
 @bp.route("/<int:program_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(program_id: int):
-    program = get_or_404(current_user, Program, program_id)
+@loads(Program, "program_id")
+def edit(program):
     require_role(current_user, Role.ADMIN)
     form = ProgramForm(obj=program, program=program)
     if request.method == "GET":
@@ -101,8 +101,8 @@ def delete(program_id: int):
 
 @bp.route("/<int:program_id>/cohorts/new", methods=["GET", "POST"])
 @login_required
-def cohort_new(program_id: int):
-    program = get_or_404(current_user, Program, program_id, Action.MANAGE)
+@loads(Program, "program_id", Action.MANAGE)
+def cohort_new(program):
     form = CohortForm()
     if form.validate_on_submit():
         try:
@@ -118,8 +118,8 @@ def cohort_new(program_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @login_required
-def cohort_edit(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id, Action.MANAGE)
+@loads(Cohort, "cohort_id", Action.MANAGE)
+def cohort_edit(cohort):
     form = CohortForm(obj=cohort)
     if form.validate_on_submit():
         try:
@@ -134,8 +134,8 @@ def cohort_edit(cohort_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/delete", methods=["POST"])
 @login_required
-def cohort_delete(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id, Action.MANAGE)
+@loads(Cohort, "cohort_id", Action.MANAGE)
+def cohort_delete(cohort):
     program_id, name = cohort.program_id, cohort.display_name
     try:
         services.delete_cohort(current_user, cohort)
@@ -192,8 +192,8 @@ def student_new():
 
 @bp.route("/students/<int:student_id>")
 @login_required
-def student_detail(student_id: int):
-    student = get_or_404(current_user, Student, student_id)
+@loads(Student, "student_id")
+def student_detail(student):
     return _render_student(student)
 
 
@@ -211,8 +211,8 @@ def _render_student(student: Student, supervisor_form: SupervisorForm | None = N
 
 @bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
 @login_required
-def student_edit(student_id: int):
-    student = get_or_404(current_user, Student, student_id, Action.EDIT)
+@loads(Student, "student_id", Action.EDIT)
+def student_edit(student):
     form = _student_form(student)
     if form.validate_on_submit():
         try:
@@ -251,8 +251,8 @@ def _supervisor_form(student: Student) -> SupervisorForm:
 
 @bp.route("/students/<int:student_id>/supervisors", methods=["POST"])
 @login_required
-def supervisor_add(student_id: int):
-    student = get_or_404(current_user, Student, student_id, Action.EDIT)
+@loads(Student, "student_id", Action.EDIT)
+def supervisor_add(student):
     form = _supervisor_form(student)
     if form.validate_on_submit():
         try:
@@ -270,8 +270,8 @@ def supervisor_add(student_id: int):
 
 @bp.route("/students/<int:student_id>/supervisors/<int:supervision_id>/delete", methods=["POST"])
 @login_required
-def supervisor_remove(student_id: int, supervision_id: int):
-    student = get_or_404(current_user, Student, student_id, Action.EDIT)
+@loads(Student, "student_id", Action.EDIT)
+def supervisor_remove(student, supervision_id: int):
     supervision = get_or_404(current_user, Supervision, supervision_id, Action.EDIT)
     if supervision.student_id != student.id:
         abort(404)

@@ -17,7 +17,7 @@ from eduinnov.achievements import queries as achievement_queries
 from eduinnov.achievements.forms import AchievementFilterForm
 from eduinnov.achievements.models import Indexing
 from eduinnov.auth.access import Action, get_or_404
-from eduinnov.auth.decorators import staff_required
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.web import clean_query_ids, parse_id
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.programs.models import Cohort, Program
@@ -74,8 +74,8 @@ def index():
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
 @staff_required
-def cohort(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id)
+@loads(Cohort, "cohort_id")
+def cohort(cohort):
     programs, cohorts = _choices()
     return render_template("dashboards/cohort.html", d=figures.cohort_dashboard(cohort), programs=programs,
                            cohorts=cohorts, indexing=Indexing)
@@ -84,8 +84,8 @@ def cohort(cohort_id: int):
 @bp.route("/programs/<int:program_id>/trends")
 @login_required
 @staff_required
-def trends(program_id: int):
-    program = get_or_404(current_user, Program, program_id)
+@loads(Program, "program_id")
+def trends(program):
     programs, _cohorts = _choices()
     return render_template("dashboards/trends.html", t=figures.program_trends(program), programs=programs)
 
