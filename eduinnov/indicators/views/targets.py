@@ -16,6 +16,7 @@ from wtforms.validators import ValidationError as CsrfError
 from eduinnov.auth.access import Action, get_or_404
 from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
+from eduinnov.core.web import fail_request, refuse
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.models import EvaluationModel, EvaluationUnit
 from eduinnov.indicators.views._blueprint import bp
@@ -56,7 +57,7 @@ def suggest_targets(model):
         try:
             new = services.apply_targets(model, values, current_user)
         except DomainError as exc:
-            flash(str(exc), "danger")
+            refuse(exc)  # nothing of a half-made version stays
             return redirect(url_for("indicators.suggest_targets", model_id=model.id,
                                     cohort_id=request.form.get("cohort_id") or None))
         flash(_("Targets accepted into version %(v)d (a draft): check it and activate it.", v=new.version), "success")
@@ -66,6 +67,7 @@ def suggest_targets(model):
     try:
         rows = services.suggest_targets(model, target, current_user)
     except DomainError as exc:
+        fail_request(exc)
         error = str(exc)
     return render_template("indicators/targets.html", model=model, rows=rows, error=error, cohort=cohort,
                            cohorts=sorted(choices.get("cohorts", []), key=lambda c: c.entry_year, reverse=True),
