@@ -17,7 +17,7 @@ BLUEPRINTS = (
     "eduinnov.programs.views",
     "eduinnov.frameworks.views",
     "eduinnov.achievements.views",
-    "eduinnov.achievements.record_views",
+    "eduinnov.achievements.views.records",
     "eduinnov.obe.views",
     "eduinnov.indicators.views",
     "eduinnov.imports.views",

@@ -17,7 +17,7 @@ from eduinnov.achievements.models import Achievement, AchievementParticipant, Ev
 from eduinnov.achievements.services import COMMON_FIELDS, KIND_FIELDS, NotAllowed
 from eduinnov.auth.access import Action, can
 from eduinnov.auth.models import User
-from eduinnov.core.audit import AuditLog, _jsonable
+from eduinnov.core.audit import AuditLog, jsonable
 from eduinnov.core.errors import DomainError
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
@@ -31,7 +31,7 @@ class MergeResult(dict):
 
 
 def _snapshot(achievement: Achievement) -> dict[str, Any]:
-    return {attr.key: _jsonable(getattr(achievement, attr.key))
+    return {attr.key: jsonable(getattr(achievement, attr.key))
             for attr in inspect(Achievement).column_attrs if getattr(achievement, attr.key) is not None}
 
 
@@ -109,7 +109,7 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
         entity_id=keep.id, action="merge",
         changes={"merged_id": other_id, "merged_title": other_title, "merged": snapshot,
                  "students_added": [numbers.get(s) for s in added], "evidence_moved": files,
-                 "transfers_moved": transfers, "fields_filled": {k: _jsonable(v) for k, v in filled.items()}},
+                 "transfers_moved": transfers, "fields_filled": {k: jsonable(v) for k, v in filled.items()}},
     ))
     db.session.expire(keep)
     return MergeResult(students=[numbers.get(s) for s in added], files=files, transfers=transfers)

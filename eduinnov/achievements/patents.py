@@ -1,6 +1,6 @@
 """Chinese patent numbers: the CNIPA check digit, the type a number encodes, grant numbers, comparison keys.
 
-One module for every way a number comes in: the achievement forms (through ``services._clean``) and the
+One module for every way a number comes in: the achievement forms (through ``services.clean_values``) and the
 imports (``imports.validators.parse_patent_application``) call the same functions and show the same
 messages.
 """

@@ -25,10 +25,11 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from eduinnov.auth import invitations
-from eduinnov.auth.access import Action, get_or_404
+from eduinnov.auth.access import Action
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import form_error, refuse
 from eduinnov.notifications.services import smtp_url
 from eduinnov.programs.models import Cohort
 
@@ -49,8 +50,8 @@ class SetPasswordForm(FlaskForm):
 
 @bp.route("/programs/cohorts/<int:cohort_id>/accounts", methods=["GET", "POST"])
 @login_required
-def roster(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id, Action.MANAGE)
+@loads(Cohort, "cohort_id", Action.MANAGE)
+def roster(cohort):
     form = RosterAccountsForm()
     if form.validate_on_submit() and request.form.get("send") == "mail":
         return _mail_invitations(cohort)
@@ -58,8 +59,7 @@ def roster(cohort_id: int):
         try:
             issued = invitations.create_roster_accounts(current_user, cohort)
         except DomainError as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
+            refuse(exc)
             return redirect(url_for(".roster", cohort_id=cohort.id))
         if not issued:
             flash(_("Every student of this cohort has already set a password: there is nobody to invite."), "info")
@@ -75,8 +75,7 @@ def _mail_invitations(cohort: Cohort):
     try:
         mailing = invitations.mail_roster_invitations(current_user, cohort, base_url=request.url_root)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for(".roster", cohort_id=cohort.id))
     if not mailing.queued and not mailing.not_sent:
         flash(_("Every student of this cohort has already set a password: there is nobody to invite."), "info")
@@ -119,8 +118,7 @@ def accept(token: str):
         try:
             invitations.redeem_invitation(token, form.new.data)
         except ValidationError as exc:
-            fail_request(exc)
-            form.new.errors.append(str(exc))
+            form_error(form, exc, "new")
         except invitations.InvitationRefused as exc:
             return render_template("auth/invitation.html", refused=str(exc), form=None), 410
         else:

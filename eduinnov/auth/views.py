@@ -24,7 +24,7 @@ from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import LANGUAGES
 from eduinnov.core.pagination import paginate
 from eduinnov.core.versioning import expect_posted_version
-from eduinnov.core.web import fail_request, is_safe_redirect
+from eduinnov.core.web import fail_request, form_error, is_safe_redirect, refuse
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program, Student
 
@@ -46,8 +46,7 @@ def login():
                 window=cfg["LOGIN_FAILURE_WINDOW"],
             )
         except services.LoginRefused as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
+            refuse(exc)
             return render_template("auth/login.html", form=form), 200
         target = form.next.data
         # A new session at login (session fixation): nothing planted before it, CSRF token included, survives.
@@ -91,8 +90,7 @@ def password():
         try:
             services.change_password(current_user, form.current.data, form.new.data)
         except DomainError as exc:
-            fail_request(exc)
-            form.current.errors.append(str(exc))
+            form_error(form, exc, "current")
         else:
             # The token changed: log in again with it so this browser stays logged in, others do not.
             login_user(current_user._get_current_object())
@@ -173,8 +171,7 @@ def _check_account_fields(form: UserForm, *, new: bool) -> bool:
         try:
             services.check_password_strength(form.password.data or "")
         except DomainError as exc:
-            fail_request(exc)
-            form.password.errors.append(str(exc))
+            form_error(form, exc, "password")
             ok = False
     if form.role.data == Role.STUDENT.value and not form.student_id.data:
         form.student_id.errors.append(_("A student account must be linked to a student record."))

@@ -34,7 +34,8 @@ class AuditLog(db.Model):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it in an audit row: enums by value, dates ISO, decimals as text."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.date | dt.datetime):
@@ -77,9 +78,9 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
             if hist.has_changes():
                 old = hist.deleted[0] if hist.deleted else None
                 new = hist.added[0] if hist.added else None
-                out[attr.key] = [_jsonable(old), _jsonable(new)]
+                out[attr.key] = [jsonable(old), jsonable(new)]
         else:
-            out[attr.key] = _jsonable(getattr(obj, attr.key))
+            out[attr.key] = jsonable(getattr(obj, attr.key))
     return out
 
 
@@ -131,7 +132,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     for obj, action, changes in pending:
         entity_id = inspect(obj).identity[0] if inspect(obj).identity else getattr(obj, "id", None)
         if action == "create":
-            changes = {k: _jsonable(getattr(obj, k, v)) for k, v in changes.items()}
+            changes = {k: jsonable(getattr(obj, k, v)) for k, v in changes.items()}
         rows.append({
             "created_at": utcnow(),
             "user_id": user_id,

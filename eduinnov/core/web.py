@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from eduinnov.core.errors import DomainError
+from eduinnov.core.errors import DomainError, NotAllowed
 from eduinnov.core.versioning import StaleEdit, conflict_status, version_field
 from eduinnov.extensions import db
 
@@ -40,12 +40,37 @@ def fail_request(exc: BaseException | None = None) -> None:
     conflict_status(exc)
 
 
+def refuse(exc: DomainError, category: str = "danger") -> None:
+    """Answer a refusal the view caught: fail the request (what the service flushed rolls back), then 403
+    when the user may not do this at all (:class:`~eduinnov.core.errors.NotAllowed`), else flash the message;
+    the view goes on to redirect or render."""
+    fail_request(exc)
+    if isinstance(exc, NotAllowed):
+        abort(403)
+    flash(str(exc), category)
+
+
+def form_error(form, exc: DomainError, field: str | None = None) -> None:
+    """Like :func:`refuse`, but the message goes next to the form field it is about: ``field``, else the
+    error's own ``field`` (:class:`~eduinnov.core.errors.FieldError`) when the form has it; a message about
+    no field of the form is flashed."""
+    fail_request(exc)
+    if isinstance(exc, NotAllowed):
+        abort(403)
+    name = field or getattr(exc, "field", None)
+    if name and name in form:
+        form[name].errors = [*form[name].errors, str(exc)]
+    else:
+        flash(str(exc), "danger")
+
+
 def undo_on_failure(action) -> None:
     """Run ``action()`` if this request fails (rolled back), e.g. to give back a claimed import token."""
     g.setdefault("undo_on_failure", []).append(action)
 
 
-def _remove_new_files() -> None:
+def discard_new_files() -> None:
+    """Delete the files this request (or CLI command) wrote and run its undo actions: it failed."""
     for path in g.pop("new_files", []):
         path.unlink(missing_ok=True)
     for action in reversed(g.pop("undo_on_failure", [])):
@@ -160,13 +185,13 @@ def init_app(app: Flask) -> None:
                 if _database_unavailable(exc):
                     return _unavailable(exc)
                 db.session.rollback()
-                _remove_new_files()
+                discard_new_files()
                 raise
             g.pop("new_files", None)
             g.pop("undo_on_failure", None)
         else:
             db.session.rollback()
-            _remove_new_files()
+            discard_new_files()
         status = g.get("response_status")
         if status and response.status_code == 200:
             response.status_code = status  # e.g. 409: the form is shown again after a refused stale save
@@ -176,7 +201,7 @@ def init_app(app: Flask) -> None:
     def clean_up_on_error(exc):
         if exc is not None:
             db.session.rollback()
-            _remove_new_files()
+            discard_new_files()
 
     @app.after_request
     def security_headers(response):
@@ -206,7 +231,7 @@ def _refused(error: DomainError):
     The request is rolled back (raising a DomainError marks it), so nothing of the refused action stays.
     """
     db.session.rollback()
-    _remove_new_files()
+    discard_new_files()
     if request.is_json or request.accept_mimetypes.best == "application/json":
         return {"error": str(error)}, 409
     flash(str(error), "danger")
@@ -251,7 +276,7 @@ def _unavailable(exc: BaseException):
     The page needs no database: the user is shown as anonymous (reloading them would query it again).
     """
     db.session.rollback()
-    _remove_new_files()
+    discard_new_files()
     g._login_user = AnonymousUserMixin()
     try:
         response = make_response(render_template("errors/unavailable.html", retry_after=RETRY_AFTER_SECONDS), 503)
@@ -267,14 +292,14 @@ def _unavailable_or_500(exc: BaseException):
     if _database_unavailable(exc):
         return _unavailable(exc)
     db.session.rollback()
-    _remove_new_files()
+    discard_new_files()
     raise exc
 
 
 def _conflict(exc: BaseException):
     """Two saves of the same record raced (``StaleDataError`` at flush): the later one is refused with 409."""
     db.session.rollback()
-    _remove_new_files()
+    discard_new_files()
     message = str(exc) if isinstance(exc, StaleEdit) else _(
         "Someone else saved this record at the same moment. Nothing of yours was saved: reload the page, "
         "check their change and save again.")
@@ -287,7 +312,7 @@ def _error_page(code: int):
     def handler(error):
         if code == 500:
             db.session.rollback()
-            _remove_new_files()
+            discard_new_files()
         return render_template("errors/error.html", code=code, error=error), code
 
     return handler

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
-from eduinnov.auth.models import Role
+from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import staff_required
 from eduinnov.core.errors import DomainError
 from eduinnov.core.web import fail_request, undo_on_failure
 from eduinnov.extensions import db
@@ -20,7 +20,6 @@ from eduinnov.programs.queries import list_programs_for
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
 ACHIEVEMENT_KINDS = (ImportKind.ACHIEVEMENTS, ImportKind.PROJECTS, ImportKind.PUBLICATIONS, ImportKind.PATENTS,
                      ImportKind.AWARDS)
 
@@ -57,8 +56,8 @@ def _done_url(program: Program, kind: ImportKind) -> str:
 
 @bp.route("/")
 @login_required
+@staff_required
 def index():
-    require_role(current_user, *STAFF)
     programs = [p for p in list_programs_for(current_user) if can(current_user, Action.EDIT, p)]
     manage = {p.id for p in programs if can(current_user, Action.MANAGE, p)}
     names = {p.id: p for p in list_programs_for(current_user)}
@@ -184,8 +183,8 @@ def confirm(program_id: int, kind: str):
 
 @bp.route("/templates/<kind>.<fmt>")
 @login_required
+@staff_required
 def template(kind: str, fmt: str):
-    require_role(current_user, *STAFF)
     kind = _kind(kind)
     lang = "en" if request.args.get("lang") == "en" else "zh"
     schema = schema_for(kind)

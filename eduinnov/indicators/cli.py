@@ -13,6 +13,7 @@ from eduinnov.core.errors import DomainError
 from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.indicators import queries, services
+from eduinnov.indicators import reports as run_reports
 from eduinnov.indicators.models import EvaluationModel, EvaluationUnit
 from eduinnov.indicators.yaml_io import get_template, list_templates
 from eduinnov.programs.models import Cohort, Program
@@ -100,12 +101,12 @@ def cli(model_name, template_key, list_only, cohort_id, program_id, version, ema
     target = services.Target(cohort=cohort if model.unit == EvaluationUnit.STUDENT else None, program=program)
     try:
         run = services.run_evaluation(model, target, user)
-        report = services.run_sensitivity(run, draws=draws) if draws else None
+        report = run_reports.run_sensitivity(run, draws=draws) if draws else None
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    ranks = services.display_ranks(run)
+    ranks = run_reports.display_ranks(run)
     health = run.summary.get("health")
     if as_json:
         out = {"run_id": run.id, "model": run.model_name, "version": run.model_version, "unit": run.unit.value,
@@ -130,7 +131,7 @@ def cli(model_name, template_key, list_only, cohort_id, program_id, version, ema
                 click.echo(f"  {check['status']}: {check['key']}: {check['reason']}")
     width = max([len(r["label"]) for r in run.results] + [6])
     click.echo(f"{'rank':>4}  {'object':<{width}}  {'score':>7}  grade")
-    for r in services.ranked_results(run):
+    for r in run_reports.ranked_results(run):
         click.echo(f"{r['rank']:>4}  {r['label']:<{width}}  {r['score']:7.4f}  {r['grade']} / {r['grade_zh']}")
     s = run.summary
     click.echo(f"mean {s['mean']:.4f}  median {s['median']:.4f}  n {s['n']}")

@@ -13,7 +13,7 @@ from sqlalchemy import delete
 
 from eduinnov.auth.access import Action, can, ensure_allowed
 from eduinnov.auth.models import Role, User
-from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.errors import DomainError, FieldError
 from eduinnov.core.text import clean_text
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import JointSupervisor, Supervision, SupervisorRole
@@ -22,18 +22,6 @@ from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, Stud
 
 MIN_ENTRY_YEAR = 1950
 MAX_ENTRY_YEAR = 2100
-
-
-class FieldError(ValidationError):
-    """Invalid input in one field; ``field`` names the form field the message belongs next to."""
-
-    def __init__(self, field: str, message) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def _require_admin(user: User) -> None:

@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import clean_query_ids, fail_request, query_id
+from eduinnov.core.web import clean_query_ids, form_error, query_id, refuse
 from eduinnov.frameworks.models import Supervision, SupervisorRole
 from eduinnov.programs import queries, services
 from eduinnov.programs.forms import CohortForm, ProgramForm, StudentFilterForm, StudentForm, SupervisorForm
@@ -16,24 +17,13 @@ from eduinnov.programs.models import Cohort, DegreeLevel, Program, Student, Stud
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
-
-
-def _show_error(form, exc: DomainError) -> None:
-    """Put a service error next to its field when it names one, else flash it."""
-    field = getattr(form, getattr(exc, "field", ""), None) if form is not None else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
-
 
 # --- programs ---
 
 @bp.route("/", endpoint="list")
 @login_required
+@staff_required
 def program_list():
-    require_role(current_user, *STAFF)
     programs = queries.list_programs_for(current_user)
     counts = queries.count_students_by_program([p.id for p in programs])
     roles = {m.program_id: m.role for m in current_user.memberships}
@@ -52,8 +42,7 @@ def new():
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Program %(code)s created. Add its cohorts next.", code=program.code), "success")
             return redirect(url_for("programs.detail", program_id=program.id))
@@ -62,8 +51,8 @@ def new():
 
 @bp.route("/<int:program_id>")
 @login_required
-def detail(program_id: int):
-    program = get_or_404(current_user, Program, program_id)
+@loads(Program, "program_id")
+def detail(program):
     return render_template(
         "programs/detail.html", program=program, counts=queries.count_students_by_cohort(program),
         members=queries.list_members(program), total=queries.count_students(program_id=program.id),
@@ -73,8 +62,8 @@ def detail(program_id: int):
 
 @bp.route("/<int:program_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(program_id: int):
-    program = get_or_404(current_user, Program, program_id)
+@loads(Program, "program_id")
+def edit(program):
     require_role(current_user, Role.ADMIN)
     form = ProgramForm(obj=program, program=program)
     if request.method == "GET":
@@ -86,8 +75,7 @@ def edit(program_id: int):
                 discipline=form.discipline.data, degree_level=DegreeLevel(form.degree_level.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Program %(code)s saved.", code=program.code), "success")
             return redirect(url_for("programs.detail", program_id=program.id))
@@ -103,8 +91,7 @@ def delete(program_id: int):
     try:
         services.delete_program(current_user, program)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("programs.detail", program_id=program_id))
     flash(_("Program %(code)s deleted.", code=code), "success")
     return redirect(url_for("programs.list"))
@@ -114,16 +101,15 @@ def delete(program_id: int):
 
 @bp.route("/<int:program_id>/cohorts/new", methods=["GET", "POST"])
 @login_required
-def cohort_new(program_id: int):
-    program = get_or_404(current_user, Program, program_id, Action.MANAGE)
+@loads(Program, "program_id", Action.MANAGE)
+def cohort_new(program):
     form = CohortForm()
     if form.validate_on_submit():
         try:
             cohort = services.create_cohort(current_user, program, entry_year=form.entry_year.data,
                                             label=form.label.data)
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Cohort %(name)s created.", name=cohort.display_name), "success")
             return redirect(url_for("programs.detail", program_id=program.id))
@@ -132,15 +118,14 @@ def cohort_new(program_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @login_required
-def cohort_edit(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id, Action.MANAGE)
+@loads(Cohort, "cohort_id", Action.MANAGE)
+def cohort_edit(cohort):
     form = CohortForm(obj=cohort)
     if form.validate_on_submit():
         try:
             services.update_cohort(current_user, cohort, entry_year=form.entry_year.data, label=form.label.data)
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Cohort %(name)s saved.", name=cohort.display_name), "success")
             return redirect(url_for("programs.detail", program_id=cohort.program_id))
@@ -149,14 +134,13 @@ def cohort_edit(cohort_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/delete", methods=["POST"])
 @login_required
-def cohort_delete(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id, Action.MANAGE)
+@loads(Cohort, "cohort_id", Action.MANAGE)
+def cohort_delete(cohort):
     program_id, name = cohort.program_id, cohort.display_name
     try:
         services.delete_cohort(current_user, cohort)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(_("Cohort %(name)s deleted.", name=name), "success")
     return redirect(url_for("programs.detail", program_id=program_id))
@@ -166,8 +150,8 @@ def cohort_delete(cohort_id: int):
 
 @bp.route("/students")
 @login_required
+@staff_required
 def students():
-    require_role(current_user, *STAFF)
     form = StudentFilterForm(clean_query_ids("program", "cohort"), programs=queries.list_programs_for(current_user),
                              cohorts=queries.list_cohorts_for(current_user))
     stmt = queries.list_students_stmt(current_user, search=form.q.data, program_id=form.program.data,
@@ -189,8 +173,8 @@ def _student_form(student: Student | None = None) -> StudentForm:
 
 @bp.route("/students/new", methods=["GET", "POST"])
 @login_required
+@staff_required
 def student_new():
-    require_role(current_user, *STAFF)
     form = _student_form()
     if form.validate_on_submit():
         try:
@@ -199,8 +183,7 @@ def student_new():
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Student %(name)s added.", name=student.display_name), "success")
             return redirect(url_for("programs.student_detail", student_id=student.id))
@@ -209,8 +192,8 @@ def student_new():
 
 @bp.route("/students/<int:student_id>")
 @login_required
-def student_detail(student_id: int):
-    student = get_or_404(current_user, Student, student_id)
+@loads(Student, "student_id")
+def student_detail(student):
     return _render_student(student)
 
 
@@ -228,8 +211,8 @@ def _render_student(student: Student, supervisor_form: SupervisorForm | None = N
 
 @bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
 @login_required
-def student_edit(student_id: int):
-    student = get_or_404(current_user, Student, student_id, Action.EDIT)
+@loads(Student, "student_id", Action.EDIT)
+def student_edit(student):
     form = _student_form(student)
     if form.validate_on_submit():
         try:
@@ -238,8 +221,7 @@ def student_edit(student_id: int):
                 email=form.email.data, status=StudentStatus(form.status.data),
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Student %(name)s saved.", name=student.display_name), "success")
             return redirect(url_for("programs.student_detail", student_id=student.id))
@@ -254,8 +236,7 @@ def student_delete(student_id: int):
     try:
         services.delete_student(current_user, student)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("programs.student_detail", student_id=student_id))
     flash(_("Student %(name)s deleted.", name=name), "success")
     return redirect(url_for("programs.students", program=program_id))
@@ -270,8 +251,8 @@ def _supervisor_form(student: Student) -> SupervisorForm:
 
 @bp.route("/students/<int:student_id>/supervisors", methods=["POST"])
 @login_required
-def supervisor_add(student_id: int):
-    student = get_or_404(current_user, Student, student_id, Action.EDIT)
+@loads(Student, "student_id", Action.EDIT)
+def supervisor_add(student):
     form = _supervisor_form(student)
     if form.validate_on_submit():
         try:
@@ -280,8 +261,7 @@ def supervisor_add(student_id: int):
                 role=SupervisorRole(form.role.data), discipline=form.discipline.data,
             )
         except DomainError as exc:
-            fail_request(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("%(name)s added to the supervisor team.", name=supervision.supervisor_name), "success")
             return redirect(url_for("programs.student_detail", student_id=student.id) + "#supervisors")
@@ -290,8 +270,8 @@ def supervisor_add(student_id: int):
 
 @bp.route("/students/<int:student_id>/supervisors/<int:supervision_id>/delete", methods=["POST"])
 @login_required
-def supervisor_remove(student_id: int, supervision_id: int):
-    student = get_or_404(current_user, Student, student_id, Action.EDIT)
+@loads(Student, "student_id", Action.EDIT)
+def supervisor_remove(student, supervision_id: int):
     supervision = get_or_404(current_user, Supervision, supervision_id, Action.EDIT)
     if supervision.student_id != student.id:
         abort(404)

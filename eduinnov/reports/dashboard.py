@@ -16,8 +16,8 @@ from flask_login import current_user, login_required
 from eduinnov.achievements import queries as achievement_queries
 from eduinnov.achievements.forms import AchievementFilterForm
 from eduinnov.achievements.models import Indexing
-from eduinnov.auth.access import Action, get_or_404, require_role
-from eduinnov.auth.models import Role
+from eduinnov.auth.access import Action, get_or_404
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.web import clean_query_ids, parse_id
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.programs.models import Cohort, Program
@@ -25,13 +25,8 @@ from eduinnov.reports import figures, queries, tables
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
 MAX_COMPARED = 8
 FORMATS = ("csv", "xlsx")
-
-
-def _staff() -> None:
-    require_role(current_user, *STAFF)
 
 
 def _format() -> str:
@@ -60,8 +55,8 @@ def _ids(name: str) -> list[int]:
 
 @bp.route("/")
 @login_required
+@staff_required
 def index():
-    _staff()
     wanted = request.args.get("cohort")
     if wanted:
         cohort = get_or_404(current_user, Cohort, wanted)
@@ -78,9 +73,9 @@ def index():
 
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
-def cohort(cohort_id: int):
-    _staff()
-    cohort = get_or_404(current_user, Cohort, cohort_id)
+@staff_required
+@loads(Cohort, "cohort_id")
+def cohort(cohort):
     programs, cohorts = _choices()
     return render_template("dashboards/cohort.html", d=figures.cohort_dashboard(cohort), programs=programs,
                            cohorts=cohorts, indexing=Indexing)
@@ -88,17 +83,17 @@ def cohort(cohort_id: int):
 
 @bp.route("/programs/<int:program_id>/trends")
 @login_required
-def trends(program_id: int):
-    _staff()
-    program = get_or_404(current_user, Program, program_id)
+@staff_required
+@loads(Program, "program_id")
+def trends(program):
     programs, _cohorts = _choices()
     return render_template("dashboards/trends.html", t=figures.program_trends(program), programs=programs)
 
 
 @bp.route("/compare")
 @login_required
+@staff_required
 def compare():
-    _staff()
     cohort_ids, program_ids = _ids("cohort"), _ids("program")
     programs, cohorts = _choices()
     result, mode = None, "program" if program_ids and not cohort_ids else "cohort"
@@ -127,8 +122,8 @@ def _send(table: tables.ExportTable, fmt: str):
 
 @bp.route("/cohorts/<int:cohort_id>/students/export")
 @login_required
+@staff_required
 def export_students(cohort_id: int):
-    _staff()
     fmt = _format()
     cohort = get_or_404(current_user, Cohort, cohort_id)
     return _send(tables.students_table(cohort), fmt)
@@ -136,8 +131,8 @@ def export_students(cohort_id: int):
 
 @bp.route("/achievements/export")
 @login_required
+@staff_required
 def export_achievements():
-    _staff()
     fmt = _format()
     form = AchievementFilterForm(clean_query_ids("program", "cohort"))
     form.program.choices = [(None, "")] + [(p.id, p.code) for p in achievement_queries.list_visible_programs(current_user)]
@@ -148,8 +143,8 @@ def export_achievements():
 
 @bp.route("/runs/<int:run_id>/export")
 @login_required
+@staff_required
 def export_run(run_id: int):
-    _staff()
     fmt = _format()
     run = get_or_404(current_user, EvaluationRun, run_id, Action.VIEW)
     return _send(tables.run_results_table(run), fmt)
@@ -157,8 +152,8 @@ def export_run(run_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/obe/export")
 @login_required
+@staff_required
 def export_obe(cohort_id: int):
-    _staff()
     fmt = _format()
     cohort = get_or_404(current_user, Cohort, cohort_id)
     return _send(tables.obe_table(cohort), fmt)

@@ -50,7 +50,8 @@ from eduinnov.frameworks.models import (
 )
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
 from eduinnov.indicators.queries import published_runs_clause
-from eduinnov.indicators.services import grade_legend, run_view
+from eduinnov.indicators.reports import run_view
+from eduinnov.indicators.services import grade_legend
 from eduinnov.obe import queries as obe_queries
 from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.compute import REFERENCE as OBE_REFERENCE

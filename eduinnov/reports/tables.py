@@ -20,7 +20,8 @@ from eduinnov.core.i18n import enum_label
 from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
-from eduinnov.indicators.services import grade_legend, ranked_results, run_memberships
+from eduinnov.indicators.reports import ranked_results
+from eduinnov.indicators.services import grade_legend, run_memberships
 from eduinnov.indicators.spec import walk
 from eduinnov.obe import reports as obe_reports
 from eduinnov.programs.models import Cohort

@@ -22,7 +22,7 @@ def cli():
 @with_appcontext
 def demo(force: bool, seed_dir: Path | None):
     """Create or refresh the demo programs, accounts and data (safe to run again)."""
-    from eduinnov.core.web import _remove_new_files
+    from eduinnov.core.web import discard_new_files
     from eduinnov.seed.context import SeedError
     from eduinnov.seed.loader import DEFAULT_SEED_DIR, load_demo
 
@@ -38,11 +38,11 @@ def demo(force: bool, seed_dir: Path | None):
         db.session.commit()
     except SeedError as exc:
         db.session.rollback()
-        _remove_new_files()
+        discard_new_files()
         raise click.ClickException(f"demo data not loaded: {exc}") from exc
     except Exception:
         db.session.rollback()
-        _remove_new_files()
+        discard_new_files()
         raise
 
     created, updated = sum(result.created.values()), sum(result.updated.values())

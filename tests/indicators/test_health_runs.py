@@ -14,6 +14,7 @@ from eduinnov.core.audit import AuditLog
 from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.extensions import db
 from eduinnov.indicators import queries, services
+from eduinnov.indicators import reports as run_reports
 from eduinnov.indicators.models import EvaluationModel, EvaluationRun, EvaluationRunReview
 from eduinnov.reports import pack
 from eduinnov.reports import queries as report_queries
@@ -85,7 +86,7 @@ def test_failed_run_is_held_back_until_a_director_reviews_it(runs, data):
     assert held.health_passed is False and {e["code"] for e in held.summary["health"]["excluded"]} == {"L1", "L2"}
     good2 = services.run_evaluation(good.model, services.Target(cohort=data.c23), data.director)
     with pytest.raises(DomainError, match="health check failed"):
-        services.compare_runs(good, held)
+        run_reports.compare_runs(good, held)
     assert [r.id for r in queries.runs_to_compare(data.director, good)] == [good2.id]
 
     teacher = make_user(Role.TEACHER, [data.program])
@@ -108,7 +109,7 @@ def test_failed_run_is_held_back_until_a_director_reviews_it(runs, data):
     assert report_queries.get_latest_student_run(cohort).id == bad.id
     assert bad.id in [r.id for r in pack.list_pack_runs(cohort)]
     services.review_run(held, "A new cohort: the verdict is expected to be empty.", data.director)
-    services.compare_runs(good, held)  # no longer refused
+    run_reports.compare_runs(good, held)  # no longer refused
     with pytest.raises(DomainError, match="already been reviewed"):
         services.review_run(bad, "A second opinion on the same run.", data.director)
 
@@ -253,9 +254,9 @@ def test_a_run_stored_before_the_health_check_still_shows_and_computes(data, log
     db.session.add(legacy)
     db.session.commit()
     assert legacy.health_passed is None and legacy.is_published
-    report = services.run_sensitivity(legacy, draws=20, spread=0.0)
+    report = run_reports.run_sensitivity(legacy, draws=20, spread=0.0)
     assert all(o["same_grade"] == 1.0 for o in report["objects"])
-    assert [r["rank"] for r in services.run_view(legacy)["ranking"]] == [1, 2, 3, 3]  # competition ranks
+    assert [r["rank"] for r in run_reports.run_view(legacy)["ranking"]] == [1, 2, 3, 3]  # competition ranks
     b = login_as(data.director)
     b.client.set_cookie("lang", "en")
     page = b.get(f"/evaluation/runs/{legacy.id}").get_data(as_text=True)

@@ -10,6 +10,7 @@ from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError, LockedError, ValidationError
 from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
+from eduinnov.indicators import reports as run_reports
 from eduinnov.indicators import services
 from eduinnov.indicators.models import EvaluationRun, IndicatorNode
 from eduinnov.indicators.services.checks import pruned_spec
@@ -140,9 +141,9 @@ def test_missing_manual_rating_is_refused_without_default(data):
 
 def test_sensitivity_is_deterministic_and_exact_without_perturbation(data, model):
     run = services.run_evaluation(model, services.Target(cohort=data.c22), data.director)
-    a = services.run_sensitivity(run, draws=200, spread=0.2, seed=7)
-    b = services.run_sensitivity(run, draws=200, spread=0.2, seed=7)
-    c = services.run_sensitivity(run, draws=200, spread=0.2, seed=8)
+    a = run_reports.run_sensitivity(run, draws=200, spread=0.2, seed=7)
+    b = run_reports.run_sensitivity(run, draws=200, spread=0.2, seed=7)
+    c = run_reports.run_sensitivity(run, draws=200, spread=0.2, seed=8)
     assert a == b
     assert a["objects"] != c["objects"] or a["nodes"] != c["nodes"]
     lo, hi = a["nodes"]["G"][0]["min"], a["nodes"]["G"][0]["max"]
@@ -150,17 +151,17 @@ def test_sensitivity_is_deterministic_and_exact_without_perturbation(data, model
     # s1 keeps "Excellent" only while the projects+papers weights stay high enough: less than always
     s1 = a["objects"][0]
     assert 0 < s1["same_grade"] <= 1 and s1["rank_best"] == 1
-    zero = services.run_sensitivity(run, draws=10, spread=0.0, seed=1)
+    zero = run_reports.run_sensitivity(run, draws=10, spread=0.0, seed=1)
     assert all(o["same_grade"] == 1.0 and o["same_band"] == 1.0 for o in zero["objects"])
     with pytest.raises(ValidationError):
-        services.run_sensitivity(run, draws=5)
+        run_reports.run_sensitivity(run, draws=5)
 
 
 def test_compare_runs_of_two_cohorts(data):
     model = services.import_model(simple_spec(), data.program, data.director)
     a = services.run_evaluation(model, services.Target(cohort=data.c22), data.director)
     b = services.run_evaluation(model, services.Target(cohort=data.c23), data.director)
-    cmp = services.compare_runs(a, b)
+    cmp = run_reports.compare_runs(a, b)
     assert [n["code"] for n in cmp["nodes"]] == ["G", "L1", "L2", "L3"]
     g = cmp["nodes"][0]
     assert g["mean_a"] == pytest.approx(a.summary["mean"]) and g["diff"] == pytest.approx(b.summary["mean"] - a.summary["mean"])
@@ -168,7 +169,7 @@ def test_compare_runs_of_two_cohorts(data):
                                   data.program, data.director)
     c = services.run_evaluation(other, services.Target(cohort=data.c22), data.director)
     with pytest.raises(DomainError):
-        services.compare_runs(a, c)
+        run_reports.compare_runs(a, c)
 
 
 def test_batched_sensitivity_kernels_agree_with_the_engine(data):
@@ -201,10 +202,10 @@ def test_tied_scores_share_their_rank_on_the_page_and_in_the_export(data, model)
     db.session.commit()
     scores = [r["score"] for r in run.results]
     assert scores[2] == scores[3]
-    view = services.run_view(run)
+    view = run_reports.run_view(run)
     assert [(r["label"], r["rank"]) for r in view["ranking"]] == [
         ("s1 (220001)", 1), ("s2 (220002)", 2), ("s3 (220003)", 3), ("s4 (220004)", 3)]
     assert [row["rank"] for row in run_results_table(run).rows] == [1, 2, 3, 3]
     # a run stored before ranks were shared (ordinal ranks, no "order") is shown the same way
     run.results = [{k: v for k, v in r.items() if k != "order"} | {"rank": i + 1} for i, r in enumerate(run.results)]
-    assert [r["rank"] for r in services.ranked_results(run)] == [1, 2, 3, 3]
+    assert [r["rank"] for r in run_reports.ranked_results(run)] == [1, 2, 3, 3]

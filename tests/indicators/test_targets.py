@@ -12,6 +12,7 @@ import copy
 import pytest
 
 from eduinnov.core.errors import ValidationError
+from eduinnov.indicators import reports as run_reports
 from eduinnov.indicators import services
 from eduinnov.indicators.services.targets import distribution, suggest_target
 from eduinnov.indicators.spec import SpecError, validate_spec
@@ -95,7 +96,7 @@ def test_calibrated_target_comes_from_earlier_cohorts(data):
     assert record["fallback"] is True and record["value"] == 5.0 and record["basis_cohorts"] == []
     assert first.node_scores["L1"] == pytest.approx([0.4, 0.2, 0.0, 0.0])
     # Both runs of the same version can be compared (same tree in the snapshot).
-    assert services.compare_runs(first, later)["nodes"][1]["code"] == "L1"
+    assert run_reports.compare_runs(first, later)["nodes"][1]["code"] == "L1"
 
 
 def test_model_with_invalid_target_is_refused_on_import(data):

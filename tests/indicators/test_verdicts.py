@@ -13,6 +13,7 @@ import pytest
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import ValidationError
 from eduinnov.extensions import db
+from eduinnov.indicators import reports as run_reports
 from eduinnov.indicators import services
 from eduinnov.indicators.yaml_io import list_templates
 from tests.factories import make_cohort, make_program, make_student, make_user
@@ -61,7 +62,7 @@ def test_an_empty_cohort_never_outranks_nor_outgrades_a_populated_one(world, tpl
         return
     run = services.run_evaluation(model, services.Target(program=None if institution else data.program), user)
     empty_id = empty_program.id if institution else empty_cohort.id
-    ranks = services.display_ranks(run)
+    ranks = run_reports.display_ranks(run)
     by_id = {r["id"]: (rank, r) for rank, r in zip(ranks, run.results, strict=True)}
     empty_rank, empty_row = by_id[empty_id]
     assert empty_row["grade_index"] != 1, tpl.key

@@ -12,8 +12,9 @@ from eduinnov.achievements.models import Achievement, AchievementClaim
 from eduinnov.achievements.services import FieldError, NotAllowed, may_declare
 from eduinnov.achievements.views._blueprint import bp
 from eduinnov.auth.access import get_or_404
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import refuse
 from eduinnov.extensions import db
 
 
@@ -49,12 +50,8 @@ def claim(achievement_id: int):
         return redirect(url_for(".claim_search"))
     try:
         claims.claim_membership(current_user, achievement, form.role.data or "", form.note.data)
-    except NotAllowed:
-        fail_request()
-        abort(403)
     except DomainError as exc:  # FieldError included
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for(".claim_search", q=request.form.get("q", "")))
     flash(_("Your claim was sent to the teachers of your program. You will be notified of the decision."),
           "success")
@@ -63,8 +60,8 @@ def claim(achievement_id: int):
 
 @bp.route("/claims/<int:claim_id>/decide", methods=["POST"])
 @login_required
-def claim_decide(claim_id: int):
-    item = get_or_404(current_user, AchievementClaim, claim_id)
+@loads(AchievementClaim, "claim_id", name="item")
+def claim_decide(item):
     form = forms.ClaimDecisionForm()
     back = redirect(url_for(".detail", achievement_id=item.achievement_id, _anchor="claims"))
     if not form.validate():
@@ -72,16 +69,13 @@ def claim_decide(claim_id: int):
         return back
     try:
         claims.decide_claim(current_user, item, request.form.get("decision") == "accept", form.note.data)
-    except NotAllowed:
-        fail_request()
-        abort(403)
+    except NotAllowed as exc:
+        refuse(exc)
     except FieldError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return back
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return back
     flash(_("The claim was accepted: the student is now named on the achievement.") if item.status.value ==
           "accepted" else _("The claim was refused; the student sees your reason."), "success")

@@ -31,12 +31,13 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.achievements.views._blueprint import bp
 from eduinnov.auth.access import Action, can, get_or_404, program_ids
+from eduinnov.auth.decorators import loads
 from eduinnov.auth.models import MembershipRole, Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import clean_query_ids, fail_request
+from eduinnov.core.web import clean_query_ids, fail_request, form_error, refuse
 from eduinnov.programs.models import Program
 
 # Labels of the columns for the history table (fields not listed show their column name).
@@ -173,9 +174,8 @@ def new_kind(kind: str):
             except services.FieldError as exc:
                 fail_request(exc)
                 form.add_service_error(exc)
-            except services.NotAllowed:
-                fail_request()
-                abort(403)
+            except services.NotAllowed as exc:
+                refuse(exc)
             else:
                 if declaring:
                     flash(_("Your declaration was saved as a draft. Add evidence such as a certificate below, "
@@ -191,8 +191,8 @@ def new_kind(kind: str):
 
 @bp.route("/<int:achievement_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id)
+@loads(Achievement, "achievement_id")
+def edit(achievement):
     if not services.may_edit(current_user, achievement):
         abort(403)
     data = forms.initial_data(achievement) if request.method == "GET" else None
@@ -210,12 +210,8 @@ def edit(achievement_id: int):
             except services.FieldError as exc:
                 fail_request(exc)
                 form.add_service_error(exc)
-            except services.NotAllowed:
-                fail_request()
-                abort(403)
             except DomainError as exc:  # e.g. someone else saved it meanwhile (core.versioning.StaleEdit)
-                fail_request(exc)
-                flash(str(exc), "danger")
+                refuse(exc)
             else:
                 flash(_("The achievement was saved."), "success")
                 if reset:
@@ -232,8 +228,8 @@ def edit(achievement_id: int):
 
 @bp.route("/<int:achievement_id>/delete", methods=["POST"])
 @login_required
-def delete(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id)
+@loads(Achievement, "achievement_id")
+def delete(achievement):
     if not services.may_delete(current_user, achievement):
         abort(403)
     title = achievement.title
@@ -335,8 +331,8 @@ def render_detail(achievement: Achievement, *, evidence_form=None, reject_form=N
 
 @bp.route("/<int:achievement_id>")
 @login_required
-def detail(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id)
+@loads(Achievement, "achievement_id")
+def detail(achievement):
     return render_detail(achievement, queue=request.args.get("queue") == "1")
 
 
@@ -344,8 +340,8 @@ def detail(achievement_id: int):
 
 @bp.route("/<int:achievement_id>/evidence", methods=["POST"])
 @login_required
-def evidence_upload(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id)
+@loads(Achievement, "achievement_id")
+def evidence_upload(achievement):
     if not services.may_edit(current_user, achievement):
         abort(403)
     form = forms.EvidenceForm()
@@ -354,12 +350,10 @@ def evidence_upload(achievement_id: int):
             row = services.add_evidence(current_user, achievement, form.file.data,
                                         allow_duplicate=form.confirm_distinct.data)
         except services.DuplicateEvidence as exc:
-            fail_request(exc)
-            form.file.errors = [str(exc)]
+            form_error(form, exc, "file")
             form.duplicates = exc.duplicates
         except services.FieldError as exc:
-            fail_request(exc)
-            form.file.errors = [str(exc)]
+            form_error(form, exc, "file")
         else:
             flash(_("“%(name)s” was added as evidence.", name=row.original_name), "success")
             return redirect(url_for(".detail", achievement_id=achievement.id, _anchor="evidence"))
@@ -368,8 +362,8 @@ def evidence_upload(achievement_id: int):
 
 @bp.route("/evidence/<int:file_id>")
 @login_required
-def evidence_download(file_id: int):
-    file = get_or_404(current_user, EvidenceFile, file_id)
+@loads(EvidenceFile, "file_id")
+def evidence_download(file):
     try:
         stream = evidence.open_evidence(file.stored_name)
     except (ValueError, FileNotFoundError):
@@ -397,8 +391,8 @@ def evidence_download(file_id: int):
 
 @bp.route("/evidence/<int:file_id>/delete", methods=["POST"])
 @login_required
-def evidence_delete(file_id: int):
-    file = get_or_404(current_user, EvidenceFile, file_id)
+@loads(EvidenceFile, "file_id")
+def evidence_delete(file):
     achievement = file.achievement
     if not services.may_edit(current_user, achievement):
         abort(403)

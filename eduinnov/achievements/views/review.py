@@ -13,10 +13,11 @@ from eduinnov.achievements.services import FieldError, NotAllowed
 from eduinnov.achievements.views._blueprint import bp
 from eduinnov.achievements.views.pages import render_detail
 from eduinnov.auth.access import Action, get_or_404, program_ids
+from eduinnov.auth.decorators import loads
 from eduinnov.auth.models import MembershipRole, Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import fail_request, form_error, refuse
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program
 
@@ -64,16 +65,12 @@ def review_queue():
 
 @bp.route("/<int:achievement_id>/submit", methods=["POST"])
 @login_required
-def submit(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id)
+@loads(Achievement, "achievement_id")
+def submit(achievement):
     try:
         review.submit_achievement(current_user, achievement)
-    except NotAllowed:
-        fail_request()
-        abort(403)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(_("Submitted. You will be notified of the decision."), "success")
     return _back(achievement)
@@ -81,16 +78,12 @@ def submit(achievement_id: int):
 
 @bp.route("/<int:achievement_id>/review", methods=["POST"])
 @login_required
-def review_item(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+@loads(Achievement, "achievement_id", Action.EDIT)
+def review_item(achievement):
     try:
         review.review_achievement(current_user, achievement)
-    except NotAllowed:
-        fail_request()
-        abort(403)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return _back(achievement)
     flash(_("Reviewed: the declaration goes on to the program's directors for verification."), "success")
     following = db.session.scalars(queries.review_queue_stmt(current_user).limit(1)).first()
@@ -101,19 +94,17 @@ def review_item(achievement_id: int):
 
 @bp.route("/<int:achievement_id>/verify", methods=["POST"])
 @login_required
-def verify(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+@loads(Achievement, "achievement_id", Action.VERIFY)
+def verify(achievement):
     form = forms.VerifyForm()
     go_next = request.form.get("next") == "1"
     if form.validate():
         try:
             review.verify_achievement(current_user, achievement, form.note.data)
         except FieldError as exc:
-            fail_request(exc)
-            form.note.errors = [str(exc)]
+            form_error(form, exc, "note")
         except DomainError as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
+            refuse(exc)
             return _back(achievement)
         else:
             flash(_("“%(title)s” is verified.", title=achievement.title), "success")
@@ -129,21 +120,18 @@ def verify(achievement_id: int):
 
 @bp.route("/<int:achievement_id>/reject", methods=["POST"])
 @login_required
-def reject(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+@loads(Achievement, "achievement_id", Action.EDIT)
+def reject(achievement):
     form = forms.RejectForm()
     if form.validate():
         try:
             review.reject_achievement(current_user, achievement, form.reason.data or "")
-        except NotAllowed:
-            fail_request()
-            abort(403)
+        except NotAllowed as exc:
+            refuse(exc)
         except FieldError as exc:
-            fail_request(exc)
-            form.reason.errors = [str(exc)]
+            form_error(form, exc, "reason")
         except DomainError as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
+            refuse(exc)
             return _back(achievement)
         else:
             flash(_("Sent back with your reason; the person who declared it is notified."), "success")
@@ -153,13 +141,12 @@ def reject(achievement_id: int):
 
 @bp.route("/<int:achievement_id>/reopen", methods=["POST"])
 @login_required
-def reopen(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+@loads(Achievement, "achievement_id", Action.VERIFY)
+def reopen(achievement):
     try:
         review.reopen_achievement(current_user, achievement)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(_("The decision was taken back: the achievement waits for verification again."), "success")
     return _back(achievement)
@@ -180,9 +167,8 @@ def verify_batch():
     items = [get_or_404(current_user, Achievement, i, Action.VERIFY) for i in ids]
     try:
         count = review.verify_many(current_user, items, form.note.data)
-    except NotAllowed:
-        fail_request()
-        abort(403)
+    except NotAllowed as exc:
+        refuse(exc)
     except DomainError as exc:  # FieldError included: nothing was verified
         fail_request(exc)
         db.session.rollback()
@@ -194,8 +180,8 @@ def verify_batch():
 
 @bp.route("/programs/<int:program_id>/evidence-setting", methods=["POST"])
 @login_required
-def evidence_setting(program_id: int):
-    program = get_or_404(current_user, Program, program_id, Action.MANAGE)
+@loads(Program, "program_id", Action.MANAGE)
+def evidence_setting(program):
     form = forms.EvidenceSettingForm()
     if form.validate():
         review.set_evidence_required(current_user, program, bool(form.evidence_required.data))

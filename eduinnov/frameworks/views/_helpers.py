@@ -25,3 +25,13 @@ def back_to(framework: FrameworkVersion, anchor: str):
 def int_arg(name: str) -> int | None:
     """A query-string id (``core.web.query_id``): None when absent, ignored with a message when invalid."""
     return query_id(name)
+
+
+def unlocked(anchor: str | None = None):
+    """For ``@loads(..., unlocked=unlocked("obe"))``: the read-only redirect when the loaded object's
+    framework version (or the version itself) is archived, else None."""
+
+    def check(obj):
+        return locked_redirect(obj if isinstance(obj, FrameworkVersion) else obj.framework, anchor)
+
+    return check

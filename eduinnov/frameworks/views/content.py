@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from wtforms import Field
 
 from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import fail_request, form_error, refuse
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     CourseForm,
@@ -31,7 +32,7 @@ from eduinnov.frameworks.models import (
     ModuleLine,
 )
 from eduinnov.frameworks.views._blueprint import bp
-from eduinnov.frameworks.views._helpers import back_to, int_arg, locked_redirect
+from eduinnov.frameworks.views._helpers import back_to, int_arg, locked_redirect, unlocked
 
 
 def _form_page(form, framework: FrameworkVersion, heading: str, anchor: str, save: Callable[[], str],
@@ -44,8 +45,7 @@ def _form_page(form, framework: FrameworkVersion, heading: str, anchor: str, sav
         try:
             message = save()
         except DomainError as exc:
-            fail_request(exc)
-            error_field.errors = [*error_field.errors, str(exc)]
+            form_error(form, exc, error_field.short_name)
         else:
             flash(message, "success")
             return redirect(done_url) if done_url else back_to(framework, anchor)
@@ -61,8 +61,7 @@ def _delete(framework: FrameworkVersion, anchor: str, action: Callable[[], None]
     try:
         action()
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(message, "success")
     return redirect(done_url) if done_url else back_to(framework, anchor)
@@ -72,10 +71,8 @@ def _delete(framework: FrameworkVersion, anchor: str, action: Callable[[], None]
 
 @bp.route("/<int:framework_id>/requirements/new", methods=["GET", "POST"])
 @login_required
-def requirement_new(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
-    if (locked := locked_redirect(framework, "obe")) is not None:
-        return locked
+@loads(FrameworkVersion, "framework_id", Action.MANAGE, unlocked=unlocked("obe"))
+def requirement_new(framework):
     form = RequirementForm()
     if request.method == "GET":
         form.number.data = max((r.number for r in framework.requirements), default=0) + 1
@@ -90,11 +87,9 @@ def requirement_new(framework_id: int):
 
 @bp.route("/requirements/<int:requirement_id>/edit", methods=["GET", "POST"])
 @login_required
-def requirement_edit(requirement_id: int):
-    req = get_or_404(current_user, GraduationRequirement, requirement_id, Action.MANAGE)
+@loads(GraduationRequirement, "requirement_id", Action.MANAGE, name="req", unlocked=unlocked("obe"))
+def requirement_edit(req):
     framework = req.framework
-    if (locked := locked_redirect(framework, "obe")) is not None:
-        return locked
     form = RequirementForm(obj=req)
 
     def save():
@@ -108,8 +103,8 @@ def requirement_edit(requirement_id: int):
 
 @bp.route("/requirements/<int:requirement_id>/delete", methods=["POST"])
 @login_required
-def requirement_delete(requirement_id: int):
-    req = get_or_404(current_user, GraduationRequirement, requirement_id, Action.MANAGE)
+@loads(GraduationRequirement, "requirement_id", Action.MANAGE, name="req")
+def requirement_delete(req):
     return _delete(req.framework, "obe", lambda: services.delete_requirement(req),
                    _("Graduation requirement %(number)d deleted.", number=req.number))
 
@@ -118,11 +113,9 @@ def requirement_delete(requirement_id: int):
 
 @bp.route("/requirements/<int:requirement_id>/points/new", methods=["GET", "POST"])
 @login_required
-def point_new(requirement_id: int):
-    req = get_or_404(current_user, GraduationRequirement, requirement_id, Action.MANAGE)
+@loads(GraduationRequirement, "requirement_id", Action.MANAGE, name="req", unlocked=unlocked("obe"))
+def point_new(req):
     framework = req.framework
-    if (locked := locked_redirect(framework, "obe")) is not None:
-        return locked
     form = IndicatorPointForm()
     if request.method == "GET":
         form.code.data = f"{req.number}.{len(req.indicator_points) + 1}"
@@ -139,11 +132,9 @@ def point_new(requirement_id: int):
 
 @bp.route("/points/<int:point_id>/edit", methods=["GET", "POST"])
 @login_required
-def point_edit(point_id: int):
-    point = get_or_404(current_user, IndicatorPoint, point_id, Action.MANAGE)
+@loads(IndicatorPoint, "point_id", Action.MANAGE, unlocked=unlocked("obe"))
+def point_edit(point):
     framework = point.framework
-    if (locked := locked_redirect(framework, "obe")) is not None:
-        return locked
     form = IndicatorPointForm(obj=point)
 
     def save():
@@ -157,8 +148,8 @@ def point_edit(point_id: int):
 
 @bp.route("/points/<int:point_id>/delete", methods=["POST"])
 @login_required
-def point_delete(point_id: int):
-    point = get_or_404(current_user, IndicatorPoint, point_id, Action.MANAGE)
+@loads(IndicatorPoint, "point_id", Action.MANAGE)
+def point_delete(point):
     return _delete(point.framework, "obe", lambda: services.delete_indicator_point(point),
                    _("Indicator point %(code)s deleted.", code=point.code))
 
@@ -185,10 +176,8 @@ def _module_in(framework: FrameworkVersion, module_id: int | None) -> Module | N
 
 @bp.route("/<int:framework_id>/courses/new", methods=["GET", "POST"])
 @login_required
-def course_new(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
-    if (locked := locked_redirect(framework, "courses")) is not None:
-        return locked
+@loads(FrameworkVersion, "framework_id", Action.MANAGE, unlocked=unlocked("courses"))
+def course_new(framework):
     form = _course_form(framework)
     if request.method == "GET" and request.args.get("module"):
         form.module_id.data = int_arg("module")
@@ -206,8 +195,8 @@ def course_new(framework_id: int):
 
 @bp.route("/courses/<int:course_id>")
 @login_required
-def course_detail(course_id: int):
-    course = get_or_404(current_user, Course, course_id)
+@loads(Course, "course_id")
+def course_detail(course):
     framework = course.framework
     can_edit_content = can(current_user, Action.MANAGE, course) and not framework.is_archived
     supports = sorted(course.supports, key=lambda s: (s.indicator_point.requirement.number,
@@ -218,11 +207,9 @@ def course_detail(course_id: int):
 
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @login_required
-def course_edit(course_id: int):
-    course = get_or_404(current_user, Course, course_id, Action.MANAGE)
+@loads(Course, "course_id", Action.MANAGE, unlocked=unlocked("courses"))
+def course_edit(course):
     framework = course.framework
-    if (locked := locked_redirect(framework, "courses")) is not None:
-        return locked
     form = _course_form(framework, course)
 
     def save():
@@ -241,8 +228,8 @@ def course_edit(course_id: int):
 
 @bp.route("/courses/<int:course_id>/delete", methods=["POST"])
 @login_required
-def course_delete(course_id: int):
-    course = get_or_404(current_user, Course, course_id, Action.MANAGE)
+@loads(Course, "course_id", Action.MANAGE)
+def course_delete(course):
     return _delete(course.framework, "courses", lambda: services.delete_course(course),
                    _("Course %(code)s deleted.", code=course.code))
 
@@ -266,11 +253,9 @@ def _points_in(framework: FrameworkVersion, ids: list[int]) -> list[IndicatorPoi
 
 @bp.route("/courses/<int:course_id>/objectives/new", methods=["GET", "POST"])
 @login_required
-def objective_new(course_id: int):
-    course = get_or_404(current_user, Course, course_id, Action.MANAGE)
+@loads(Course, "course_id", Action.MANAGE, unlocked=unlocked("courses"))
+def objective_new(course):
     framework = course.framework
-    if (locked := locked_redirect(framework, "courses")) is not None:
-        return locked
     form = _objective_form(course)
     if request.method == "GET":
         form.number.data = max((o.number for o in course.objectives), default=0) + 1
@@ -287,11 +272,9 @@ def objective_new(course_id: int):
 
 @bp.route("/objectives/<int:objective_id>/edit", methods=["GET", "POST"])
 @login_required
-def objective_edit(objective_id: int):
-    objective = get_or_404(current_user, CourseObjective, objective_id, Action.MANAGE)
+@loads(CourseObjective, "objective_id", Action.MANAGE, unlocked=unlocked("courses"))
+def objective_edit(objective):
     course, framework = objective.course, objective.framework
-    if (locked := locked_redirect(framework, "courses")) is not None:
-        return locked
     form = _objective_form(course, objective)
 
     def save():
@@ -309,8 +292,8 @@ def objective_edit(objective_id: int):
 
 @bp.route("/objectives/<int:objective_id>/delete", methods=["POST"])
 @login_required
-def objective_delete(objective_id: int):
-    objective = get_or_404(current_user, CourseObjective, objective_id, Action.MANAGE)
+@loads(CourseObjective, "objective_id", Action.MANAGE)
+def objective_delete(objective):
     course = objective.course
     return _delete(objective.framework, "courses", lambda: services.delete_objective(objective),
                    _("Objective %(number)d of %(code)s deleted.", number=objective.number, code=course.code),
@@ -342,10 +325,8 @@ def _module_values(framework: FrameworkVersion, form: ModuleForm) -> dict:
 
 @bp.route("/<int:framework_id>/modules/new", methods=["GET", "POST"])
 @login_required
-def module_new(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
-    if (locked := locked_redirect(framework, "modules")) is not None:
-        return locked
+@loads(FrameworkVersion, "framework_id", Action.MANAGE, unlocked=unlocked("modules"))
+def module_new(framework):
     form = _module_form(framework)
     if request.method == "GET" and request.args.get("parent"):
         form.parent_id.data = int_arg("parent")
@@ -359,11 +340,9 @@ def module_new(framework_id: int):
 
 @bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
 @login_required
-def module_edit(module_id: int):
-    module = get_or_404(current_user, Module, module_id, Action.MANAGE)
+@loads(Module, "module_id", Action.MANAGE, unlocked=unlocked("modules"))
+def module_edit(module):
     framework = module.framework
-    if (locked := locked_redirect(framework, "modules")) is not None:
-        return locked
     form = _module_form(framework, module)
 
     def save():
@@ -377,8 +356,8 @@ def module_edit(module_id: int):
 
 @bp.route("/modules/<int:module_id>/delete", methods=["POST"])
 @login_required
-def module_delete(module_id: int):
-    module = get_or_404(current_user, Module, module_id, Action.MANAGE)
+@loads(Module, "module_id", Action.MANAGE)
+def module_delete(module):
     return _delete(module.framework, "modules", lambda: services.delete_module(module),
                    _("Module %(name)s and its sub-modules deleted; their courses were kept.",
                      name=module.display_name))
@@ -406,10 +385,8 @@ def _posted_cells() -> dict[tuple[int, int], services.CellInput]:
 
 @bp.route("/<int:framework_id>/matrix", methods=["GET", "POST"])
 @login_required
-def matrix(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
-    if (locked := locked_redirect(framework, "matrix")) is not None:
-        return locked
+@loads(FrameworkVersion, "framework_id", Action.MANAGE, unlocked=unlocked("matrix"))
+def matrix(framework):
     form = MatrixForm()
     posted: dict = {}
     cell_errors: dict = {}

@@ -5,11 +5,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
-from eduinnov.auth.models import Role
+from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import form_error, refuse
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import (
     AgreementForm,
@@ -32,8 +32,6 @@ from eduinnov.frameworks.views._blueprint import bp
 from eduinnov.frameworks.views._helpers import int_arg
 from eduinnov.programs.models import Program, Student
 
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
-
 
 def _to_partner(partner: PartnerOrganisation, anchor: str | None = None):
     return redirect(url_for("frameworks.partner_detail", partner_id=partner.id, _anchor=anchor))
@@ -41,8 +39,8 @@ def _to_partner(partner: PartnerOrganisation, anchor: str | None = None):
 
 @bp.route("/partners")
 @login_required
+@staff_required
 def partners():
-    require_role(current_user, *STAFF)
     program_id = int_arg("program")
     try:
         kind = PartnerKind(request.args.get("kind")) if request.args.get("kind") else None
@@ -81,8 +79,8 @@ def _partner_values(form: PartnerForm) -> dict:
 
 @bp.route("/partners/new", methods=["GET", "POST"])
 @login_required
+@staff_required
 def partner_new():
-    require_role(current_user, *STAFF)
     form = _partner_form()
     if not form.program_id.choices:
         flash(_("Only program directors can add partner organisations."), "warning")
@@ -94,8 +92,7 @@ def partner_new():
         try:
             partner = services.create_partner(program, user=current_user, **_partner_values(form))
         except DomainError as exc:
-            fail_request(exc)
-            form.name_zh.errors.append(str(exc))
+            form_error(form, exc, "name_zh")
         else:
             flash(_("Partner %(name)s added.", name=partner.display_name), "success")
             return _to_partner(partner)
@@ -104,8 +101,8 @@ def partner_new():
 
 @bp.route("/partners/<int:partner_id>")
 @login_required
-def partner_detail(partner_id: int):
-    partner = get_or_404(current_user, PartnerOrganisation, partner_id)
+@loads(PartnerOrganisation, "partner_id")
+def partner_detail(partner):
     participations = sorted(partner.participations, key=lambda p: (p.start_date is None, p.start_date, p.id))
     return render_template(
         "frameworks/partner.html", partner=partner, participations=participations,
@@ -115,15 +112,14 @@ def partner_detail(partner_id: int):
 
 @bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
 @login_required
-def partner_edit(partner_id: int):
-    partner = get_or_404(current_user, PartnerOrganisation, partner_id, Action.MANAGE)
+@loads(PartnerOrganisation, "partner_id", Action.MANAGE)
+def partner_edit(partner):
     form = _partner_form(partner)
     if form.validate_on_submit():
         try:
             services.update_partner(partner, user=current_user, **_partner_values(form))
         except DomainError as exc:
-            fail_request(exc)
-            form.name_zh.errors.append(str(exc))
+            form_error(form, exc, "name_zh")
         else:
             flash(_("Partner %(name)s saved.", name=partner.display_name), "success")
             return _to_partner(partner)
@@ -132,14 +128,13 @@ def partner_edit(partner_id: int):
 
 @bp.route("/partners/<int:partner_id>/delete", methods=["POST"])
 @login_required
-def partner_delete(partner_id: int):
-    partner = get_or_404(current_user, PartnerOrganisation, partner_id, Action.MANAGE)
+@loads(PartnerOrganisation, "partner_id", Action.MANAGE)
+def partner_delete(partner):
     name, program_id = partner.display_name, partner.program_id
     try:
         services.delete_partner(partner, user=current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return _to_partner(partner)
     flash(_("Partner %(name)s deleted.", name=name), "success")
     return redirect(url_for("frameworks.partners", program=program_id))
@@ -153,8 +148,7 @@ def _item_page(partner: PartnerOrganisation, form, heading: str, anchor: str, sa
         try:
             message = save()
         except DomainError as exc:
-            fail_request(exc)
-            error_field.errors = [*error_field.errors, str(exc)]
+            form_error(form, exc, error_field.short_name)
         else:
             flash(message, "success")
             return _to_partner(partner, anchor)
@@ -168,8 +162,7 @@ def _delete_item(item, anchor: str, message: str):
     try:
         services.delete_partner_item(item, user=current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(message, "success")
     return _to_partner(partner, anchor)
@@ -203,8 +196,8 @@ def agreement_form(partner_id: int | None = None, agreement_id: int | None = Non
 
 @bp.route("/agreements/<int:agreement_id>/delete", methods=["POST"], endpoint="partner_agreement_delete")
 @login_required
-def agreement_delete(agreement_id: int):
-    agreement = get_or_404(current_user, Agreement, agreement_id, Action.MANAGE)
+@loads(Agreement, "agreement_id", Action.MANAGE)
+def agreement_delete(agreement):
     return _delete_item(agreement, "agreements", _("Agreement %(title)s deleted.", title=agreement.title))
 
 
@@ -232,8 +225,8 @@ def base_form(partner_id: int | None = None, base_id: int | None = None):
 
 @bp.route("/bases/<int:base_id>/delete", methods=["POST"], endpoint="partner_base_delete")
 @login_required
-def base_delete(base_id: int):
-    base = get_or_404(current_user, PracticeBase, base_id, Action.MANAGE)
+@loads(PracticeBase, "base_id", Action.MANAGE)
+def base_delete(base):
     return _delete_item(base, "bases", _("Practice base %(name)s deleted.", name=base.name))
 
 
@@ -264,8 +257,8 @@ def supervisor_form(partner_id: int | None = None, supervisor_id: int | None = N
 
 @bp.route("/supervisors/<int:supervisor_id>/delete", methods=["POST"], endpoint="partner_supervisor_delete")
 @login_required
-def supervisor_delete(supervisor_id: int):
-    supervisor = get_or_404(current_user, JointSupervisor, supervisor_id, Action.MANAGE)
+@loads(JointSupervisor, "supervisor_id", Action.MANAGE)
+def supervisor_delete(supervisor):
     return _delete_item(supervisor, "supervisors", _("Joint supervisor %(name)s deleted.", name=supervisor.name))
 
 
@@ -328,7 +321,7 @@ def participation_form(partner_id: int | None = None, participation_id: int | No
 @bp.route("/participations/<int:participation_id>/delete", methods=["POST"],
           endpoint="partner_participation_delete")
 @login_required
-def participation_delete(participation_id: int):
-    participation = get_or_404(current_user, Participation, participation_id, Action.EDIT)
+@loads(Participation, "participation_id", Action.EDIT)
+def participation_delete(participation):
     return _delete_item(participation, "participations",
                         _("Participation %(title)s deleted.", title=participation.title))

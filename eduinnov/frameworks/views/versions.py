@@ -4,26 +4,24 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
-from eduinnov.auth.models import Role
+from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.errors import DomainError
 from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import form_error, refuse
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import CloneForm, FrameworkForm, FrameworkSettingsForm
 from eduinnov.frameworks.models import AggregationRule, FrameworkVersion
 from eduinnov.frameworks.views._blueprint import bp
-from eduinnov.frameworks.views._helpers import int_arg, locked_redirect
+from eduinnov.frameworks.views._helpers import int_arg, unlocked
 from eduinnov.programs.models import Program
-
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
 
 
 @bp.route("/")
 @login_required
+@staff_required
 def list():
-    require_role(current_user, *STAFF)
     programs = queries.list_programs_for(current_user)
     program_id = int_arg("program")
     try:
@@ -41,8 +39,8 @@ def list():
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@staff_required
 def create():
-    require_role(current_user, *STAFF)
     programs = queries.list_programs_for(current_user, Action.MANAGE)
     if not programs:
         abort(403)
@@ -58,8 +56,7 @@ def create():
                 entry_year=form.entry_year.data, notes=form.notes.data,
             )
         except DomainError as exc:
-            fail_request(exc)
-            form.version.errors.append(str(exc))
+            form_error(form, exc, "version")
         else:
             flash(_("Draft version %(version)s created.", version=framework.version), "success")
             return redirect(url_for("frameworks.detail", framework_id=framework.id))
@@ -68,8 +65,8 @@ def create():
 
 @bp.route("/<int:framework_id>")
 @login_required
-def detail(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id)
+@loads(FrameworkVersion, "framework_id")
+def detail(framework):
     can_manage = can(current_user, Action.MANAGE, framework)
     return render_template(
         "frameworks/detail.html",
@@ -86,10 +83,8 @@ def detail(framework_id: int):
 
 @bp.route("/<int:framework_id>/settings", methods=["GET", "POST"])
 @login_required
-def edit(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
-    if (locked := locked_redirect(framework)) is not None:
-        return locked
+@loads(FrameworkVersion, "framework_id", Action.MANAGE, unlocked=unlocked())
+def edit(framework):
     form = FrameworkSettingsForm(obj=framework)
     if request.method == "GET":
         form.aggregation_rule.data = framework.aggregation_rule.value
@@ -102,8 +97,7 @@ def edit(framework_id: int):
                 weight_m=form.weight_m.data, weight_l=form.weight_l.data,
             )
         except DomainError as exc:
-            fail_request(exc)
-            form.version.errors.append(str(exc))
+            form_error(form, exc, "version")
         else:
             flash(_("Settings saved."), "success")
             return redirect(url_for("frameworks.detail", framework_id=framework.id))
@@ -112,24 +106,23 @@ def edit(framework_id: int):
 
 @bp.route("/<int:framework_id>/new-version")
 @login_required
-def new_from(framework_id: int):
+@loads(FrameworkVersion, "framework_id", Action.MANAGE)
+def new_from(framework):
     """The form that copies a version into a new draft (it posts to ``frameworks.clone``)."""
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
     return render_template("frameworks/clone.html", form=CloneForm(), framework=framework)
 
 
 @bp.route("/<int:framework_id>/clone", methods=["POST"])
 @login_required
-def clone(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
+@loads(FrameworkVersion, "framework_id", Action.MANAGE)
+def clone(framework):
     form = CloneForm()
     if form.validate_on_submit():
         try:
             copy = services.clone_framework(framework, version=form.version.data, title=form.title.data,
                                             user=current_user)
         except DomainError as exc:
-            fail_request(exc)
-            form.version.errors.append(str(exc))
+            form_error(form, exc, "version")
         else:
             flash(_("Version %(source)s copied into the new draft %(version)s.",
                     source=framework.version, version=copy.version), "success")
@@ -139,13 +132,12 @@ def clone(framework_id: int):
 
 @bp.route("/<int:framework_id>/activate", methods=["POST"])
 @login_required
-def activate(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
+@loads(FrameworkVersion, "framework_id", Action.MANAGE)
+def activate(framework):
     try:
         previous = services.activate_framework(framework, user=current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         if previous is not None:
             flash(_("Version %(version)s is now active; version %(previous)s was archived.",
@@ -157,13 +149,12 @@ def activate(framework_id: int):
 
 @bp.route("/<int:framework_id>/archive", methods=["POST"])
 @login_required
-def archive(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
+@loads(FrameworkVersion, "framework_id", Action.MANAGE)
+def archive(framework):
     try:
         services.archive_framework(framework, user=current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
     else:
         flash(_("Version %(version)s archived; it is now read-only.", version=framework.version), "success")
     return redirect(url_for("frameworks.detail", framework_id=framework.id))
@@ -171,14 +162,13 @@ def archive(framework_id: int):
 
 @bp.route("/<int:framework_id>/delete", methods=["POST"])
 @login_required
-def delete(framework_id: int):
-    framework = get_or_404(current_user, FrameworkVersion, framework_id, Action.MANAGE)
+@loads(FrameworkVersion, "framework_id", Action.MANAGE)
+def delete(framework):
     program_id, version = framework.program_id, framework.version
     try:
         services.delete_framework(framework, user=current_user)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return redirect(url_for("frameworks.detail", framework_id=framework.id))
     flash(_("Draft version %(version)s deleted.", version=version), "success")
     return redirect(url_for("frameworks.list", program=program_id))

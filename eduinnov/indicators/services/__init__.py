@@ -28,24 +28,19 @@ from eduinnov.indicators.services.records import (
 from eduinnov.indicators.services.reviews import review_run
 from eduinnov.indicators.services.runs import (
     Target,
-    compare_runs,
-    display_ranks,
     fingerprint_of,
     list_objects,
     load_leaf_values,
-    ranked_results,
     run_evaluation,
-    run_sensitivity,
-    run_view,
 )
 from eduinnov.indicators.services.targets import apply_targets, suggest_targets
 from eduinnov.indicators.services.verdict import grade_legend, health_view, run_memberships
 
 __all__ = [
     "DEFAULT_GRADE_SCALE", "SWOT_FIELDS", "Target", "activate_model", "apply_targets", "suggest_targets", "add_manual_score", "add_node",
-    "archive_model", "compare_runs", "copy_model", "create_model", "delete_manual_score", "delete_model",
-    "delete_node", "delete_swot", "display_ranks", "fingerprint_of", "grade_legend", "health_view", "import_model",
+    "archive_model", "copy_model", "create_model", "delete_manual_score", "delete_model",
+    "delete_node", "delete_swot", "fingerprint_of", "grade_legend", "health_view", "import_model",
     "judgment_report", "list_objects", "load_leaf_values", "model_problems", "move_node", "new_version",
-    "ranked_results", "review_run", "run_evaluation", "run_memberships", "run_sensitivity", "run_view", "save_swot",
+    "review_run", "run_evaluation", "run_memberships", "save_swot",
     "set_judgments", "update_model", "update_node",
 ]

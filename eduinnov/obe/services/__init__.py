@@ -4,6 +4,7 @@ Services flush and never commit. The figures they feed are recomputed and stored
 :mod:`eduinnov.obe.results` in the same transaction; pages read them through :mod:`eduinnov.obe.reports`.
 """
 
+from eduinnov.core.errors import ImportRefused
 from eduinnov.obe.services.improvements import create_improvement, delete_improvement, update_improvement
 from eduinnov.obe.services.offerings import (
     add_item,
@@ -16,7 +17,6 @@ from eduinnov.obe.services.offerings import (
     update_offering,
 )
 from eduinnov.obe.services.scores import (
-    ImportRefused,
     import_score_sheet,
     preview_score_sheet,
     score_template_csv,

@@ -6,18 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete
 
 from eduinnov.auth.models import User
-from eduinnov.core.errors import DomainError
+from eduinnov.core.errors import ImportRefused
 from eduinnov.extensions import db
 from eduinnov.obe.models import CourseOffering, Score, ScoreImport
 from eduinnov.obe.sheets import ParsedSheet, SheetError, parse_score_sheet
-
-
-class ImportRefused(DomainError):
-    """A score sheet had errors: nothing was saved. ``parsed`` carries every error."""
-
-    def __init__(self, parsed: ParsedSheet):
-        super().__init__(_("The sheet has %(n)d error(s); nothing was saved.", n=len(parsed.errors)))
-        self.parsed = parsed
 
 
 def _sheet_inputs(offering: CourseOffering) -> tuple[dict[str, float], dict[str, str]]:
@@ -44,7 +36,7 @@ def import_score_sheet(offering: CourseOffering, data: bytes, filename: str, *, 
     """
     parsed = preview_score_sheet(offering, data, filename)
     if not parsed.ok:
-        raise ImportRefused(parsed)
+        raise ImportRefused(parsed, _("The sheet has %(n)d error(s); nothing was saved.", n=len(parsed.errors)))
     item_ids = {i.name: i.id for i in offering.items}
     student_ids = {s.student_no: s.id for s in offering.cohort.students}
     db.session.execute(delete(Score).where(Score.item_id.in_(list(item_ids.values()))))

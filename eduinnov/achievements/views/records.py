@@ -11,10 +11,11 @@ from flask_login import current_user, login_required
 
 from eduinnov.achievements import forms, merging, transfers
 from eduinnov.achievements.models import Achievement, PatentTransfer
-from eduinnov.achievements.services import FieldError, NotAllowed, may_edit
+from eduinnov.achievements.services import FieldError, may_edit
 from eduinnov.auth.access import Action, get_or_404
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import refuse
 
 bp = Blueprint("achievement_records", __name__, url_prefix="/achievements")
 
@@ -25,8 +26,8 @@ def _back(achievement_id: int, anchor: str | None = None):
 
 @bp.route("/<int:achievement_id>/merge", methods=["POST"])
 @login_required
-def merge(achievement_id: int):
-    keep = get_or_404(current_user, Achievement, achievement_id, Action.VERIFY)
+@loads(Achievement, "achievement_id", Action.VERIFY, name="keep")
+def merge(keep):
     form = forms.MergeForm()
     if not form.validate():
         flash(_("Give the number of the item to merge into this one."), "danger")
@@ -34,12 +35,8 @@ def merge(achievement_id: int):
     other = get_or_404(current_user, Achievement, form.other_id.data, Action.VERIFY)
     try:
         moved = merging.merge_achievements(current_user, keep, other)
-    except NotAllowed:
-        fail_request()
-        abort(403)
     except DomainError as exc:
-        fail_request(exc)
-        flash(str(exc), "danger")
+        refuse(exc)
         return _back(keep.id, "duplicates")
     flash(_("Item #%(id)d was merged into this one: %(s)d student(s) and %(f)d evidence file(s) added.",
             id=form.other_id.data, s=len(moved["students"]), f=len(moved["files"])), "success")
@@ -48,8 +45,8 @@ def merge(achievement_id: int):
 
 @bp.route("/<int:achievement_id>/transfers", methods=["POST"])
 @login_required
-def transfer_add(achievement_id: int):
-    achievement = get_or_404(current_user, Achievement, achievement_id, Action.EDIT)
+@loads(Achievement, "achievement_id", Action.EDIT)
+def transfer_add(achievement):
     if not may_edit(current_user, achievement):
         abort(403)
     form = transfers.TransferForm()
@@ -58,8 +55,7 @@ def transfer_add(achievement_id: int):
             transfers.add_transfer(current_user, achievement, event_date=form.event_date.data, kind=form.kind.data,
                                    counterparty=form.counterparty.data, amount=form.amount.data)
         except FieldError as exc:
-            fail_request(exc)
-            flash(str(exc), "danger")
+            refuse(exc)
         else:
             flash(_("The transfer was recorded."), "success")
     else:
@@ -69,8 +65,8 @@ def transfer_add(achievement_id: int):
 
 @bp.route("/transfers/<int:transfer_id>/delete", methods=["POST"])
 @login_required
-def transfer_delete(transfer_id: int):
-    transfer = get_or_404(current_user, PatentTransfer, transfer_id, Action.EDIT)
+@loads(PatentTransfer, "transfer_id", Action.EDIT)
+def transfer_delete(transfer):
     achievement_id = transfer.achievement_id
     if not may_edit(current_user, transfer.achievement):
         abort(403)

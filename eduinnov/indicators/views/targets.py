@@ -14,10 +14,12 @@ from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError as CsrfError
 
 from eduinnov.auth.access import Action, get_or_404
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
+from eduinnov.core.web import fail_request, refuse
 from eduinnov.indicators import queries, services
 from eduinnov.indicators.models import EvaluationModel, EvaluationUnit
-from eduinnov.indicators.views import bp
+from eduinnov.indicators.views._blueprint import bp
 from eduinnov.programs.models import Cohort, Program
 
 
@@ -41,8 +43,8 @@ def _target(model: EvaluationModel, choices: dict, cohort_id: str | None):
 
 @bp.route("/models/<int:model_id>/targets", methods=["GET", "POST"])
 @login_required
-def suggest_targets(model_id: int):
-    model = get_or_404(current_user, EvaluationModel, model_id, Action.MANAGE)
+@loads(EvaluationModel, "model_id", Action.MANAGE)
+def suggest_targets(model):
     choices = queries.unit_targets(current_user, model)
     if request.method == "POST":
         try:
@@ -55,7 +57,7 @@ def suggest_targets(model_id: int):
         try:
             new = services.apply_targets(model, values, current_user)
         except DomainError as exc:
-            flash(str(exc), "danger")
+            refuse(exc)  # nothing of a half-made version stays
             return redirect(url_for("indicators.suggest_targets", model_id=model.id,
                                     cohort_id=request.form.get("cohort_id") or None))
         flash(_("Targets accepted into version %(v)d (a draft): check it and activate it.", v=new.version), "success")
@@ -65,6 +67,7 @@ def suggest_targets(model_id: int):
     try:
         rows = services.suggest_targets(model, target, current_user)
     except DomainError as exc:
+        fail_request(exc)
         error = str(exc)
     return render_template("indicators/targets.html", model=model, rows=rows, error=error, cohort=cohort,
                            cohorts=sorted(choices.get("cohorts", []), key=lambda c: c.entry_year, reverse=True),
