@@ -30,6 +30,7 @@ from eduinnov.core.i18n import enum_label
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, query_id, track_new_file, undo_on_failure
 from eduinnov.extensions import db
+from eduinnov.frameworks import queries as framework_queries
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
 from eduinnov.obe import figures, queries, reports, services
 from eduinnov.obe.forms import (
@@ -581,7 +582,8 @@ def improvements(requirement_id: int):
     require_role(current_user, *STAFF)
     form = _improvement_form(requirement) if can(current_user, Action.MANAGE, requirement) else None
     return render_template("obe/improvements.html", requirement=requirement, form=form,
-                           history=queries.list_improvements_of_requirement(requirement))
+                           history=queries.list_improvements_of_requirement(requirement),
+                           ancestors=framework_queries.list_requirement_ancestors(requirement))
 
 
 @bp.route("/improvements/<int:record_id>/edit", methods=["GET", "POST"])

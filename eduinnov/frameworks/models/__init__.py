@@ -25,12 +25,14 @@ from eduinnov.frameworks.models.obe import (
     ModuleKind,
     ModuleLine,
     ObjectiveIndicatorLink,
+    ObjectiveRule,
+    RequirementSuccession,
     SupportStrength,
 )
 
 __all__ = [
     "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseObjective", "CourseSupport",
     "FrameworkStatus", "FrameworkVersion", "GraduationRequirement", "IndicatorPoint", "JointSupervisor",
-    "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "Participation", "ParticipationKind",
-    "PartnerKind", "PartnerOrganisation", "PracticeBase", "Supervision", "SupervisorRole", "SupportStrength",
+    "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "ObjectiveRule", "Participation", "ParticipationKind",
+    "PartnerKind", "PartnerOrganisation", "PracticeBase", "RequirementSuccession", "Supervision", "SupervisorRole", "SupportStrength",
 ]
