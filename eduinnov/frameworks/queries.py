@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from eduinnov.auth.access import Action, can, restrict_to_programs
@@ -359,16 +359,18 @@ def lineage_numbers(framework: FrameworkVersion, requirement_ids: set[int]) -> d
 
 
 def list_source_versions(framework: FrameworkVersion) -> list[FrameworkVersion]:
-    """The program's other versions whose requirements could continue in ``framework``, newest first."""
+    """The program's versions created before ``framework`` (their requirements may continue in it), newest first."""
+    earlier = or_(FrameworkVersion.created_at < framework.created_at,
+                  and_(FrameworkVersion.created_at == framework.created_at, FrameworkVersion.id < framework.id))
     return list(db.session.scalars(
         select(FrameworkVersion).where(FrameworkVersion.program_id == framework.program_id,
-                                       FrameworkVersion.id != framework.id)
+                                       FrameworkVersion.id != framework.id, earlier)
         .order_by(FrameworkVersion.created_at.desc(), FrameworkVersion.id.desc())))
 
 
 def get_default_source(framework: FrameworkVersion) -> FrameworkVersion | None:
     """The version ``framework`` most likely continues: the one its links come from, else the active
-    version, else the newest other version."""
+    version if it is older, else the newest older version."""
     linked = db.session.execute(
         select(GraduationRequirement.framework_id, func.count())
         .join(RequirementSuccession, RequirementSuccession.predecessor_id == GraduationRequirement.id)
@@ -377,11 +379,9 @@ def get_default_source(framework: FrameworkVersion) -> FrameworkVersion | None:
         .group_by(GraduationRequirement.framework_id).order_by(func.count().desc())).first()
     if linked is not None:
         return db.session.get(FrameworkVersion, linked[0])
-    active = get_active_framework(framework.program_id)
-    if active is not None and active.id != framework.id:
-        return active
-    others = list_source_versions(framework)
-    return others[0] if others else None
+    earlier = list_source_versions(framework)
+    active = next((v for v in earlier if v.status == FrameworkStatus.ACTIVE), None)
+    return active or (earlier[0] if earlier else None)
 
 
 @dataclass

@@ -141,9 +141,10 @@ def test_a_requirement_of_another_version_is_refused_and_nothing_changes(old, re
     page = browser.post(url, {f"req_{old_gr1.id}": old_gr3.id, f"req_{old_gr3.id}": 0}, token_from=url)
     assert page.status_code == 200 and "Not a valid choice" in _text(page)
     assert db.session.scalar(select(func.count()).select_from(RequirementSuccession)) == 0
-    # and a version cannot continue itself
-    self_url = f"/frameworks/{renumbered.id}/lineage?source={renumbered.id}"
-    assert browser.get(self_url).status_code == 404
+    # a version cannot continue itself nor a later one; the earlier version's page asks for nothing
+    assert browser.get(f"/frameworks/{renumbered.id}/lineage?source={renumbered.id}").status_code == 404
+    assert browser.get(f"/frameworks/{old.id}/lineage?source={renumbered.id}").status_code == 404
+    assert "carried over" not in _text(browser.get(f"/frameworks/{old.id}"))
 
 
 def test_the_service_checks_completeness_and_loops(old, renumbered, director):

@@ -25,8 +25,8 @@ def lineage(framework_id: int):
     source_id = int_arg("source")
     source = (get_or_404(current_user, FrameworkVersion, source_id) if source_id is not None
               else queries.get_default_source(framework))
-    if source is not None and (source.program_id != framework.program_id or source.id == framework.id):
-        abort(404)  # only another version of the same program can be continued
+    if source is not None and source not in sources:
+        abort(404)  # only an earlier version of the same program can be continued
     if source is None:
         flash(_("This program has no other version to carry history over from."), "info")
         return redirect(url_for("frameworks.detail", framework_id=framework.id))
