@@ -456,8 +456,11 @@ def requirement(cohort_id: int, requirement_id: int):
         form.cycle_year.data = cohort.entry_year + 4
         if row.weighted_sum is not None and row.achieved_weighted_sum is False:
             form.achievement_value.data = round(row.weighted_sum, 4)
+    across = [(c, values[requirement.number]) for c, values in reports.cohort_trend(cohort)
+              if values.get(requirement.number) is not None]
     return render_template("obe/requirement.html", cohort=cohort, report=report, row=row, form=form,
-                           history=queries.list_improvements_of_requirement(requirement), sources=list(SurveySource))
+                           history=queries.list_improvements_of_requirement(requirement), sources=list(SurveySource),
+                           across=across)
 
 
 @bp.route("/students/<int:student_id>")

@@ -187,7 +187,7 @@ def test_a_director_of_another_program_or_a_teacher_cannot_map(old, renumbered, 
     assert db.session.scalar(select(func.count()).select_from(RequirementSuccession)) == 0
 
 
-def test_the_cohort_trend_follows_renumbered_requirements(program, old, renumbered, director):
+def test_the_cohort_trend_follows_renumbered_requirements(program, old, renumbered, director, login_as):
     services.map_requirements(renumbered, old, {_requirement(old, 1).id: _requirement(renumbered, 2).id,
                                                 _requirement(old, 3).id: None}, user=director)
     old.entry_year, renumbered.entry_year = 2017, 2021
@@ -202,11 +202,17 @@ def test_the_cohort_trend_follows_renumbered_requirements(program, old, renumber
         framework = old if year == 2017 else renumbered
         db.session.execute(AchievementResult.__table__.delete().where(AchievementResult.cohort_id == cohort.id))
         db.session.add(AchievementResult(cohort_id=cohort.id, framework_id=framework.id, fingerprint="x", data={
+            "offerings": {}, "course_objectives": {}, "courses_with_scores": [], "cells": {}, "points": {},
+            "students": {},
             "requirements": {str(rid): {"weighted_sum": v, "minimum": v} for rid, v in values[year].items()}}))
     db.session.commit()
     trend = dict((c.entry_year, v) for c, v in reports.cohort_trend(cohorts[2021]))
     # old GR1 (0.61) shows as GR2, old GR3 (not carried over) is left out
     assert trend == {2017: {2: 0.61}, 2021: {2: 0.72, 5: 0.9}}
+    # the requirement page of the 2021 cohort shows GR2 across cohorts, 2017's value from the old GR1
+    page = _text(login_as(director).get(f"/obe/cohorts/{cohorts[2021].id}/requirements/{_requirement(renumbered, 2).id}"))
+    across = " ".join(re.sub(r"<[^>]+>", " ", page[page.index("Across cohorts"):]).split())
+    assert across.startswith("Across cohorts") and "SE 2017 0.610" in across and "SE 2021 0.720" in across
 
 
 def test_the_pack_lists_the_earlier_versions_records_with_their_version(old, director):
