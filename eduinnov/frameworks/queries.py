@@ -312,7 +312,7 @@ def walk_successions(start: set[int], *, backwards: bool, limit: int = 100) -> d
     frontier, depth = set(start), 0
     src, dst = ((RequirementSuccession.successor_id, RequirementSuccession.predecessor_id) if backwards
                 else (RequirementSuccession.predecessor_id, RequirementSuccession.successor_id))
-    while frontier and depth < limit:  # a limit, not a cycle guard only: versions are years apart
+    while frontier and depth < limit:  # what was seen is never walked again (no loop); the limit bounds the rest
         depth += 1
         found = set(db.session.scalars(select(dst).where(src.in_(frontier)))) - seen.keys() - set(start)
         for rid in found:
@@ -390,7 +390,7 @@ class MappingRow:
 
     old: GraduationRequirement
     new_id: int | None  # None: not carried over
-    saved: bool  # False: proposed by equal number, not yet confirmed
+    saved: bool  # False: nothing saved for it yet (an equal number proposed, or not carried over)
 
 
 def get_requirement_mapping(framework: FrameworkVersion, source: FrameworkVersion) -> list[MappingRow]:

@@ -16,6 +16,7 @@ from eduinnov.frameworks.models import (
     FrameworkStatus,
     FrameworkVersion,
     GraduationRequirement,
+    ObjectiveRule,
     RequirementSuccession,
 )
 from eduinnov.obe import queries as obe_queries
@@ -54,8 +55,11 @@ def old(program, director):
 
 
 def test_a_copied_version_shows_the_earlier_records_as_earlier_cycles(old, director):
+    old.objective_rule = ObjectiveRule.MINIMUM
+    db.session.commit()
     new = services.clone_framework(old, version="2024", user=director)
     db.session.commit()
+    assert new.objective_rule == ObjectiveRule.MINIMUM  # the OBE settings travel with the copy
     new_gr1 = _requirement(new, 1)
     history = obe_queries.list_improvements_of_requirement(new_gr1)
     assert [(r.cycle_year, r.analysis) for r in history] == [(2021, "微积分薄弱"), (2020, "建模能力不足")]
