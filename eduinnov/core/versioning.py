@@ -29,6 +29,7 @@ from eduinnov.core.errors import DomainError
 
 FIELD = "row_version"
 _KEY = "eduinnov.expected_versions"
+_FLUSHING = "eduinnov.versions_flushing"
 _IGNORED = {"row_version", "updated_at", "created_at"}
 
 
@@ -115,6 +116,7 @@ def stale_message(stored: list[tuple[str, str]]) -> str:
 
 @event.listens_for(Session, "before_flush")
 def _refuse_stale_saves(session: Session, flush_context, instances) -> None:
+    session.info.pop(_FLUSHING, None)  # left by a flush that failed
     expected = session.info.get(_KEY)
     if not expected:
         return
@@ -135,6 +137,18 @@ def _refuse_stale_saves(session: Session, flush_context, instances) -> None:
         if obj not in session.dirty and obj not in session.deleted and "updated_at" in state.dict:
             # Only its children changed (participants, grades): still a new version of the record.
             flag_modified(obj, "updated_at")
+        session.info.setdefault(_FLUSHING, set()).add(id(obj))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _checked(session: Session, flush_context) -> None:
+    """A record saved in this flush had its check: later flushes of the request (the OBE figures stored
+    before the commit, say) must neither refuse it against the version it had before our own save nor
+    save it again."""
+    expected = session.info.get(_KEY)
+    for key in session.info.pop(_FLUSHING, ()):
+        if expected:
+            expected.pop(key, None)
 
 
 def conflict_status(exc: BaseException | None) -> None:

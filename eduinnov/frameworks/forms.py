@@ -30,6 +30,7 @@ from eduinnov.frameworks.models import (
     AgreementStatus,
     ModuleKind,
     ModuleLine,
+    ObjectiveRule,
     ParticipationKind,
     PartnerKind,
 )
@@ -64,6 +65,9 @@ class FrameworkSettingsForm(FlaskForm):
                                           "greater than 0 and at most 1 (usually 0.7)."))
     aggregation_rule = SelectField(_l("Aggregation rule"), choices=enum_choices(AggregationRule),
                                    description=_l("How the courses supporting an indicator point are combined."))
+    objective_rule = SelectField(_l("Course objectives"), choices=enum_choices(ObjectiveRule),
+                                 description=_l("How a course's value for an indicator point combines the "
+                                                "course objectives that support it."))
     weight_h = FloatField(_l("Weight of H"), validators=[InputRequired(), NumberRange(min=0)])
     weight_m = FloatField(_l("Weight of M"), validators=[InputRequired(), NumberRange(min=0)])
     weight_l = FloatField(_l("Weight of L"), validators=[InputRequired(), NumberRange(min=0)],
@@ -192,3 +196,17 @@ class ParticipationForm(_DatesMixin, FlaskForm):
     joint_supervisor_id = SelectField(_l("Joint supervisor"), coerce=optional_int, validators=[Optional()])
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
+
+
+def requirement_map_form(old_requirements, new_requirements):
+    """A form with one select per requirement of the earlier version: the requirement of the newer
+    version that continues it, or 0 (not carried over). Field names are ``req_<earlier id>``."""
+
+    class RequirementMapForm(FlaskForm):
+        pass
+
+    choices = [(0, _l("— not carried over —"))] + [(r.id, f"GR{r.number} {r.title}") for r in new_requirements]
+    for r in old_requirements:
+        setattr(RequirementMapForm, f"req_{r.id}",
+                SelectField(f"GR{r.number} {r.title}", coerce=int, choices=choices))
+    return RequirementMapForm

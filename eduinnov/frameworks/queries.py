@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from eduinnov.auth.access import Action, can, restrict_to_programs
 from eduinnov.auth.models import User
@@ -22,8 +23,11 @@ from eduinnov.frameworks.models import (
     Module,
     PartnerKind,
     PartnerOrganisation,
+    RequirementSuccession,
 )
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
+
+_Successor = aliased(GraduationRequirement)
 
 
 def _escape_like(text: str) -> str:
@@ -297,3 +301,135 @@ def list_students_of_program(program_id: int) -> list[Student]:
         .order_by(Student.student_no)
     )
     return list(db.session.scalars(stmt))
+
+
+# --- requirement lineage across versions ---
+
+
+def walk_successions(start: set[int], *, backwards: bool, limit: int = 100) -> dict[int, int]:
+    """Requirement id → distance from ``start``, following successions back (predecessors) or forward."""
+    seen: dict[int, int] = {}
+    frontier, depth = set(start), 0
+    src, dst = ((RequirementSuccession.successor_id, RequirementSuccession.predecessor_id) if backwards
+                else (RequirementSuccession.predecessor_id, RequirementSuccession.successor_id))
+    while frontier and depth < limit:  # what was seen is never walked again (no loop); the limit bounds the rest
+        depth += 1
+        found = set(db.session.scalars(select(dst).where(src.in_(frontier)))) - seen.keys() - set(start)
+        for rid in found:
+            seen[rid] = depth
+        frontier = found
+    return seen
+
+
+def list_requirement_ancestors(requirement: GraduationRequirement) -> list[GraduationRequirement]:
+    """The earlier versions' requirements this one continues (directly or through versions between), newest first."""
+    depth = walk_successions({requirement.id}, backwards=True)
+    if not depth:
+        return []
+    rows = db.session.scalars(select(GraduationRequirement).where(GraduationRequirement.id.in_(depth)))
+    return sorted(rows, key=lambda r: (depth[r.id], r.number))
+
+
+def lineage_numbers(framework: FrameworkVersion, requirement_ids: set[int]) -> dict[int, int]:
+    """Requirement id (of any version) → the number of the requirement of ``framework`` it is the same as.
+
+    Follows successions both ways: an earlier version's requirement maps to the requirement of ``framework``
+    that continues it, a later one to the requirement it continues. Requirements of ``framework`` map to
+    their own number. Ids without a link are left out; when an earlier requirement was merged into several
+    (or several into one), the lowest number wins.
+    """
+    own = dict(db.session.execute(select(GraduationRequirement.id, GraduationRequirement.number)
+                                  .where(GraduationRequirement.framework_id == framework.id)).all())
+    out: dict[int, int] = {rid: n for rid, n in own.items() if rid in requirement_ids}
+    pairs = (RequirementSuccession.successor_id, RequirementSuccession.predecessor_id)
+    for src, dst in (pairs, pairs[::-1]):  # back to earlier versions, then on to later ones
+        origin, frontier, depth = dict(own), set(own), 0
+        while frontier and depth < 100:  # all requirements step by step: one query per version crossed
+            depth += 1
+            rows = db.session.execute(select(src, dst).where(src.in_(frontier))).all()
+            frontier = set()
+            for a, b in sorted(rows, key=lambda r: origin[r[0]]):  # the lowest number wins
+                if b not in origin:
+                    origin[b] = origin[a]
+                    frontier.add(b)
+        for rid, number in origin.items():
+            if rid in requirement_ids:
+                out.setdefault(rid, number)
+    return out
+
+
+def list_source_versions(framework: FrameworkVersion) -> list[FrameworkVersion]:
+    """The program's versions created before ``framework`` (their requirements may continue in it), newest first."""
+    earlier = or_(FrameworkVersion.created_at < framework.created_at,
+                  and_(FrameworkVersion.created_at == framework.created_at, FrameworkVersion.id < framework.id))
+    return list(db.session.scalars(
+        select(FrameworkVersion).where(FrameworkVersion.program_id == framework.program_id,
+                                       FrameworkVersion.id != framework.id, earlier)
+        .order_by(FrameworkVersion.created_at.desc(), FrameworkVersion.id.desc())))
+
+
+def get_default_source(framework: FrameworkVersion) -> FrameworkVersion | None:
+    """The version ``framework`` most likely continues: the one its links come from, else the active
+    version if it is older, else the newest older version."""
+    linked = db.session.execute(
+        select(GraduationRequirement.framework_id, func.count())
+        .join(RequirementSuccession, RequirementSuccession.predecessor_id == GraduationRequirement.id)
+        .join(_Successor, _Successor.id == RequirementSuccession.successor_id)
+        .where(_Successor.framework_id == framework.id)
+        .group_by(GraduationRequirement.framework_id).order_by(func.count().desc())).first()
+    if linked is not None:
+        return db.session.get(FrameworkVersion, linked[0])
+    earlier = list_source_versions(framework)
+    active = next((v for v in earlier if v.status == FrameworkStatus.ACTIVE), None)
+    return active or (earlier[0] if earlier else None)
+
+
+@dataclass
+class MappingRow:
+    """One requirement of the earlier version and the requirement of the newer one that continues it."""
+
+    old: GraduationRequirement
+    new_id: int | None  # None: not carried over
+    saved: bool  # False: nothing saved for it yet (an equal number proposed, or not carried over)
+
+
+def get_requirement_mapping(framework: FrameworkVersion, source: FrameworkVersion) -> list[MappingRow]:
+    """How each requirement of ``source`` carries over to ``framework``: the saved links, else equal numbers."""
+    new_by_number = {r.number: r.id for r in framework.requirements}
+    saved = dict(db.session.execute(
+        select(RequirementSuccession.predecessor_id, RequirementSuccession.successor_id)
+        .join(_Successor, _Successor.id == RequirementSuccession.successor_id)
+        .join(GraduationRequirement, GraduationRequirement.id == RequirementSuccession.predecessor_id)
+        .where(_Successor.framework_id == framework.id, GraduationRequirement.framework_id == source.id)
+        .order_by(_Successor.number.desc())).all())  # one per earlier requirement: the lowest number wins
+    any_saved = bool(saved)
+    rows = []
+    for old in source.requirements:
+        if old.id in saved:
+            rows.append(MappingRow(old, saved[old.id], True))
+        else:  # once any link is saved, a missing one means "not carried over"
+            rows.append(MappingRow(old, None if any_saved else new_by_number.get(old.number), False))
+    return rows
+
+
+def list_requirements_not_carried_over(framework: FrameworkVersion) -> list[GraduationRequirement]:
+    """Requirements of the default source version that no requirement of ``framework`` continues.
+
+    Empty when nothing has been carried over at all from that version (then the framework page asks for
+    the mapping instead) or when there is no earlier version.
+    """
+    source = get_default_source(framework)
+    if source is None:
+        return []
+    rows = get_requirement_mapping(framework, source)
+    if not any(r.saved for r in rows):
+        return []
+    return [r.old for r in rows if not r.saved]
+
+
+def has_carried_over(framework: FrameworkVersion) -> bool:
+    """Whether any requirement of ``framework`` continues an earlier version's requirement."""
+    return db.session.scalar(
+        select(func.count()).select_from(RequirementSuccession)
+        .join(_Successor, _Successor.id == RequirementSuccession.successor_id)
+        .where(_Successor.framework_id == framework.id)) > 0

@@ -10,6 +10,7 @@ from eduinnov.auth.access import restrict_to_programs
 from eduinnov.auth.models import MembershipRole, ProgramMembership, User
 from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
+from eduinnov.frameworks import queries as framework_queries
 from eduinnov.frameworks.models import (
     Course,
     CourseObjective,
@@ -167,14 +168,41 @@ def list_surveys_of_cohort(cohort: Cohort) -> list[SurveyResult]:
     return list(db.session.scalars(stmt))
 
 
-def list_improvements_of_requirement(requirement: GraduationRequirement) -> list[ImprovementRecord]:
-    """The improvement history of a requirement (its own records, its points' and its objectives'), newest cycle first."""
-    point_ids = [p.id for p in requirement.indicator_points]
+def list_improvements_of_requirement(requirement: GraduationRequirement, *,
+                                     across_versions: bool = True) -> list[ImprovementRecord]:
+    """The improvement history of a requirement (its own records and its points'), newest cycle first.
+
+    With ``across_versions`` the records of the earlier versions' requirements it continues come too
+    (see :class:`~eduinnov.frameworks.models.RequirementSuccession`): they stay attached to their own
+    version and show here as the earlier cycles of the same requirement.
+    """
+    requirements = [requirement]
+    if across_versions:
+        requirements += framework_queries.list_requirement_ancestors(requirement)
+    return _improvements_under(requirements)
+
+
+def _improvements_under(requirements: list[GraduationRequirement]) -> list[ImprovementRecord]:
+    ids = [r.id for r in requirements]
+    point_ids = select(IndicatorPoint.id).where(IndicatorPoint.requirement_id.in_(ids or [-1]))
     stmt = select(ImprovementRecord).where(or_(
-        ImprovementRecord.requirement_id == requirement.id,
-        ImprovementRecord.indicator_point_id.in_(point_ids or [-1]),
-    )).order_by(ImprovementRecord.cycle_year.desc(), ImprovementRecord.created_at.desc())
+        ImprovementRecord.requirement_id.in_(ids or [-1]),
+        ImprovementRecord.indicator_point_id.in_(point_ids),
+    )).order_by(ImprovementRecord.cycle_year.desc(), ImprovementRecord.created_at.desc(), ImprovementRecord.id.desc())
     return list(db.session.scalars(stmt))
+
+
+def list_improvements_across_versions(framework: FrameworkVersion) -> list[ImprovementRecord]:
+    """Every improvement record of a framework version and of the earlier versions' requirements its
+    requirements continue, newest cycle first (each record keeps its own version)."""
+    requirements: list[GraduationRequirement] = []
+    for requirement in framework.requirements:
+        requirements += framework_queries.list_requirement_ancestors(requirement)
+    earlier = _improvements_under(requirements)
+    own = list_improvements_of_framework(framework)
+    seen = {r.id for r in own}
+    merged = own + [r for r in earlier if r.id not in seen]
+    return sorted(merged, key=lambda r: (-r.cycle_year, -(r.created_at.timestamp() if r.created_at else 0), -r.id))
 
 
 def list_improvements_of_course(course: Course) -> list[ImprovementRecord]:

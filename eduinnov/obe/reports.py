@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from eduinnov.auth.access import program_ids
 from eduinnov.auth.models import MembershipRole, Role, User
 from eduinnov.extensions import db
+from eduinnov.frameworks import queries as framework_queries
 from eduinnov.frameworks.models import (
     AggregationRule,
     Course,
@@ -29,6 +30,7 @@ from eduinnov.frameworks.models import (
     GraduationRequirement,
     IndicatorPoint,
     ObjectiveIndicatorLink,
+    ObjectiveRule,
 )
 from eduinnov.obe import compute, queries, results
 from eduinnov.obe.models import AchievementResult, AssessmentItem, CourseOffering, SurveyResult
@@ -207,6 +209,7 @@ class CohortReport:
     threshold: float
     rule: AggregationRule
     requirements: list[RequirementRow] = field(default_factory=list)
+    objective_rule: ObjectiveRule = ObjectiveRule.MEAN
     offerings: list[CourseOffering] = field(default_factory=list)
     courses_without_scores: list[Course] = field(default_factory=list)
     direct_weight: float | None = None
@@ -237,6 +240,7 @@ class CohortReport:
                           if self.framework else None),
             "threshold": self.threshold,
             "rule": self.rule.value,
+            "objective_rule": self.objective_rule.value,
             "reference": compute.REFERENCE,
             "requirements": [
                 {
@@ -382,6 +386,7 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
 
     surveys = _surveys(cohort)
     report = CohortReport(cohort=cohort, framework=framework, threshold=threshold, rule=rule,
+                          objective_rule=framework.objective_rule,
                           offerings=offerings, direct_weight=direct_weight, stored=stored)
     with_scores = set(stored["courses_with_scores"])
     report.courses_without_scores = (sorted({s.course for s in supports if s.course_id not in with_scores},
@@ -421,6 +426,10 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
 def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[int, float | None]]]:
     """Requirement values (program rule) of the program's cohorts, by requirement number, oldest first.
 
+    Numbers are those of ``cohort``'s framework version: a cohort taught under another version shows its
+    values under the requirement that continues (or is continued by) its own, so a renumbered requirement
+    keeps one row across years; an earlier requirement that was not carried over is left out.
+
     Cohorts without a framework or without any value are left out; at most ``limit`` cohorts. The
     stored figures of all of them are read in one query (a cohort stored under one version only needs
     no framework look-up).
@@ -449,8 +458,20 @@ def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[i
         info = {r.id: r for r in db.session.execute(
             select(FrameworkVersion.id, FrameworkVersion.aggregation_rule)
             .where(FrameworkVersion.id.in_(set(framework_of.values()))))}
-    numbers = dict(db.session.execute(select(GraduationRequirement.id, GraduationRequirement.number).where(
-        GraduationRequirement.framework_id.in_(set(framework_of.values()) or {-1}))).all())
+    req_rows = db.session.execute(select(GraduationRequirement.id, GraduationRequirement.number,
+                                         GraduationRequirement.framework_id).where(
+        GraduationRequirement.framework_id.in_(set(framework_of.values()) or {-1}))).all()
+    numbers = {r.id: r.number for r in req_rows}
+    # Other versions' requirements by this cohort's numbering: through the links between versions
+    # (a renumbered requirement stays in its own row); versions without any link keep equal numbers.
+    own = framework_of.get(cohort.id)
+    if own is not None and len(set(framework_of.values())) > 1:  # one version: nothing to translate
+        here = db.session.get(FrameworkVersion, own)
+        linked = framework_queries.lineage_numbers(here, set(numbers))
+        framework_of_req = {r.id: r.framework_id for r in req_rows}
+        linked_versions = {framework_of_req[rid] for rid in linked}
+        numbers = {rid: linked.get(rid, n) for rid, n in numbers.items()
+                   if rid in linked or framework_of_req[rid] not in linked_versions}
     out = []
     for other in cohorts:
         if other.id not in stored:
@@ -478,6 +499,7 @@ class StudentReport:
     rule: AggregationRule
     requirements: list[tuple[GraduationRequirement, float | None, float | None]]
     offerings: list[tuple[CourseOffering, list[tuple[CourseObjective, float | None]]]]
+    objective_rule: ObjectiveRule = ObjectiveRule.MEAN
 
 
 def student_report(student: Student) -> StudentReport:
@@ -497,7 +519,8 @@ def student_report(student: Student) -> StudentReport:
         per = _ids(data.get("students", {}).get(str(student.id)))
         offerings.append((offering, [(o, _num(per.get(o.id))) for o in offering.course.objectives]))
     return StudentReport(student=student, framework=report.framework, threshold=report.threshold,
-                         rule=report.rule, requirements=reqs, offerings=offerings)
+                         rule=report.rule, requirements=reqs, offerings=offerings,
+                         objective_rule=report.objective_rule)
 
 
 @dataclass

@@ -75,6 +75,7 @@ class Inputs:
     supports: pd.DataFrame  # course, point, requirement, weight (effective)
     links: pd.DataFrame  # objective, course, point
     surveys: pd.DataFrame  # point, source, value
+    objective_rule: str = compute.CourseValueRule.MEAN.value  # a course's value for a point: mean or minimum
 
 
 _FLOATS = {"full_marks", "share", "weight", "value"}
@@ -148,14 +149,20 @@ def load_inputs(cohort_id: int, framework: FrameworkVersion) -> Inputs:
     surveys["source"] = [getattr(s, "value", s) for s in surveys["source"]]
     return Inputs(cohort_id=cohort_id, framework_id=fid, threshold=float(framework.threshold),
                   rule=getattr(framework.aggregation_rule, "value", framework.aggregation_rule),
+                  objective_rule=getattr(framework.objective_rule, "value", framework.objective_rule)
+                  or compute.CourseValueRule.MEAN.value,
                   offerings=offerings, items=items, mappings=mappings, type_weights=type_weights, scores=scores,
                   objectives=objectives, supports=supports, links=links, surveys=surveys)
 
 
 def fingerprint(inputs: Inputs) -> str:
     """SHA-256 of every input, in a canonical order (rows sorted), with the layout :data:`VERSION`."""
+    # The objective rule joins the key only when it is not the default mean, so rows stored before the
+    # setting existed keep their fingerprint.
+    extra = ("" if inputs.objective_rule == compute.CourseValueRule.MEAN.value
+             else f"|objectives={inputs.objective_rule}")
     h = hashlib.sha256(f"v{VERSION}|{inputs.cohort_id}|{inputs.framework_id}|{inputs.threshold!r}|"
-                       f"{inputs.rule}".encode())
+                       f"{inputs.rule}{extra}".encode())
     for name in ("offerings", "items", "mappings", "type_weights", "scores", "objectives", "supports", "links",
                  "surveys"):
         frame: pd.DataFrame = getattr(inputs, name)
@@ -350,13 +357,15 @@ def compute_results(inputs: Inputs) -> dict[str, Any]:
             pairs.append((cid, pid, obj))
     pairs_frame = pd.DataFrame(pairs, columns=["course", "point", "objective"])
     cls = pairs_frame.merge(class_objectives.rename("value").reset_index(), on=["course", "objective"], how="left")
-    cell_values = cls.groupby(["point", "course"])["value"].mean()
+    # A course's value for a point: the mean (or, by the program's setting, the minimum) of its objectives.
+    how = "min" if inputs.objective_rule == compute.CourseValueRule.MINIMUM.value else "mean"
+    cell_values = cls.groupby(["point", "course"])["value"].agg(how)
     support["value"] = [cell_values.get((p, c), np.nan) for p, c in zip(support["point"], support["course"], strict=True)]
     result = compute.cohort_achievement(support[["requirement", "point", "course", "weight", "value"]], threshold)
 
     # Students: their own course values for each point, then both rules.
     per_student = pairs_frame.merge(pooled, on=["course", "objective"], how="inner")
-    student_cells = per_student.groupby(["student", "point", "course"], as_index=False)["value"].mean()
+    student_cells = per_student.groupby(["student", "point", "course"], as_index=False)["value"].agg(how)
     base = course_students.merge(support[["course", "point"]].drop_duplicates(), on="course")
     student_long = base.merge(student_cells, on=["student", "point", "course"], how="left")
     students: dict[str, Any] = {}

@@ -30,6 +30,7 @@ from eduinnov.core.i18n import enum_label
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, query_id, undo_on_failure
 from eduinnov.extensions import db
+from eduinnov.frameworks import queries as framework_queries
 from eduinnov.frameworks.models import Course, CourseObjective, GraduationRequirement, IndicatorPoint
 from eduinnov.obe import figures, queries, reports, services
 from eduinnov.obe.forms import (
@@ -451,8 +452,11 @@ def requirement(cohort_id: int, requirement_id: int):
         form.cycle_year.data = cohort.entry_year + 4
         if row.weighted_sum is not None and row.achieved_weighted_sum is False:
             form.achievement_value.data = round(row.weighted_sum, 4)
+    across = [(c, values[requirement.number]) for c, values in reports.cohort_trend(cohort)
+              if values.get(requirement.number) is not None]
     return render_template("obe/requirement.html", cohort=cohort, report=report, row=row, form=form,
-                           history=queries.list_improvements_of_requirement(requirement), sources=list(SurveySource))
+                           history=queries.list_improvements_of_requirement(requirement), sources=list(SurveySource),
+                           across=across)
 
 
 @bp.route("/students/<int:student_id>")
@@ -577,7 +581,8 @@ def improvements(requirement_id: int):
     require_role(current_user, *STAFF)
     form = _improvement_form(requirement) if can(current_user, Action.MANAGE, requirement) else None
     return render_template("obe/improvements.html", requirement=requirement, form=form,
-                           history=queries.list_improvements_of_requirement(requirement))
+                           history=queries.list_improvements_of_requirement(requirement),
+                           ancestors=framework_queries.list_requirement_ancestors(requirement))
 
 
 @bp.route("/improvements/<int:record_id>/edit", methods=["GET", "POST"])

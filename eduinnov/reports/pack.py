@@ -334,10 +334,14 @@ def _obe_part(cohort: Cohort, framework: FrameworkVersion, lang: str) -> dict[st
 
 
 def _improvements_part(framework: FrameworkVersion, cohort: Cohort) -> list[dict[str, Any]]:
-    records = [r for r in obe_queries.list_improvements_of_framework(framework)
-               if r.cohort_id in (None, cohort.id)]
+    # This version's records of the cohort (or of none), and every record of the earlier versions'
+    # requirements this version's continue: the earlier cycles of the loop, labelled with their version.
+    records = [r for r in obe_queries.list_improvements_across_versions(framework)
+               if r.cohort_id in (None, cohort.id) or r.framework_id != framework.id]
     return [{
-        "id": r.id, "cycle_year": r.cycle_year, "target": r.target_label,
+        "id": r.id, "cycle_year": r.cycle_year,
+        "target": (r.target_label if r.framework_id == framework.id
+                   else f"{r.target_label} (v{r.framework_version.version})"),
         "cohort": r.cohort.display_name if r.cohort else None, "achievement_value": _num(r.achievement_value),
         "analysis": r.analysis, "measure": r.measure, "responsible": r.responsible,
         "status": enum_label(r.status), "next_cycle_result": r.next_cycle_result,

@@ -159,3 +159,20 @@ def test_version_counter_is_not_in_the_audit_history(login_as, director, program
     assert "row_version" not in b.get(f"/achievements/{achievement.id}").get_data(as_text=True)
     assert inspect(db.session.get(Achievement, achievement.id)).attrs.row_version.value == 2
     assert re.search(r"row_version", str(db.session.get(Achievement, achievement.id).__table__.c.keys()))
+
+
+def test_a_record_saved_in_a_request_is_not_refused_by_the_requests_later_flushes(program):
+    """The OBE figures are stored by a flush before the commit: our own save must not look stale to it."""
+    from eduinnov.core.versioning import expect_version
+    from tests.factories import make_framework
+
+    requirement = GraduationRequirement(framework=make_framework(program), number=1, title="工程知识")
+    db.session.add(requirement)
+    db.session.commit()
+    expect_version(requirement, requirement.row_version)  # what a posted form does
+    requirement.title = "工程知识（修订）"
+    db.session.flush()  # our save: row_version + 1
+    db.session.add(GraduationRequirement(framework=requirement.framework, number=2, title="问题分析"))
+    db.session.flush()  # a later flush of the same request (was: StaleEdit against our own save)
+    db.session.commit()
+    assert db.session.get(GraduationRequirement, requirement.id).title == "工程知识（修订）"

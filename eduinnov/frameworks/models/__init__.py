@@ -26,12 +26,15 @@ from eduinnov.frameworks.models.obe import (
     ModuleKind,
     ModuleLine,
     ObjectiveIndicatorLink,
+    ObjectiveRule,
+    RequirementSuccession,
     SupportStrength,
 )
 
 __all__ = [
     "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseObjective", "CourseSupport",
-    "FrameworkStatus", "FrameworkVersion", "Lifecycle", "GraduationRequirement", "IndicatorPoint", "JointSupervisor",
-    "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "Participation", "ParticipationKind",
-    "PartnerKind", "PartnerOrganisation", "PracticeBase", "Supervision", "SupervisorRole", "SupportStrength",
+    "FrameworkStatus", "FrameworkVersion", "GraduationRequirement", "IndicatorPoint", "JointSupervisor", "Lifecycle",
+    "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "ObjectiveRule", "Participation",
+    "ParticipationKind", "PartnerKind", "PartnerOrganisation", "PracticeBase", "RequirementSuccession",
+    "Supervision", "SupervisorRole", "SupportStrength",
 ]

@@ -38,6 +38,19 @@ class AggregationRule(LabelledEnum):
     MINIMUM = "minimum", _l("Minimum over supporting courses")
 
 
+class ObjectiveRule(LabelledEnum):
+    """How a course's value for an indicator point combines the course objectives that support it."""
+
+    MEAN = "mean"
+    MINIMUM = "minimum"
+
+
+register_labels(ObjectiveRule, {
+    ObjectiveRule.MEAN: _l("Mean over a course's objectives"),
+    ObjectiveRule.MINIMUM: _l("Minimum over a course's objectives"),
+})
+
+
 class SupportStrength(LabelledEnum):
     HIGH = "H", _l("H (strong)")
     MEDIUM = "M", _l("M (medium)")
@@ -92,6 +105,9 @@ class FrameworkVersion(TimestampMixin, VersionedMixin, db.Model):
     threshold: Mapped[float] = mapped_column(Float, default=0.7)
     aggregation_rule: Mapped[AggregationRule] = mapped_column(
         enum_type(AggregationRule), default=AggregationRule.WEIGHTED_SUM
+    )
+    objective_rule: Mapped[ObjectiveRule] = mapped_column(
+        enum_type(ObjectiveRule), default=ObjectiveRule.MEAN, server_default=ObjectiveRule.MEAN.value
     )
     weight_h: Mapped[float] = mapped_column(Float, default=3.0)
     weight_m: Mapped[float] = mapped_column(Float, default=2.0)
@@ -154,6 +170,40 @@ class GraduationRequirement(_FrameworkChild, TimestampMixin, VersionedMixin, db.
     indicator_points: Mapped[list[IndicatorPoint]] = relationship(
         back_populates="requirement", cascade="all, delete-orphan", order_by="IndicatorPoint.position"
     )
+
+
+class RequirementSuccession(VersionedMixin, db.Model):
+    """A requirement of a newer version continues one of an earlier version: its history carries over.
+
+    Records (improvement records, stored figures) stay attached to the version they were made under; this
+    link lets the newer version's pages show them as the earlier cycles of the same requirement. Several
+    earlier requirements may continue as one (merged codes); an earlier requirement without a link is
+    "not carried over" and is listed as such on the mapping page.
+    """
+
+    __tablename__ = "requirement_successions"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("predecessor_id", "successor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(
+        ForeignKey("graduation_requirements.id", ondelete="CASCADE"), index=True
+    )
+    successor_id: Mapped[int] = mapped_column(
+        ForeignKey("graduation_requirements.id", ondelete="CASCADE"), index=True
+    )
+
+    predecessor: Mapped[GraduationRequirement] = relationship(foreign_keys=[predecessor_id])
+    successor: Mapped[GraduationRequirement] = relationship(foreign_keys=[successor_id])
+
+    @property
+    def framework(self) -> FrameworkVersion:
+        """The newer version: the link is part of it (and read-only once it is archived)."""
+        return self.successor.framework
+
+    @property
+    def program_id(self) -> int:
+        return self.framework.program_id
 
 
 class IndicatorPoint(TimestampMixin, VersionedMixin, db.Model):

@@ -21,6 +21,8 @@ from eduinnov.frameworks.models import (
     IndicatorPoint,
     Module,
     ObjectiveIndicatorLink,
+    ObjectiveRule,
+    RequirementSuccession,
 )
 from eduinnov.frameworks.queries import get_active_framework
 from eduinnov.frameworks.services._common import clean_text, ensure_allowed, ensure_editable, require_text
@@ -109,6 +111,7 @@ def update_framework_settings(
     weight_m: float,
     weight_l: float,
     version: str | None = None,
+    objective_rule: ObjectiveRule | None = None,
 ) -> FrameworkVersion:
     """Change a version's title, entry year, notes and OBE settings.
 
@@ -124,6 +127,9 @@ def update_framework_settings(
         Weighted sum or minimum over supporting courses.
     weight_h, weight_m, weight_l : float
         Numbers for H / M / L support (non-negative).
+    objective_rule : ObjectiveRule, optional
+        How a course's value for an indicator point combines its supporting objectives: their mean or
+        their minimum (Fan Yu 2023); kept when None.
 
     Returns
     -------
@@ -148,6 +154,8 @@ def update_framework_settings(
     framework.weight_h = float(weight_h)
     framework.weight_m = float(weight_m)
     framework.weight_l = float(weight_l)
+    if objective_rule is not None:
+        framework.objective_rule = ObjectiveRule(objective_rule)
     db.session.flush()
     return framework
 
@@ -159,7 +167,9 @@ def clone_framework(
 
     Copies the settings, graduation requirements, indicator points, modules (with their tree),
     courses (with their module), course objectives, objective–indicator links and the support matrix.
-    Every link in the copy points to the copied rows, never to the source's.
+    Every link in the copy points to the copied rows, never to the source's. Each copied requirement
+    continues its source requirement (:class:`RequirementSuccession`), so the history of the source
+    (improvement records, earlier cohorts' figures) carries over to the copy by requirement.
 
     Parameters
     ----------
@@ -187,6 +197,7 @@ def clone_framework(
         status=Lifecycle.DRAFT,
         threshold=source.threshold,
         aggregation_rule=source.aggregation_rule,
+        objective_rule=source.objective_rule,
         weight_h=source.weight_h,
         weight_m=source.weight_m,
         weight_l=source.weight_l,
@@ -205,6 +216,7 @@ def _copy_content(source: FrameworkVersion, copy: FrameworkVersion) -> None:
             framework=copy, number=req.number, title=req.title, title_en=req.title_en,
             description=req.description,
         )
+        db.session.add(RequirementSuccession(predecessor=req, successor=new_req))
         for point in req.indicator_points:
             new_point = IndicatorPoint(
                 requirement=new_req, code=point.code, position=point.position,

@@ -12,7 +12,7 @@ from eduinnov.core.pagination import paginate
 from eduinnov.core.web import form_error, refuse
 from eduinnov.frameworks import queries, services
 from eduinnov.frameworks.forms import CloneForm, FrameworkForm, FrameworkSettingsForm
-from eduinnov.frameworks.models import AggregationRule, FrameworkVersion
+from eduinnov.frameworks.models import AggregationRule, FrameworkVersion, ObjectiveRule
 from eduinnov.frameworks.views._blueprint import bp
 from eduinnov.frameworks.views._helpers import int_arg, unlocked
 from eduinnov.programs.models import Program
@@ -68,9 +68,13 @@ def create():
 @loads(FrameworkVersion, "framework_id")
 def detail(framework):
     can_manage = can(current_user, Action.MANAGE, framework)
+    source = queries.get_default_source(framework) if framework.requirements else None
+    lineage = {"source": source, "linked": source is not None and queries.has_carried_over(framework),
+               "missing": queries.list_requirements_not_carried_over(framework) if source is not None else []}
     return render_template(
         "frameworks/detail.html",
         framework=framework,
+        lineage=lineage,
         counts=queries.count_framework_contents(framework),
         tree=queries.get_obe_tree(framework),
         matrix=queries.get_support_matrix(framework),
@@ -88,6 +92,7 @@ def edit(framework):
     form = FrameworkSettingsForm(obj=framework)
     if request.method == "GET":
         form.aggregation_rule.data = framework.aggregation_rule.value
+        form.objective_rule.data = framework.objective_rule.value
     if form.validate_on_submit():
         try:
             services.update_framework_settings(
@@ -95,6 +100,7 @@ def edit(framework):
                 notes=form.notes.data, threshold=form.threshold.data,
                 aggregation_rule=AggregationRule(form.aggregation_rule.data), weight_h=form.weight_h.data,
                 weight_m=form.weight_m.data, weight_l=form.weight_l.data,
+                objective_rule=ObjectiveRule(form.objective_rule.data),
             )
         except DomainError as exc:
             form_error(form, exc, "version")
