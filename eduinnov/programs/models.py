@@ -59,6 +59,10 @@ class Program(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):
     degree_level: Mapped[DegreeLevel] = mapped_column(enum_type(DegreeLevel), default=DegreeLevel.BACHELOR)
     # Verifying an achievement without any evidence file needs a written reason (directors may turn it off).
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Which accreditation standard structures the self-evaluation report (None: the engineering one).
+    report_standard_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_standards.id", ondelete="SET NULL"), index=True
+    )
 
     cohorts: Mapped[list[Cohort]] = relationship(
         back_populates="program", cascade="all, delete-orphan", order_by="Cohort.entry_year"

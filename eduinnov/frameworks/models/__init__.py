@@ -15,6 +15,7 @@ from eduinnov.frameworks.models.iur import (
 from eduinnov.frameworks.models.obe import (
     AggregationRule,
     Course,
+    CourseCategory,
     CourseObjective,
     CourseSupport,
     FrameworkStatus,
@@ -29,7 +30,7 @@ from eduinnov.frameworks.models.obe import (
 )
 
 __all__ = [
-    "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseObjective", "CourseSupport",
+    "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseCategory", "CourseObjective", "CourseSupport",
     "FrameworkStatus", "FrameworkVersion", "GraduationRequirement", "IndicatorPoint", "JointSupervisor",
     "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "Participation", "ParticipationKind",
     "PartnerKind", "PartnerOrganisation", "PracticeBase", "Supervision", "SupervisorRole", "SupportStrength",

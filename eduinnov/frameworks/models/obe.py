@@ -85,6 +85,25 @@ register_labels(ModuleKind, {
 })
 
 
+class CourseCategory(LabelledEnum):
+    """Course categories of the credit-structure table of engineering accreditation (课程体系学分结构)."""
+
+    MATH_SCIENCE = "math_science"
+    ENGINEERING = "engineering"
+    PRACTICE = "practice"
+    HUMANITIES = "humanities"
+    OTHER = "other"
+
+
+register_labels(CourseCategory, {
+    CourseCategory.MATH_SCIENCE: _l("Mathematics and natural sciences"),
+    CourseCategory.ENGINEERING: _l("Engineering foundation and professional courses"),
+    CourseCategory.PRACTICE: _l("Engineering practice and capstone"),
+    CourseCategory.HUMANITIES: _l("Humanities and social sciences"),
+    CourseCategory.OTHER: _l("Other courses"),
+})
+
+
 class ModuleLine(LabelledEnum):
     IN_CLASS = "in_class"
     OUT_OF_CLASS = "out_of_class"
@@ -238,6 +257,10 @@ class Course(BilingualMixin, _FrameworkChild, TimestampMixin, VersionedMixin, db
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
     credits: Mapped[float] = mapped_column(Float, default=0.0)
+    # Where the course counts in the credit-structure table; "other" until someone says (server default).
+    category: Mapped[CourseCategory] = mapped_column(
+        enum_type(CourseCategory), default=CourseCategory.OTHER, server_default=CourseCategory.OTHER.value
+    )
     term: Mapped[int | None] = mapped_column(Integer)
     is_required: Mapped[bool] = mapped_column(default=True)
 
