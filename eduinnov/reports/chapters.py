@@ -294,13 +294,13 @@ class _Builder:
         header = [_("Course category"), _("Courses"), _("Credits"), _("Share of total")]
         if checked:
             header += [_("Minimum share"), _("Verdict")]
+        meets, below = _("meets the minimum"), _("below the minimum")
         rows = []
         for r in cs["rows"]:
             row = [r["label"], str(r["courses"]), fixed(r["credits"], 1), pct(r["share"])]
             if checked:
                 row += ["—" if r["minimum"] is None else f'≥ {r["minimum"] * 100:.0f}%',
-                        "—" if r["meets"] is None else (f'✓ {_("meets the minimum")}' if r["meets"]
-                                                        else f'✗ {_("below the minimum")}')]
+                        "—" if r["meets"] is None else (f"✓ {meets}" if r["meets"] else f"✗ {below}")]
             rows.append(row)
         rows.append([_("Total"), str(len(cur["courses"])), fixed(cs["total"], 1), pct(1.0 if cs["total"] else None)]
                     + (["", ""] if checked else []))
@@ -476,8 +476,9 @@ def build_document(payload: Payload, *, fingerprint: str, image_files: Mapping[i
         (_("Snapshot fingerprint (SHA-256)"), fingerprint),
     ]), Paragraph(_("Every figure in this pack was computed from the data snapshot named above. The last page "
                     "repeats its fingerprint; eduinnov shows the snapshot that belongs to a fingerprint."), "note")]
+    report = _("Self-evaluation report")
     return Document(
-        title=p["program"]["name"], subtitle=f'{p["cohort"]["name"]} · {_("Self-evaluation report")}',
+        title=p["program"]["name"], subtitle=f'{p["cohort"]["name"]} · {report}',
         kicker=f'{p["program"]["code"]} · {p["program"]["degree"]} · {p["structure"]["name"]}',
         cover=cover, sections=b.sections, fingerprint=fingerprint, lang=p["lang"],
         contents_title=_("Contents"), footer_format=_("Page {page} of {pages}"),

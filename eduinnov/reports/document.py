@@ -156,7 +156,7 @@ def _html(blocks: Sequence[Block]) -> str:
 
 def html_sections(document: Document):
     """The document as PDF sections and layout (cover and sections rendered to HTML)."""
-    from eduinnov.reports.pdf import PdfLayout, Section
+    from eduinnov.reports.pdf import Section
 
     sections = [Section(s.title, _html(s.blocks), level=s.level, new_page=s.new_page, in_contents=s.in_contents)
                 for s in document.sections]
@@ -182,9 +182,9 @@ def plain_text(document: Document) -> str:
                 lines.extend(f"{label} " + " ".join(b.data.format(s.values[i]) for s in b.data.series)
                              for i, label in enumerate(b.data.labels))
             elif isinstance(b, Evidence):
-                lines += [b.title, b.detail]
+                lines.extend([b.title, b.detail])
             elif isinstance(b, Fingerprint):
-                lines += [b.label, b.value]
+                lines.extend([b.label, b.value])
 
     add(document.cover)
     for s in document.sections:
