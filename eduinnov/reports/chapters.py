@@ -46,7 +46,9 @@ def pct(value: float | None) -> str:
 
 
 def _verdict(flag: bool | None) -> str:
-    return "—" if flag is None else (f"✓ {_('achieved')}" if flag else f"✗ {_('not achieved')}")
+    if flag is None:
+        return "—"
+    return "✓ " + _("achieved") if flag else "✗ " + _("not achieved")
 
 
 def chapter_heading(chapter: Mapping[str, Any]) -> str:
@@ -66,26 +68,28 @@ class _Builder:
         self.sections.append(DocSection(title, blocks, level=level, new_page=new_page))
 
     def source(self, what: str) -> Paragraph:
-        return Paragraph(f'{_("Source")}: {what} · {self.taken}', "source")
+        label = _("Source")
+        return Paragraph(f"{label}: {what} · {self.taken}", "source")
 
     def source_framework(self) -> Paragraph:
         fw = self.p["framework"]
-        return self.source(f'{_("Framework %(v)s", v=fw["version"])} · {fw["title"]} ({fw["status"]})')
+        version = _("Framework %(v)s", v=fw["version"])
+        return self.source(f'{version} · {fw["title"]} ({fw["status"]})')
 
     def source_obe(self) -> Paragraph:
         obe = self.p["obe"]
-        return self.source(
-            f'{_("OBE achievement computation")} ({obe["reference"]}) · {_("Framework %(v)s", v=obe["framework_version"])}'
-            f' · {_("program rule: %(rule)s", rule=obe["rule_label"])} · {_("both rules shown")}'
-            f' · {_("threshold %(t)s", t=fixed(obe["threshold"], 2))}')
+        return self.source(" · ".join([
+            _("OBE achievement computation") + f' ({obe["reference"]})', _("Framework %(v)s", v=obe["framework_version"]),
+            _("program rule: %(rule)s", rule=obe["rule_label"]), _("both rules shown"),
+            _("threshold %(t)s", t=fixed(obe["threshold"], 2))]))
 
     def source_run(self) -> Paragraph:
         ev = self.p["evaluation"]
-        return self.source(
-            f'{_("Evaluation run #%(id)s", id=ev["run_id"])} · {ev["model_name"]} v{ev["model_version"]}'
-            f' · {_("Weighting")}: {", ".join(ev["weighting_methods"]) or "—"}'
-            f' · {_("How their scores are combined")}: {", ".join(ev["aggregation_methods"]) or "—"}'
-            f' · {_("run on %(when)s", when=ev["created_at_display"])}')
+        return self.source(" · ".join([
+            _("Evaluation run #%(id)s", id=ev["run_id"]), f'{ev["model_name"]} v{ev["model_version"]}',
+            _("Weighting") + ": " + (", ".join(ev["weighting_methods"]) or "—"),
+            _("How their scores are combined") + ": " + (", ".join(ev["aggregation_methods"]) or "—"),
+            _("run on %(when)s", when=ev["created_at_display"])]))
 
     def no_framework(self) -> list[Block]:
         return [Paragraph(_("This cohort’s program has no framework version yet."), "empty")]
@@ -95,7 +99,7 @@ class _Builder:
         p, fw = self.p, self.p["framework"]
         rows = [(_("Program"), f'{p["program"]["name"]} ({p["program"]["code"]})'),
                 (_("Degree"), p["program"]["degree"]),
-                (_("Cohort"), f'{p["cohort"]["name"]} · {_("%(n)d students", n=p["cohort"]["students"])}'),
+                (_("Cohort"), p["cohort"]["name"] + " · " + _("%(n)d students", n=p["cohort"]["students"])),
                 (_("Accreditation standard"), p["structure"]["name"])]
         if fw is not None:
             c = fw["counts"]
@@ -137,12 +141,13 @@ class _Builder:
             (_("Model"), f'{ev["model_name"]} v{ev["model_version"]}'),
             (_("Unit of evaluation"), f'{ev["unit_label"]} · {ev["target"]}'),
             (_("Run"), f'#{ev["run_id"]} · {ev["created_at_display"]}'),
-            (_("Mean score"), f'{fixed(ev["summary"]["mean"])} ({_("Grade of the mean")}: {ev["summary"]["mean_grade"]})'
-                              f' · {_("Number of students") if student else _("Count")}: {ev["summary"]["n"]}'),
+            (_("Mean score"), fixed(ev["summary"]["mean"]) + " (" + _("Grade of the mean") + ": "
+                              + str(ev["summary"]["mean_grade"]) + ") · "
+                              + (_("Number of students") if student else _("Count")) + f': {ev["summary"]["n"]}'),
             (_("Run fingerprint"), ev["fingerprint"] or "—"),
         ])]
         if ev.get("legend"):
-            blocks.append(Paragraph(f'{_("Grade rule")}: {ev["legend"]["text"]} {ev["legend"]["score_text"]}', "note"))
+            blocks.append(Paragraph(_("Grade rule") + f': {ev["legend"]["text"]} {ev["legend"]["score_text"]}', "note"))
         blocks += [Paragraph(w, "warning") for w in ev["warnings"]]
         total = sum(g["count"] for g in ev["grades"])
         grades = ChartData([g["name"] for g in ev["grades"]],
@@ -219,8 +224,8 @@ class _Builder:
             return self.no_framework()
         blocks: list[Block] = [self.source_framework()]
         for req in fw["requirements"]:
-            blocks.append(Paragraph(f'{_("Graduation requirement %(number)d", number=req["number"])} '
-                                    f'{req["title"]}', "body"))
+            blocks.append(Paragraph(_("Graduation requirement %(number)d", number=req["number"]) + f' {req["title"]}',
+                                    "body"))
             if req["points"]:
                 blocks.append(Table([_("Indicator point"), _("Description"), _("Supporting courses")],
                                     [[pt["code"], pt["description"], ", ".join(pt["courses"]) or "—"]
@@ -247,7 +252,7 @@ class _Builder:
             width=640, height=300)]
         sensitive = [f'GR{r["number"]}' for r in reqs if r["rule_changes_verdict"]]
         if sensitive:
-            blocks.append(Paragraph(f'{_("The verdict depends on the aggregation rule for:")} {", ".join(sensitive)}',
+            blocks.append(Paragraph(_("The verdict depends on the aggregation rule for:") + " " + ", ".join(sensitive),
                                     "warning"))
         share_key = "share_weighted_sum" if obe["rule"] == "weighted_sum" else "share_minimum"
         blocks.append(Table(
@@ -467,7 +472,7 @@ def build_document(payload: Payload, *, fingerprint: str, image_files: Mapping[i
     ev = p["evaluation"]
     cover = [Facts([
         (_("Program"), f'{p["program"]["name"]} ({p["program"]["code"]})'),
-        (_("Cohort"), f'{p["cohort"]["name"]} · {_("%(n)d students", n=p["cohort"]["students"])}'),
+        (_("Cohort"), p["cohort"]["name"] + " · " + _("%(n)d students", n=p["cohort"]["students"])),
         (_("Accreditation standard"), p["structure"]["name"]),
         (_("Frameworks"), f'{p["framework"]["version"]} · {p["framework"]["title"]}' if p["framework"] else "—"),
         (_("Run"), f'#{ev["run_id"]} · {ev["model_name"]} v{ev["model_version"]} ({ev["created_at_display"]})'

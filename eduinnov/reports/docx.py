@@ -186,7 +186,7 @@ def _blocks(doc, blocks) -> None:
                     run.font.color.rgb = RGBColor(0x8A, 0x4B, 0x00)
         elif isinstance(b, Placeholder):
             para = doc.add_paragraph()
-            label = para.add_run(f'[{_("To be written")}] ')
+            label = para.add_run("[" + _("To be written") + "] ")
             label.bold = True
             label.font.color.rgb = RGBColor(0x8A, 0x4B, 0x00)
             text = para.add_run(b.text)
