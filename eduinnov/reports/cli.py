@@ -47,6 +47,9 @@ def _pack_options(func):
         click.option("--as", "email", default=None, help="E-mail of the user named in the snapshot (optional)."),
         click.option("--named-ranking-reason", "named_reason", default=None,
                      help="Include a named ranking of students, for this reason (recorded and audited)."),
+        click.option("--snapshot", "fingerprint", default=None,
+                     help="Lay out this stored pack snapshot again (its fingerprint) instead of taking a new one, "
+                          "e.g. the .docx of a PDF made earlier."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -54,7 +57,7 @@ def _pack_options(func):
 
 
 def _prepare(program_code: str, cohort_ref: int, run_id: int | None, lang: str | None, email: str | None,
-             named_reason: str | None):
+             named_reason: str | None, fingerprint: str | None = None):
     from sqlalchemy import select
 
     from eduinnov.auth.models import User
@@ -78,6 +81,15 @@ def _prepare(program_code: str, cohort_ref: int, run_id: int | None, lang: str |
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
             raise click.ClickException(f"no user with e-mail {email}")
+    if fingerprint:
+        snapshot = services.find_snapshot_by_fingerprint(fingerprint)
+        if snapshot is None or snapshot.program_id != program.id or snapshot.cohort_id != cohort.id:
+            raise click.ClickException(f"no pack snapshot {fingerprint} of {program.code} cohort {cohort_ref}")
+        try:
+            prepared = services.prepare_stored_pack(snapshot)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return prepared, f"{program.code} {cohort.display_name}, stored snapshot, {prepared.lang}"
     lang = lang or default_language()
     try:
         run = None if run_id == 0 else services.resolve_pack_run(cohort, run_id)
@@ -103,11 +115,11 @@ def _write(out: Path, data: bytes, prepared, what: str) -> None:
 @click.option("--processes", type=int, default=None, help="Worker processes for rendering (default: 2).")
 @with_appcontext
 def pdf(program_code: str, cohort_ref: int, run_id: int | None, lang: str | None, out: Path,
-        email: str | None, named_reason: str | None, processes: int | None):
+        email: str | None, named_reason: str | None, fingerprint: str | None, processes: int | None):
     """Write the self-evaluation report (evidence pack) of a cohort to a PDF file (synchronously)."""
     from eduinnov.reports import services
 
-    prepared, what = _prepare(program_code, cohort_ref, run_id, lang, email, named_reason)
+    prepared, what = _prepare(program_code, cohort_ref, run_id, lang, email, named_reason, fingerprint)
     _write(out, services.render_evidence_pack(prepared, processes=processes), prepared, what)
 
 
@@ -115,9 +127,9 @@ def pdf(program_code: str, cohort_ref: int, run_id: int | None, lang: str | None
 @_pack_options
 @with_appcontext
 def docx(program_code: str, cohort_ref: int, run_id: int | None, lang: str | None, out: Path,
-         email: str | None, named_reason: str | None):
+         email: str | None, named_reason: str | None, fingerprint: str | None):
     """Write the self-evaluation report of a cohort as an editable Word (.docx) file."""
     from eduinnov.reports import services
 
-    prepared, what = _prepare(program_code, cohort_ref, run_id, lang, email, named_reason)
+    prepared, what = _prepare(program_code, cohort_ref, run_id, lang, email, named_reason, fingerprint)
     _write(out, services.render_evidence_pack_docx(prepared), prepared, what)

@@ -92,6 +92,8 @@ def chart_png(chart: Chart, *, dpi: int = 150) -> bytes:
 
             fig = plt.figure(figsize=(5.2, 4.2))
             ax = fig.add_subplot(projection="polar")
+            ax.set_theta_offset(math.pi / 2)  # first axis at the top, clockwise: as the PDF's radar
+            ax.set_theta_direction(-1)
             angles = [2 * math.pi * i / len(labels) for i in range(len(labels))]
             for s in data.series:
                 values = [v or 0.0 for v in s.values]
@@ -111,7 +113,8 @@ def chart_png(chart: Chart, *, dpi: int = 150) -> bytes:
                     bars = ax.barh(positions, values, height=width, label=s.name)
                 else:
                     bars = ax.bar(positions, values, width=width, label=s.name)
-                ax.bar_label(bars, labels=[data.format(v) for v in s.values], fontsize=7, padding=2)
+                if len(labels) * n <= 16:  # more bars: the values would overlap (the data table follows)
+                    ax.bar_label(bars, labels=[data.format(v) for v in s.values], fontsize=7, padding=2)
             ticks = list(range(len(labels)))
             if chart.kind == "hbar":
                 ax.set_yticks(ticks, labels)
@@ -236,6 +239,9 @@ def render_docx(document: Document) -> bytes:
     doc.core_properties.title = f"{document.title} · {document.subtitle}"
     doc.core_properties.language = "zh-CN" if document.lang == "zh" else "en-GB"
     doc.core_properties.comments = document.fingerprint
+    if document.lang == "zh":  # proofing language of East-Asian text in the document defaults
+        for lang in doc.styles.element.iter(qn("w:lang")):
+            lang.set(qn("w:eastAsia"), "zh-CN")
 
     doc.add_paragraph(document.kicker)
     doc.add_paragraph(document.title, style="Title")

@@ -45,6 +45,7 @@ __all__ = [
     "pack_docx_file",
     "pack_filename",
     "prepare_evidence_pack",
+    "prepare_stored_pack",
     "render_evidence_pack",
     "render_evidence_pack_docx",
     "resolve_pack_run",
@@ -218,7 +219,14 @@ def prepare_evidence_pack(program: Program, cohort: Cohort, run: EvaluationRun |
                                     changes={"reason": reason, "cohort_id": cohort.id,
                                              "fingerprint": snapshot.fingerprint}))
             db.session.flush()
-        stored = snapshot.payload  # what the snapshot holds is what the PDF and the .docx show
+    return _lay_out(program, snapshot)
+
+
+def _lay_out(program: Program, snapshot: ReportSnapshot) -> PreparedPack:
+    """Sections, layout and allowed files of a stored pack snapshot: what the PDF and the .docx show."""
+    stored = snapshot.payload
+    lang = stored["lang"]
+    with force_locale(lang):
         evidence_ids = [f["id"] for a in stored["achievements"] for f in a["evidence"] if f["is_image"]]
         images = pack.pack_image_files(program, evidence_ids)
         document = pack.pack_document(stored, fingerprint=snapshot.fingerprint, image_files=images)
@@ -226,6 +234,21 @@ def prepare_evidence_pack(program: Program, cohort: Cohort, run: EvaluationRun |
     static = Path(current_app.static_folder)
     return PreparedPack(snapshot=snapshot, sections=sections, layout=layout,
                         allowed_roots=(static, *images.values()), lang=lang, document=document)
+
+
+def prepare_stored_pack(snapshot: ReportSnapshot) -> PreparedPack:
+    """An existing pack snapshot laid out again, e.g. its .docx beside a PDF made earlier (same fingerprint).
+
+    Raises
+    ------
+    ValidationError
+        The snapshot is not an evidence pack of the current payload version, or its program is gone.
+    """
+    payload = snapshot.payload or {}
+    program = db.session.get(Program, snapshot.program_id) if snapshot.program_id is not None else None
+    if snapshot.kind != pack.PACK_KIND or payload.get("version") != pack.PAYLOAD_VERSION or program is None:
+        raise ValidationError(_("This snapshot cannot be laid out as a self-evaluation report again."))
+    return _lay_out(program, snapshot)
 
 
 def render_evidence_pack(prepared: PreparedPack, *, processes: int | None = None) -> bytes:
