@@ -16,14 +16,12 @@ Everything user-written (titles, names, records) reaches the PDF through Jinja's
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -35,20 +33,16 @@ from eduinnov.achievements.models import (
     EvidenceFile,
     VerificationStatus,
 )
-from eduinnov.auth.models import ProgramMembership, User
+from eduinnov.auth.models import User
 from eduinnov.config import ROOT
 from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks import queries as framework_queries
 from eduinnov.frameworks.models import (
-    Agreement,
     AgreementStatus,
-    CourseCategory,
     FrameworkVersion,
-    JointSupervisor,
     Participation,
     PartnerOrganisation,
-    PracticeBase,
 )
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
 from eduinnov.indicators.queries import published_runs_clause
@@ -56,9 +50,17 @@ from eduinnov.indicators.services import grade_legend, run_view
 from eduinnov.obe import queries as obe_queries
 from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.compute import REFERENCE as OBE_REFERENCE
-from eduinnov.obe.models import SurveyResult
 from eduinnov.programs.models import Cohort, Program, Student
 from eduinnov.reports.document import Document, html_sections
+from eduinnov.reports.report_data import (
+    credit_structure,
+    curriculum_part,
+    faculty_part,
+    objectives_part,
+    support_part,
+)
+from eduinnov.reports.report_data import num as _num
+from eduinnov.reports.report_data import when as _when
 from eduinnov.reports.standards import report_structure
 
 if TYPE_CHECKING:  # the PDF module imports WeasyPrint: only where a PDF is made
@@ -148,25 +150,6 @@ def pack_image_files(program: Program, evidence_ids: Sequence[int]) -> dict[int,
 
 
 # -- payload -------------------------------------------------------------------------------------------
-
-def _num(value: Any, digits: int = 6) -> float | None:
-    """A finite float rounded for the snapshot (canonical JSON refuses NaN), or None."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(number, digits) if math.isfinite(number) else None
-
-
-def _when(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment, "yyyy-MM-dd HH:mm")
-
 
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
@@ -381,108 +364,6 @@ def _achievements_part(achievements: Sequence[Achievement]) -> list[dict[str, An
     } for a in achievements]
 
 
-def credit_structure(courses: Sequence[tuple[str, float | None]],
-                     minima: Mapping[str, float] | None) -> dict[str, Any]:
-    """Credits and share of total per course category, checked against the standard's minimum shares.
-
-    Parameters
-    ----------
-    courses
-        ``(category value, credits)`` per course of the framework version.
-    minima
-        Category value → minimum share of total credits (e.g. ``{"math_science": 0.15}``), or None.
-
-    Returns
-    -------
-    dict
-        ``total`` credits and ``rows`` in category order, each with ``category``, ``label``, ``credits``,
-        ``courses`` (count), ``share`` (None when there are no credits), ``minimum`` and ``meets``
-        (None when the standard sets no minimum or nothing can be computed).
-    """
-    totals: dict[str, float] = {c.value: 0.0 for c in CourseCategory}
-    counts: Counter[str] = Counter()
-    for category, credits in courses:
-        totals[category] = totals.get(category, 0.0) + float(credits or 0.0)
-        counts[category] += 1
-    total = sum(totals.values())
-    rows = []
-    for category in CourseCategory:
-        credits = totals[category.value]
-        share = credits / total if total > 0 else None
-        minimum = (minima or {}).get(category.value)
-        meets = None if minimum is None or share is None else share + 1e-9 >= minimum
-        rows.append({"category": category.value, "label": enum_label(category), "credits": _num(credits, 2),
-                     "courses": counts[category.value], "share": _num(share), "minimum": _num(minimum),
-                     "meets": meets})
-    return {"total": _num(total, 2), "rows": rows}
-
-
-def _curriculum_part(framework: FrameworkVersion, minima: Mapping[str, float] | None) -> dict[str, Any]:
-    courses = sorted(framework.courses, key=lambda c: ((c.term or 99), c.code))
-    return {
-        "courses": [{"code": c.code, "name": c.display_name, "credits": _num(c.credits, 2), "term": c.term,
-                     "required": bool(c.is_required), "category": c.category.value,
-                     "category_label": enum_label(c.category)} for c in courses],
-        "credit_structure": credit_structure([(c.category.value, c.credits) for c in courses], minima),
-    }
-
-
-def _objectives_part(program: Program, cohort: Cohort, lang: str) -> dict[str, Any]:
-    """The framework versions (the objectives' revision history) and the cohort's survey results."""
-    en = _english(lang)
-    versions = sorted(program.frameworks, key=lambda f: (f.entry_year or 0, f.version))
-    surveys = db.session.scalars(
-        select(SurveyResult).where(SurveyResult.cohort_id == cohort.id)
-        .options(selectinload(SurveyResult.indicator_point))
-        .order_by(SurveyResult.year, SurveyResult.source, SurveyResult.id)
-    )
-    return {
-        "versions": [{"version": f.version, "title": f.title, "status": enum_label(f.status),
-                      "entry_year": f.entry_year, "activated_at": _when(f.activated_at),
-                      "archived_at": _when(f.archived_at), "notes": f.notes} for f in versions],
-        "surveys": [{"source": enum_label(r.source), "point": r.indicator_point.code, "value": _num(r.value),
-                     "respondents": r.respondents, "year": r.year} for r in surveys],
-        "english": en,
-    }
-
-
-def _faculty_part(program: Program) -> dict[str, Any]:
-    """Teachers and directors of the program (names are staff, not students) and joint supervisors."""
-    members = db.session.execute(
-        select(User.name, ProgramMembership.role).join(ProgramMembership, ProgramMembership.user_id == User.id)
-        .where(ProgramMembership.program_id == program.id, User.is_active_account.is_(True))
-        .order_by(ProgramMembership.role, User.name)
-    ).all()
-    supervisors = db.session.scalars(
-        select(JointSupervisor).join(PartnerOrganisation)
-        .where(PartnerOrganisation.program_id == program.id).order_by(JointSupervisor.name)
-    )
-    return {
-        "members": [{"name": name, "role": enum_label(role)} for name, role in members],
-        "supervisors": [{"name": s.name, "title": s.title, "expertise": s.expertise,
-                         "partner": s.partner.display_name} for s in supervisors],
-    }
-
-
-def _support_part(program: Program) -> dict[str, Any]:
-    """Practice bases and agreements with partner organisations."""
-    bases = db.session.scalars(
-        select(PracticeBase).join(PartnerOrganisation)
-        .where(PartnerOrganisation.program_id == program.id).order_by(PracticeBase.name)
-    )
-    agreements = db.session.scalars(
-        select(Agreement).join(PartnerOrganisation)
-        .where(PartnerOrganisation.program_id == program.id).order_by(Agreement.start_date, Agreement.title)
-    )
-    return {
-        "bases": [{"name": b.name, "partner": b.partner.display_name, "capacity": b.capacity,
-                   "established": b.established_on.isoformat() if b.established_on else None} for b in bases],
-        "agreements": [{"title": a.title, "partner": a.partner.display_name, "status": enum_label(a.status),
-                        "start": a.start_date.isoformat() if a.start_date else None,
-                        "end": a.end_date.isoformat() if a.end_date else None} for a in agreements],
-    }
-
-
 def build_pack_payload(program: Program, cohort: Cohort, run: EvaluationRun | None, *, user: User | None,
                        lang: str, taken_at: datetime, named_ranking_reason: str | None = None) -> dict[str, Any]:
     """Everything the evidence pack shows, as plain JSON-ready data in the language ``lang``.
@@ -547,10 +428,10 @@ def build_pack_payload(program: Program, cohort: Cohort, run: EvaluationRun | No
             "students_with_achievement": len(with_achievement),
         },
         "structure": structure,
-        "curriculum": _curriculum_part(framework, structure["credit_minima"]) if framework is not None else None,
-        "objectives": _objectives_part(program, cohort, lang),
-        "faculty": _faculty_part(program),
-        "support": _support_part(program),
+        "curriculum": curriculum_part(framework, structure["credit_minima"]) if framework is not None else None,
+        "objectives": objectives_part(program, cohort),
+        "faculty": faculty_part(program),
+        "support": support_part(program),
         "named_ranking": ({"reason": named_ranking_reason, "by": user.name if user is not None else None}
                           if named_ranking_reason is not None else None),
     }
