@@ -93,18 +93,26 @@ def get_standard_for(program: Program) -> ReportStandard | None:
     return db.session.scalar(select(ReportStandard).where(ReportStandard.code == DEFAULT_STANDARD))
 
 
+def _number(number: str | None, en: bool) -> str | None:
+    """A chapter number in the report's language: "附录A" reads "Appendix A" in English."""
+    if en and number and number.startswith("附录"):
+        return "Appendix " + number.removeprefix("附录").strip()
+    return number
+
+
 def report_structure(program: Program, lang: str) -> dict[str, Any]:
     """The standard and its chapters for ``program`` as plain data (goes into the fingerprinted snapshot)."""
     en = lang.startswith("en")
     standard = get_standard_for(program)
     if standard is not None:
         name = standard.name_en if en and standard.name_en else standard.name_zh
-        rows = [(c.number, c.name_en if en and c.name_en else c.name_zh, c.content) for c in standard.chapters]
+        rows = [(_number(c.number, en), c.name_en if en and c.name_en else c.name_zh, c.content)
+                for c in standard.chapters]
         return {"code": standard.code, "name": name, "credit_minima": standard.credit_minima,
                 "chapters": [{"number": n, "title": t, "content": c.value} for n, t, c in rows]}
     name_zh, name_en, minima, chapters = DEFAULT_STANDARDS[DEFAULT_STANDARD]
     return {"code": DEFAULT_STANDARD, "name": name_en if en else name_zh, "credit_minima": minima,
-            "chapters": [{"number": n, "title": t_en if en else t_zh, "content": c.value}
+            "chapters": [{"number": _number(n, en), "title": t_en if en else t_zh, "content": c.value}
                          for n, t_zh, t_en, c in chapters]}
 
 

@@ -176,6 +176,7 @@ def test_nursing_program_gets_the_nursing_chapters(app, program, other_program):
     assert titles[:4] == ["Program overview", "1 Mission and objectives", "2 Educational program",
                           "3 Student assessment"]
     assert "8 Research" in titles and titles[-1] == "Snapshot fingerprint (SHA-256)"
+    assert titles[-3:-1] == ["Appendix A Evaluation model and index tree", "Appendix B Verified achievements and evidence"]
     # no credit minima in the nursing standard: no verdict column
     cs = prepared.snapshot.payload["curriculum"]["credit_structure"]
     assert all(r["meets"] is None for r in cs["rows"])
