@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.i18n import register_labels
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type, utcnow
+from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
 
 __all__ = ["ChapterContent", "JobState", "ReportChapter", "ReportJob", "ReportSnapshot", "ReportStandard"]
@@ -134,7 +135,7 @@ register_labels(ChapterContent, {
 })
 
 
-class ReportStandard(BilingualMixin, TimestampMixin, db.Model):
+class ReportStandard(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):
     """An accreditation standard whose chapter list structures a program's self-evaluation report."""
 
     __tablename__ = "report_standards"
@@ -154,7 +155,7 @@ class ReportStandard(BilingualMixin, TimestampMixin, db.Model):
         return f"<ReportStandard {self.code}>"
 
 
-class ReportChapter(BilingualMixin, db.Model):
+class ReportChapter(BilingualMixin, VersionedMixin, db.Model):
     """One chapter of a standard, in order: its number as printed, its title and what fills it."""
 
     __tablename__ = "report_chapters"

@@ -19,6 +19,7 @@ from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.i18n import LANGUAGES, select_locale
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
+from eduinnov.core.versioning import expect_posted_version
 from eduinnov.core.web import fail_request, parse_id
 from eduinnov.extensions import db
 from eduinnov.indicators import queries as indicator_queries
@@ -272,18 +273,19 @@ def standard_chapter_add(standard_id: int):
 def standard_chapter_save(chapter_id: int):
     require_role(current_user, Role.ADMIN)
     chapter = db.session.get(ReportChapter, chapter_id) or abort(404)
+    expect_posted_version(chapter)  # a save of an older version is refused (someone else edited it)
     form = ChapterForm(prefix=f"c{chapter.id}")
     if form.validate():
         try:
             standards.update_chapter(chapter, number=form.number.data, name_zh=form.name_zh.data,
                                      name_en=form.name_en.data, content=ChapterContent(form.content.data),
                                      position=form.position.data)
-        except ValidationError as exc:
-            fail_request(exc)
+        except DomainError as exc:
+            fail_request(exc)  # a stale save answers 409 (the status below is replaced), others 200
             form.name_zh.errors = [*form.name_zh.errors, str(exc)]
-        else:
-            flash(_("Chapter saved."), "success")
-            return redirect(url_for(".standards_list"))
+            return _standards_page(200, {chapter.id: form})
+        flash(_("Chapter saved."), "success")
+        return redirect(url_for(".standards_list"))
     return _standards_page(400, {chapter.id: form})
 
 

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('credit_minima', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default=sa.text('1'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_standards')),
     sa.UniqueConstraint('code', name=op.f('uq_report_standards_code'))
     )
@@ -37,6 +38,7 @@ def upgrade():
     sa.Column('number', sa.String(length=16), nullable=True),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
     sa.Column('name_en', sa.String(length=200), nullable=True),
+    sa.Column('row_version', sa.Integer(), server_default=sa.text('1'), nullable=False),
     sa.Column('content', sa.Enum('overview', 'students', 'objectives', 'requirements', 'improvement', 'curriculum', 'faculty', 'support', 'prose', 'appendix_evaluation', 'appendix_evidence', name='chaptercontent', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.ForeignKeyConstraint(['standard_id'], ['report_standards.id'], name=op.f('fk_report_chapters_standard_id_report_standards'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_chapters')),

@@ -199,6 +199,14 @@ def test_admins_edit_chapters_and_assign_standards(app, program, admin, director
     engineering = db.session.get(ReportStandard, engineering.id)
     assert [c.content.value for c in engineering.chapters][:3] == ["overview", "curriculum", "students"]
     assert [c.position for c in engineering.chapters] == list(range(len(engineering.chapters)))
+    # a save from a form opened before that change is refused (optimistic locking)
+    stale = a.post(f"/reports/standards/chapters/{curriculum.id}",
+                   {"row_version": f"report_chapters:{curriculum.id}:1", f"c{curriculum.id}-position": 7,
+                    f"c{curriculum.id}-number": "5", f"c{curriculum.id}-name_zh": "旧的",
+                    f"c{curriculum.id}-content": "curriculum"}, token_from="/reports/standards")
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(ReportStandard, engineering.id).chapters[1].name_zh == "课程体系"
     bad = a.post(f"/reports/standards/chapters/{curriculum.id}",
                  {f"c{curriculum.id}-position": 3, f"c{curriculum.id}-name_zh": "",
                   f"c{curriculum.id}-content": "curriculum"}, token_from="/reports/standards")
