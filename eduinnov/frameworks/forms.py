@@ -28,6 +28,7 @@ from eduinnov.core.i18n import enum_choices
 from eduinnov.frameworks.models import (
     AggregationRule,
     AgreementStatus,
+    CourseCategory,
     ModuleKind,
     ModuleLine,
     ObjectiveRule,
@@ -111,6 +112,10 @@ class CourseForm(FlaskForm):
     name_zh = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
     credits = FloatField(_l("Credits"), validators=[InputRequired(), NumberRange(min=0, max=100)], default=0)
+    category = SelectField(_l("Course category"), choices=enum_choices(CourseCategory),
+                           default=CourseCategory.OTHER.value,
+                           description=_l("Where the course counts in the credit-structure table of the "
+                                          "self-evaluation report."))
     term = IntegerField(_l("Term"), validators=[Optional(), NumberRange(min=1, max=12)],
                         description=_l("Semester 1–12."))
     is_required = BooleanField(_l("Required course"), default=True)

@@ -47,6 +47,10 @@ class Program(BilingualMixin, TimestampMixin, VersionedMixin, db.Model):
     # The school (学院) the program belongs to; a program created without one lands in the default school.
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="RESTRICT"), index=True,
                                            default=default_school_id)
+    # Which accreditation standard structures the self-evaluation report (None: the engineering one).
+    report_standard_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_standards.id", ondelete="SET NULL"), index=True
+    )
 
     school: Mapped[School] = relationship(back_populates="programs")
     cohorts: Mapped[list[Cohort]] = relationship(

@@ -1,4 +1,4 @@
-"""The certification-evidence pack: its content as plain data, and that data laid out as PDF sections.
+"""The self-evaluation report / certification-evidence pack: its content as plain data, then sections.
 
 Two steps, kept apart so that the PDF shows exactly what the fingerprinted snapshot holds:
 
@@ -6,16 +6,16 @@ Two steps, kept apart so that the PDF shows exactly what the fingerprinted snaps
    improvement records, IUR partners and verified achievements through the domains' services and
    queries and returns one JSON-ready dict (labels already in the pack's language). The caller stores it
    as a :class:`~eduinnov.reports.models.ReportSnapshot`.
-2. :func:`pack_sections` renders that dict (as read back from the snapshot) with the autoescaping
-   templates ``templates/reports/pdf/pack_*.html`` into :class:`~eduinnov.reports.pdf.Section` s and a
-   :class:`~eduinnov.reports.pdf.PdfLayout` for :func:`~eduinnov.reports.pdf.render_pdf_parallel`.
+2. :func:`pack_document` arranges that dict (as read back from the snapshot) into the chapters of the
+   program's accreditation standard (:mod:`eduinnov.reports.chapters`), one structured model that
+   :func:`pack_sections` renders to PDF sections (autoescaping ``reports/pdf/pack_blocks.html``) and
+   :mod:`eduinnov.reports.docx` to a Word file: both show the same content and fingerprint.
 
 Everything user-written (titles, names, records) reaches the PDF through Jinja's autoescaping only.
 """
 
 from __future__ import annotations
 
-import math
 import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import render_template
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -38,7 +36,6 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.auth.models import User
 from eduinnov.config import ROOT
-from eduinnov.core.charts import ChartData, bar_chart, bin_values, histogram, radar_chart
 from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
 from eduinnov.frameworks import queries as framework_queries
@@ -56,6 +53,17 @@ from eduinnov.obe import queries as obe_queries
 from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.compute import REFERENCE as OBE_REFERENCE
 from eduinnov.programs.models import Cohort, Program, Student
+from eduinnov.reports.document import Document, html_sections
+from eduinnov.reports.report_data import (
+    credit_structure,
+    curriculum_part,
+    faculty_part,
+    objectives_part,
+    support_part,
+)
+from eduinnov.reports.report_data import num as _num
+from eduinnov.reports.report_data import when as _when
+from eduinnov.reports.standards import report_structure
 
 if TYPE_CHECKING:  # the PDF module imports WeasyPrint: only where a PDF is made
     from eduinnov.reports.pdf import PdfLayout, Section
@@ -65,18 +73,16 @@ __all__ = [
     "PAYLOAD_VERSION",
     "build_pack_payload",
     "list_pack_runs",
+    "credit_structure",
     "list_verified_achievements",
+    "pack_document",
     "pack_image_files",
     "pack_sections",
     "snapshot_summary",
 ]
 
 PACK_KIND = "evidence_pack"
-PAYLOAD_VERSION = 1
-#: Rows per achievement table section: long lists become several sections so two processes share them.
-ACHIEVEMENT_ROWS_PER_SECTION = 120
-#: Indicator-point columns per support-matrix table (wider matrices are split by requirement).
-MATRIX_COLUMNS_PER_TABLE = 14
+PAYLOAD_VERSION = 2
 PACK_CSS = ROOT / "templates" / "reports" / "pdf" / "pack.css"
 
 
@@ -159,25 +165,6 @@ def pack_image_files(program: Program, evidence_ids: Sequence[int], *,
 
 # -- payload -------------------------------------------------------------------------------------------
 
-def _num(value: Any, digits: int = 6) -> float | None:
-    """A finite float rounded for the snapshot (canonical JSON refuses NaN), or None."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(number, digits) if math.isfinite(number) else None
-
-
-def _when(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment, "yyyy-MM-dd HH:mm")
-
-
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
@@ -256,7 +243,7 @@ def _partners_part(program: Program, cohort: Cohort) -> list[dict[str, Any]]:
     } for p in partners]
 
 
-def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str) -> dict[str, Any]:
+def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str, *, named: bool = False) -> dict[str, Any]:
     en = _english(lang)
     view = run_view(run)
 
@@ -276,12 +263,20 @@ def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str) -> dict[str,
     methods = sorted({r["weighting"] for r in tree if r["weighting"]})
     aggregations = sorted({r["aggregation"] for r in tree if r["aggregation"]})
     legend = grade_legend(run, english=en)
-    results = [{
+    rows = [{
         "label": r["label"], "score": _num(r["score"]), "grade": grade(r), "rank": r["rank"],
         "membership": [_num(v) for v in r["membership"]] if r.get("membership") else None,
         "first_level": [_num(v) for v in r["first_level"]],
         "is_this_cohort": run.unit == EvaluationUnit.COHORT and r.get("id") == cohort.id,
     } for r in view["ranking"]]
+    first_means = []
+    for i in range(len(view["first_level"])):
+        vals = [r["first_level"][i] for r in rows if i < len(r["first_level"]) and r["first_level"][i] is not None]
+        first_means.append(_num(sum(vals) / len(vals)) if vals else None)
+    students = run.unit == EvaluationUnit.STUDENT
+    # Students are never ranked by name unless a director opted in for this pack (named_ranking).
+    results = [] if students else rows
+    examples = _anonymised_examples(rows) if students else []
     summary = run.summary or {}
     mean_grade = view["mean_grade"]
     return {
@@ -301,8 +296,20 @@ def _evaluation_part(run: EvaluationRun, cohort: Cohort, lang: str) -> dict[str,
         "summary": {"n": summary.get("n"), "mean": _num(summary.get("mean")), "median": _num(summary.get("median")),
                     "min": _num(summary.get("min")), "max": _num(summary.get("max")),
                     "mean_grade": (mean_grade.get("name_en") if en else mean_grade.get("name_zh"))},
-        "results": results,
+        "results": results, "scores": [r["score"] for r in rows], "first_level_means": first_means,
+        "examples": examples, "named_rows": rows if students and named else [],
     }
+
+
+def _anonymised_examples(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The highest, median and lowest result with its first-level scores, without name or rank."""
+    if not rows:
+        return []
+    ordered = sorted(rows, key=lambda r: (r["score"] is None, -(r["score"] or 0.0)))
+    picks = [(_("Highest score"), ordered[0]), (_("Median"), ordered[(len(ordered) - 1) // 2]),
+             (_("Lowest score"), ordered[-1])]
+    return [{"label": label, "score": r["score"], "grade": r["grade"], "first_level": r["first_level"]}
+            for label, r in picks[: min(3, len(ordered))]]
 
 
 def _obe_part(cohort: Cohort, framework: FrameworkVersion, lang: str) -> dict[str, Any]:
@@ -376,7 +383,7 @@ def _achievements_part(achievements: Sequence[Achievement]) -> list[dict[str, An
 
 
 def build_pack_payload(program: Program, cohort: Cohort, run: EvaluationRun | None, *, user: User | None,
-                       lang: str, taken_at: datetime) -> dict[str, Any]:
+                       lang: str, taken_at: datetime, named_ranking_reason: str | None = None) -> dict[str, Any]:
     """Everything the evidence pack shows, as plain JSON-ready data in the language ``lang``.
 
     Call it under ``force_locale(lang)`` so that labels come out in that language.
@@ -393,13 +400,18 @@ def build_pack_payload(program: Program, cohort: Cohort, run: EvaluationRun | No
         ``"zh"`` or ``"en"``.
     taken_at
         When the data were read (UTC); part of the fingerprinted data.
+    named_ranking_reason
+        None (the default): students appear in the report body only as distributions, shares and
+        anonymised examples. A reason (recorded in the snapshot): a named ranking is added to the
+        appendix. The caller checks that the user may opt in.
 
     Returns
     -------
     dict
         Keys ``kind``, ``version``, ``lang``, ``taken_at``, ``taken_by``, ``program``, ``cohort``,
         ``framework``, ``partners``, ``evaluation``, ``obe``, ``improvements``, ``achievements``,
-        ``achievement_summary``.
+        ``achievement_summary``, ``structure`` (the standard's chapters), ``curriculum`` (courses and
+        credit structure), ``objectives``, ``faculty``, ``support``, ``named_ranking``.
     """
     if cohort.program_id != program.id:
         raise ValueError("the cohort belongs to another program")
@@ -408,6 +420,7 @@ def build_pack_payload(program: Program, cohort: Cohort, run: EvaluationRun | No
     cohort_students = db.session.scalar(select(func.count(Student.id)).where(Student.cohort_id == cohort.id)) or 0
     with_achievement = {p.student_id for a in achievements for p in a.participants if p.student.cohort_id == cohort.id}
     by_kind = Counter(a.kind for a in achievements)
+    structure = report_structure(program, lang)
     return {
         "kind": PACK_KIND,
         "version": PAYLOAD_VERSION,
@@ -422,7 +435,8 @@ def build_pack_payload(program: Program, cohort: Cohort, run: EvaluationRun | No
                    "students": int(cohort_students)},
         "framework": _framework_part(framework, lang) if framework is not None else None,
         "partners": _partners_part(program, cohort),
-        "evaluation": _evaluation_part(run, cohort, lang) if run is not None else None,
+        "evaluation": (_evaluation_part(run, cohort, lang, named=named_ranking_reason is not None)
+                       if run is not None else None),
         "obe": _obe_part(cohort, framework, lang) if framework is not None else None,
         "improvements": _improvements_part(framework, cohort) if framework is not None else [],
         "achievements": _achievements_part(achievements),
@@ -431,6 +445,13 @@ def build_pack_payload(program: Program, cohort: Cohort, run: EvaluationRun | No
             "by_kind": [{"kind": k.value, "label": enum_label(k), "count": by_kind.get(k, 0)} for k in AchievementKind],
             "students_with_achievement": len(with_achievement),
         },
+        "structure": structure,
+        "curriculum": curriculum_part(framework, structure["credit_minima"]) if framework is not None else None,
+        "objectives": objectives_part(program, cohort),
+        "faculty": faculty_part(program),
+        "support": support_part(program),
+        "named_ranking": ({"reason": named_ranking_reason, "by": user.name if user is not None else None}
+                          if named_ranking_reason is not None else None),
     }
 
 
@@ -460,184 +481,42 @@ def snapshot_summary(payload: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-# -- PDF sections ---------------------------------------------------------------------------------------
+# -- sections (PDF) --------------------------------------------------------------------------------------
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+def pack_document(payload: Mapping[str, Any], *, fingerprint: str,
+                  image_files: Mapping[int, Path] | None = None) -> Document:
+    """The report as structured sections (call under ``force_locale(payload["lang"])``): the one model
+    that both the PDF (:func:`pack_sections`) and the Word file (:mod:`eduinnov.reports.docx`) render."""
+    from eduinnov.reports.chapters import build_document
 
-
-def _fixed(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _part(name: str, **context: Any) -> str:
-    return render_template(f"reports/pdf/pack_{name}.html", fixed=_fixed, pct=_pct, **context)
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [items]
-
-
-def _matrix_tables(matrix: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Split the support matrix by requirement groups so that no table has too many columns."""
-    tables: list[dict[str, Any]] = []
-    current: dict[str, Any] = {"groups": [], "start": 0, "width": 0}
-    offset = 0
-    for group in matrix["groups"]:
-        n = len(group["codes"])
-        if current["groups"] and current["width"] + n > MATRIX_COLUMNS_PER_TABLE:
-            tables.append(current)
-            current = {"groups": [], "start": offset, "width": 0}
-        current["groups"].append(group)
-        current["width"] += n
-        offset += n
-    if current["groups"]:
-        tables.append(current)
-    out = []
-    for table in tables:
-        lo, hi = table["start"], table["start"] + table["width"]
-        rows = [{**row, "cells": row["cells"][lo:hi]} for row in matrix["rows"]]
-        out.append({"groups": table["groups"], "rows": [r for r in rows if any(r["cells"])],
-                    "counts": matrix["column_counts"][lo:hi]})
-    return out
-
-
-def _evaluation_charts(evaluation: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Charts (SVG) and their data tables for the evaluation chapter."""
-    charts = []
-    grades = ChartData([g["name"] for g in evaluation["grades"]], {_("Number of students") if evaluation["unit"] == "student"
-                                                                  else _("Count"): [g["count"] for g in evaluation["grades"]]},
-                       label_header=_("Grade"))
-    charts.append({"svg": bar_chart(grades, title=_("Grade distribution"), y_label=_("Count"), width=560, height=260),
-                   "table": grades.table_html(caption=_("Grade distribution"), css_class="chart-data")})
-    first = evaluation["first_level"]
-    results = evaluation["results"]
-    if len(first) >= 3 and results:
-        means = []
-        for i in range(len(first)):
-            vals = [r["first_level"][i] for r in results if r["first_level"][i] is not None]
-            means.append(sum(vals) / len(vals) if vals else None)
-        radar = ChartData([f["name"] for f in first], {_("Mean score"): means}, label_header=_("Indicator"),
-                          decimals=3)
-        charts.append({"svg": radar_chart(radar, title=_("First-level indicators (mean score)"), max_value=1.0,
-                                          width=480, show_values=True),
-                       "table": radar.table_html(caption=_("First-level indicators (mean score)"), css_class="chart-data")})
-    scores = [r["score"] for r in results]
-    if evaluation["unit"] == "student" and len(scores) >= 5:
-        binned = bin_values(scores, bins=[0, 0.2, 0.4, 0.6, 0.8, 1.0], series_name=_("Number of students"),
-                            label_header=_("Score"), decimals=1)
-        charts.append({"svg": histogram(binned, title=_("Score distribution"), y_label=_("Count"), width=560, height=260),
-                       "table": binned.table_html(caption=_("Score distribution"), css_class="chart-data")})
-    elif results:
-        data = ChartData([r["label"] for r in results], {_("Score"): scores}, label_header=_("Cohort"), decimals=3)
-        charts.append({"svg": bar_chart(data, title=_("Score"), horizontal=True, width=560, min_value=0, max_value=1),
-                       "table": data.table_html(caption=_("Score"), css_class="chart-data")})
-    return charts
-
-
-def _obe_chart(obe: Mapping[str, Any]) -> dict[str, Any] | None:
-    reqs = obe["requirements"]
-    if not obe["has_values"] or not reqs:
-        return None
-    data = ChartData([f"GR{r['number']}" for r in reqs],
-                     {_("Weighted sum"): [r["weighted_sum"] for r in reqs],
-                      _("Minimum over supporting courses"): [r["minimum"] for r in reqs]},
-                     label_header=_("Graduation requirement"), decimals=3)
-    title = _("Graduation requirement achievement")
-    return {"svg": bar_chart(data, title=title, y_label=_("Achievement"), min_value=0, max_value=1, width=640,
-                             height=300, threshold=obe["threshold"],
-                             threshold_label=_("threshold %(t)s", t=_fixed(obe["threshold"], 2))),
-            "table": data.table_html(caption=title, css_class="chart-data")}
+    return build_document(payload, fingerprint=fingerprint, image_files=dict(image_files or {}))
 
 
 def pack_sections(payload: Mapping[str, Any], *, fingerprint: str,
                   image_files: Mapping[int, Path] | None = None) -> tuple[list[Section], PdfLayout]:
-    """The pack's sections and layout from a stored payload (call under ``force_locale(payload["lang"])``).
+    """The pack's PDF sections and layout from a stored payload (call under ``force_locale(payload["lang"])``).
 
     Parameters
     ----------
     payload
         A :func:`build_pack_payload` result, as stored in the snapshot.
     fingerprint
-        The snapshot's SHA-256, printed on the last page.
+        The snapshot's SHA-256, printed on the cover and the last page.
     image_files
         Evidence id → disk path of the image files the appendix may embed (see :func:`pack_image_files`);
         images without a path are listed, not shown.
     """
-    from eduinnov.reports.pdf import PdfLayout, Section
+    from eduinnov.reports.pdf import PdfLayout
 
-    image_files = dict(image_files or {})
-    p = payload
-    source = {"taken_at": p["taken_at_display"], "taken_by": (p.get("taken_by") or {}).get("name")}
-    common = {"p": p, "source": source}
-    sections: list[Section] = []
-    add = sections.append
-    fw = p["framework"]
-
-    # 1. Cultivation framework
-    add(Section(_("Cultivation framework"), _part("framework", **common)))
-    if fw is not None:
-        add(Section(_("Graduation requirements and indicator points"), _part("requirements", **common), level=2,
-                    new_page=False))
-        add(Section(_("Course support matrix"), _part("matrix", tables=_matrix_tables(fw["matrix"]), **common),
-                    level=2, new_page=True))
-        add(Section(_("Module structure"), _part("modules", **common), level=2, new_page=True))
-    add(Section(_("IUR partner organisations"), _part("partners", **common), level=2, new_page=fw is not None))
-
-    # 2. Evaluation model and results
-    ev = p["evaluation"]
-    add(Section(_("Evaluation model and results"), _part("evaluation", **common)))
-    if ev is not None:
-        add(Section(_("Index tree: weights, consistency and scores"), _part("model_tree", ev=ev, **common),
-                    level=2, new_page=False))
-        add(Section(_("Evaluation results"), _part("results", ev=ev, charts=_evaluation_charts(ev), **common),
-                    level=2, new_page=True))
-        if len(ev["results"]) > 0:
-            for i, chunk in enumerate(_chunks(ev["results"], ACHIEVEMENT_ROWS_PER_SECTION)):
-                title = _("Ranking") if i == 0 else _("Ranking (continued)")
-                add(Section(title, _part("ranking", ev=ev, rows=chunk, **common), level=2, new_page=True,
-                            in_contents=i == 0))
-
-    # 3. OBE
-    obe = p["obe"]
-    add(Section(_("Graduation requirement achievement"), _part("obe", obe=obe, chart=_obe_chart(obe) if obe else None,
-                                                              **common)))
-    add(Section(_("Continuous improvement"), _part("improvements", **common), level=2, new_page=False))
-
-    # 4. Verified achievements, one sub-section per kind (long kinds in several parts)
-    add(Section(_("Verified achievements"), _part("achievements", **common)))
-    # Small lists flow on; long ones start each kind on a page (split points for the two processes).
-    kinds_on_new_pages = len(p["achievements"]) > ACHIEVEMENT_ROWS_PER_SECTION // 2
-    by_kind: dict[str, list[dict[str, Any]]] = {}
-    for a in p["achievements"]:
-        by_kind.setdefault(a["kind"], []).append(a)
-    for kind in p["achievement_summary"]["by_kind"]:
-        rows = by_kind.get(kind["kind"], [])
-        if not rows:
-            continue
-        for i, chunk in enumerate(_chunks(rows, ACHIEVEMENT_ROWS_PER_SECTION)):
-            title = kind["label"] if i == 0 else _("%(kind)s (continued)", kind=kind["label"])
-            add(Section(title, _part("achievement_list", rows=chunk, **common), level=2,
-                        new_page=kinds_on_new_pages or i > 0, in_contents=i == 0))
-
-    # 5. Appendix: evidence images
-    images = [
-        {"file": f, "achievement": a, "uri": image_files[f["id"]].as_uri() if f["id"] in image_files else None}
-        for a in p["achievements"] for f in a["evidence"] if f["is_image"]
-    ]
-    add(Section(_("Appendix: evidence images"), _part("appendix", images=images, **common)))
-
-    # 6. Fingerprint
-    add(Section(_("Snapshot fingerprint (SHA-256)"), _part("fingerprint", fingerprint=fingerprint, **common)))
-
-    title = _("Certification evidence pack")
+    document = pack_document(payload, fingerprint=fingerprint, image_files=image_files)
+    sections, cover = html_sections(document)
     layout = PdfLayout(
-        title=f'{p["program"]["name"]} · {p["cohort"]["name"]} · {title}',
-        lang=p["lang"],
-        footer_format=_("Page {page} of {pages}"),
+        title=f"{document.title} · {document.subtitle}",
+        lang=document.lang,
+        footer_format=document.footer_format,
         contents=True,
-        contents_title=_("Contents"),
-        cover_html=_part("cover", title=title, fingerprint=fingerprint, **common),
+        contents_title=document.contents_title,
+        cover_html=cover,
         stylesheets=(PACK_CSS.read_text(encoding="utf-8"),),
         body_class="evidence-pack",
     )

@@ -21,14 +21,15 @@ from eduinnov.core.errors import DomainError, ValidationError
 from eduinnov.core.i18n import LANGUAGES, select_locale
 from eduinnov.core.models import utcnow
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request
+from eduinnov.core.versioning import expect_posted_version
+from eduinnov.core.web import fail_request, parse_id
 from eduinnov.extensions import db
 from eduinnov.indicators import queries as indicator_queries
 from eduinnov.programs.models import Cohort
-from eduinnov.reports import jobs, pack, services
+from eduinnov.reports import jobs, pack, services, standards
 from eduinnov.reports import queries as report_queries
-from eduinnov.reports.models import JobState, ReportJob
-from eduinnov.reports.pack_forms import PackForm, VerifyForm
+from eduinnov.reports.models import ChapterContent, JobState, ReportChapter, ReportJob, ReportStandard
+from eduinnov.reports.pack_forms import ChapterForm, PackForm, ProgramStandardForm, VerifyForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -156,12 +157,15 @@ def pack_start():
     form = _pack_form(cohort, formdata=request.form)
     if not form.validate():
         return _render_pack(cohort, form, 400)
+    reason = (form.named_ranking_reason.data or "") if form.named_ranking.data else None
     try:
         run = services.resolve_pack_run(cohort, form.run.data) if form.run.data else None
-        job_id = services.start_pack_job(cohort.program, cohort, run, lang=form.lang.data, user=current_user)
+        job_id = services.start_pack_job(cohort.program, cohort, run, lang=form.lang.data, user=current_user,
+                                         named_ranking_reason=reason)
     except ValidationError as exc:
         fail_request(exc)
-        form.run.errors = [*form.run.errors, str(exc)]
+        field = form.named_ranking_reason if reason is not None and "reason" in str(exc) else form.run
+        field.errors = [*field.errors, str(exc)]
         return _render_pack(cohort, form, 400)
     except DomainError as exc:
         fail_request(exc)
@@ -180,6 +184,21 @@ def pack_job(job_id):
     status = jobs.get_status(job.id)
     cohort_id = job.args[1] if job.args and len(job.args) > 1 else None
     return render_template("reports/pack_job.html", job=job, status=status, cohort_id=cohort_id)
+
+
+@bp.get("/pack/<job_id>/docx")
+@login_required
+def pack_docx(job_id):
+    """The Word file of a finished pack (written beside its PDF, from the same snapshot)."""
+    job = _job_or_404(job_id)
+    if job.func_path != services.PACK_JOB:
+        abort(404)
+    path = services.pack_docx_file(job)
+    if path is None:
+        abort(404)
+    name = (_UNSAFE_NAME.sub("_", job.title or "").strip(" ._") or "report")[:120] + ".docx"
+    return send_file(path, as_attachment=True, download_name=name, max_age=0,
+                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 # -- fingerprint verification ---------------------------------------------------------------------------
@@ -201,3 +220,108 @@ def verify():
     matches = snapshot.matches_payload() if snapshot is not None else None
     return render_template("reports/verify.html", form=form, snapshot=snapshot, summary=summary,
                            matches=matches, searched=searched), code
+
+
+# -- accreditation standards: the report's chapter lists (admins) ----------------------------------------
+
+def _standards_page(status: int = 200, forms: dict | None = None):
+    from eduinnov.programs.models import Program
+
+    standards_list = standards.list_standards()
+    chapter_forms = {}
+    for standard in standards_list:
+        for chapter in standard.chapters:
+            form = (forms or {}).get(chapter.id) or ChapterForm(obj=chapter, formdata=None,
+                                                                prefix=f"c{chapter.id}")
+            form.content.data = form.content.data.value if hasattr(form.content.data, "value") else form.content.data
+            chapter_forms[chapter.id] = form
+    new_forms = {s.id: (forms or {}).get(f"new{s.id}") or ChapterForm(formdata=None, prefix=f"new{s.id}")
+                 for s in standards_list}
+    assign = ProgramStandardForm(formdata=None)
+    programs = list(db.session.scalars(db.select(Program).order_by(Program.code)))
+    assign.program.choices = [(p.id, f"{p.code} · {p.display_name}") for p in programs]
+    assign.standard.choices = [(s.id, s.display_name) for s in standards_list]
+    by_id = {s.id: s for s in standards_list}
+    return render_template("reports/standards.html", standards=standards_list, chapter_forms=chapter_forms,
+                           new_forms=new_forms, assign=assign, programs=programs, by_id=by_id), status
+
+
+@bp.get("/standards")
+@login_required
+def standards_list():
+    require_role(current_user, Role.ADMIN)
+    return _standards_page()
+
+
+@bp.post("/standards/defaults")
+@login_required
+def standards_defaults():
+    require_role(current_user, Role.ADMIN)
+    added = standards.ensure_default_standards()
+    flash(_("%(n)d built-in standards stored; you can edit them now.", n=len(added)), "success")
+    return redirect(url_for(".standards_list"))
+
+
+@bp.post("/standards/<int:standard_id>/chapters")
+@login_required
+def standard_chapter_add(standard_id: int):
+    require_role(current_user, Role.ADMIN)
+    standard = db.session.get(ReportStandard, standard_id) or abort(404)
+    form = ChapterForm(prefix=f"new{standard.id}")
+    if form.validate():
+        try:
+            standards.add_chapter(standard, number=form.number.data, name_zh=form.name_zh.data,
+                                  name_en=form.name_en.data, content=ChapterContent(form.content.data),
+                                  position=form.position.data)
+        except ValidationError as exc:
+            fail_request(exc)
+            form.name_zh.errors = [*form.name_zh.errors, str(exc)]
+        else:
+            flash(_("Chapter added."), "success")
+            return redirect(url_for(".standards_list"))
+    return _standards_page(400, {f"new{standard.id}": form})
+
+
+@bp.post("/standards/chapters/<int:chapter_id>")
+@login_required
+def standard_chapter_save(chapter_id: int):
+    require_role(current_user, Role.ADMIN)
+    chapter = db.session.get(ReportChapter, chapter_id) or abort(404)
+    expect_posted_version(chapter)  # a save of an older version is refused (someone else edited it)
+    form = ChapterForm(prefix=f"c{chapter.id}")
+    if form.validate():
+        try:
+            standards.update_chapter(chapter, number=form.number.data, name_zh=form.name_zh.data,
+                                     name_en=form.name_en.data, content=ChapterContent(form.content.data),
+                                     position=form.position.data)
+        except DomainError as exc:
+            fail_request(exc)  # a stale save answers 409 (the status below is replaced), others 200
+            form.name_zh.errors = [*form.name_zh.errors, str(exc)]
+            return _standards_page(200, {chapter.id: form})
+        flash(_("Chapter saved."), "success")
+        return redirect(url_for(".standards_list"))
+    return _standards_page(400, {chapter.id: form})
+
+
+@bp.post("/standards/chapters/<int:chapter_id>/delete")
+@login_required
+def standard_chapter_delete(chapter_id: int):
+    require_role(current_user, Role.ADMIN)
+    chapter = db.session.get(ReportChapter, chapter_id) or abort(404)
+    standards.delete_chapter(chapter)
+    flash(_("Chapter deleted."), "success")
+    return redirect(url_for(".standards_list"))
+
+
+@bp.post("/standards/assign")
+@login_required
+def standard_assign():
+    require_role(current_user, Role.ADMIN)
+    from eduinnov.programs.models import Program
+
+    program = db.session.get(Program, parse_id(request.form.get("program"))) or abort(404)
+    standard = db.session.get(ReportStandard, parse_id(request.form.get("standard"))) or abort(404)
+    standards.assign_standard(program, standard)
+    flash(_("%(program)s now follows %(standard)s.", program=program.code, standard=standard.display_name),
+          "success")
+    return redirect(url_for(".standards_list"))

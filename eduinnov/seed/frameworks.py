@@ -10,6 +10,7 @@ from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.frameworks.models import (
     AggregationRule,
     Course,
+    CourseCategory,
     CourseObjective,
     CourseSupport,
     FrameworkVersion,
@@ -145,6 +146,7 @@ def _load_courses(ctx: DemoContext, framework: FrameworkVersion, specs: list[dic
             "term": int(spec["term"]) if spec.get("term") is not None else None,
             "is_required": bool(spec.get("required", True)),
             "module_id": modules[module_name].id if module_name else None,
+            "category": CourseCategory(spec.get("category", CourseCategory.OTHER.value)),
         })
     ctx.up.flush()
     for spec in specs:

@@ -90,12 +90,25 @@ def load_demo(seed_dir: Path = DEFAULT_SEED_DIR) -> DemoResult:
     load_achievements(ctx)
     load_ratings(ctx)
     load_evidence(ctx)
+    _load_report_standards(ctx)
     ran = run_extra_steps(seed_dir)
     db.session.flush()
     counts = {label: db.session.scalar(select(func.count()).select_from(model)) or 0
               for label, model in SUMMARY_MODELS}
     accounts = [(u.email, u.role.value, u.name) for u in ctx.users.values()]
     return DemoResult(dict(ctx.up.created), dict(ctx.up.updated), counts, accounts, ctx.password, ran)
+
+
+def _load_report_standards(ctx: DemoContext) -> None:
+    """The built-in accreditation standards; the nursing program follows the nursing one."""
+    from eduinnov.reports.models import ReportStandard
+    from eduinnov.reports.standards import ensure_default_standards
+
+    ensure_default_standards()
+    nursing = db.session.scalar(select(ReportStandard).where(ReportStandard.code == "nursing"))
+    program = ctx.programs.get("NUR")
+    if nursing is not None and program is not None and program.report_standard_id is None:
+        program.report_standard_id = nursing.id
 
 
 def run_extra_steps(seed_dir: Path) -> list[str]:

@@ -1,7 +1,7 @@
 """Blob chunks: the database evidence store (EDUINNOV_EVIDENCE_STORE=database)
 
 Revision ID: 0b73f4617829
-Revises: 7a1f86061090
+Revises: 0634e31897a0
 Create Date: 2026-12-05 07:53:32.062441
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0b73f4617829'
-down_revision = '7a1f86061090'
+down_revision = '0634e31897a0'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ index instead of sorting every visible row. The verification queue and its count
 the rows by status (then program): (verification_status, program_id).
 
 Revision ID: 2e0dc1b06a7e
-Revises: 7a1f86061090
+Revises: 36607e8b60a5
 Create Date: 2026-12-05 08:04:48.865495
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2e0dc1b06a7e'
-down_revision = '7a1f86061090'
+down_revision = '36607e8b60a5'
 branch_labels = None
 depends_on = None
 

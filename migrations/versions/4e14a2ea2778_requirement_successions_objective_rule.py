@@ -1,7 +1,7 @@
 """Requirement successions across framework versions (history carries over); objective rule setting
 
 Revision ID: 4e14a2ea2778
-Revises: 7a1f86061090
+Revises: 0b73f4617829
 Create Date: 2026-12-05 07:48:34.395905
 
 Existing versions of a program are linked in the order they were created, by equal requirement number
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4e14a2ea2778'
-down_revision = '7a1f86061090'
+down_revision = '0b73f4617829'
 branch_labels = None
 depends_on = None
 

@@ -35,14 +35,14 @@ NOT_PAGES = {
     "dashboards.export_obe", "dashboards.export_students", "dashboards.export_run", "indicators.model_yaml",
     "schools.export", "schools.university_export",
     "indicators.template_yaml", "imports.template", "obe.scores_template", "reports.job_status",
-    "reports.job_download", "auth.logout", "auth.language",
+    "reports.job_download", "reports.pack_docx", "auth.logout", "auth.language",
     "indicators.consistency",  # JSON for the judgment editor
     "auth.student_lookup",     # JSON for the users page's type-ahead
     "imports.resume",          # a pending preview shown again: exists only between an upload and its confirm
     "invitations.accept",      # reached by a one-time link only: checked in test_invitation_page below
     "dashboards.cohort_obe",   # a fragment the cohort dashboard loads into itself (checked there)
 }
-SKIP_URL = re.compile(r"/export|\.csv$|\.xlsx$|\.yaml$|/download$|/evidence/\d+|/healthz|/logout")
+SKIP_URL = re.compile(r"/export|\.csv$|\.xlsx$|\.yaml$|/download$|/docx$|/evidence/\d+|/healthz|/logout")
 ENGLISH_TOO = 12  # pages per role walked again in English
 # The kinds of elements on a page (tag, classes, parent tag), whatever their number and text: a page whose
 # kinds another role's walk has already checked in the same language is not checked again.

@@ -408,3 +408,17 @@ def test_teacher_of_another_program_cannot_record_participations(partner, progra
     with pytest.raises(DomainError):
         services.save_participation(partner, student=student, kind=ParticipationKind.EXCHANGE, title="x",
                                     user=stranger)
+
+
+def test_clone_keeps_each_courses_category(program, director):
+    from eduinnov.frameworks.models import CourseCategory
+
+    source = make_obe_framework(program)
+    source.courses[0].category = CourseCategory.MATH_SCIENCE
+    db.session.commit()
+    copy = services.clone_framework(source, version="2031", user=director)
+    db.session.commit()
+    by_code = {c.code: c.category for c in db.session.get(FrameworkVersion, copy.id).courses}
+    assert by_code[source.courses[0].code] == CourseCategory.MATH_SCIENCE
+    assert all(by_code[c.code] == c.category for c in source.courses)
+    assert CourseCategory.OTHER in by_code.values()  # the server default of the others

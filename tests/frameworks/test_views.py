@@ -429,3 +429,23 @@ def test_participation_choices_are_limited_to_program_and_partner(login_as, teac
     participation = db.session.scalar(select(Participation))
     assert (participation.student_id, participation.practice_base_id) == (student.id, own_base.id)
     assert participation.start_date == date(2024, 7, 1)
+
+
+def test_course_category_is_chosen_in_the_editor(login_as, director, framework):
+    b = login_as(director)
+    url = f"/frameworks/{framework.id}/courses/new"
+    assert "Engineering practice and capstone" in _html(b.get(url))
+    ok = b.post(url, {"code": "CAP1", "name_zh": "毕业设计", "credits": "8", "category": "practice"}, token_from=url)
+    assert ok.status_code == 302
+    course = _courses(framework)["CAP1"]
+    assert course.category.value == "practice" and course.credits == 8
+    edit = f"/frameworks/courses/{course.id}/edit"
+    assert '<option selected value="practice">' in _html(b.get(edit)) or \
+        '<option value="practice" selected>' in _html(b.get(edit))
+    bad = b.post(edit, {"code": "CAP1", "name_zh": "毕业设计", "credits": "8", "category": "astrology"},
+                 token_from=edit)
+    assert _invalid_choice(bad)
+    assert db.session.get(Course, course.id).category.value == "practice"
+    assert b.post(edit, {"code": "CAP1", "name_zh": "毕业设计", "credits": "8", "category": "humanities"},
+                  token_from=edit).status_code == 302
+    assert db.session.get(Course, course.id).category.value == "humanities"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from docx import Document as WordDocument
 
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
@@ -87,13 +89,23 @@ def test_pack_job_runs_embedded_and_only_the_requester_downloads(d, login_as, tm
     assert snapshot is not None and snapshot.created_by_id == d.director.id
     assert snapshot.fingerprint in text.replace("\n", "")
     assert "基于知识图谱的课程推荐系统" in text
+    # the same pack as a Word file, from the same snapshot: same fingerprint
+    assert f"/reports/pack/{job_id}/docx" in b.get(f"/reports/pack/{job_id}").get_data(as_text=True)
+    word = b.get(f"/reports/pack/{job_id}/docx")
+    assert word.status_code == 200 and word.data.startswith(b"PK")
+    assert word.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument")
+    doc = WordDocument(io.BytesIO(word.data))
+    assert snapshot.fingerprint in "\n".join(p.text for p in doc.paragraphs)
+    assert "1 学生" in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     # the recent packs list links it
     assert f"/reports/jobs/{job_id}/download" in b.get(page).get_data(as_text=True)
     # a teacher of another program (and a colleague who did not ask for it) get 404
     outsider = login_as(make_user(Role.TEACHER, [d.other_program]))
     assert outsider.get(data["download_url"]).status_code == 404
     assert outsider.get(f"/reports/pack/{job_id}").status_code == 404
+    assert outsider.get(f"/reports/pack/{job_id}/docx").status_code == 404
     assert login_as(d.teacher).get(data["download_url"]).status_code == 404
+    assert login_as(d.teacher).get(f"/reports/pack/{job_id}/docx").status_code == 404
 
 
 def test_verify_page_shows_the_snapshot_to_members_only(d, login_as, program):
@@ -138,3 +150,41 @@ def test_cli_writes_the_pack(d, runner, tmp_path, program):
                                                "--out", str(tmp_path / "c.pdf")]).output
     assert "no cohort" in runner.invoke(args=["report", "pdf", "--program", "SE", "--cohort", str(d.other_cohort.id),
                                               "--out", str(tmp_path / "c.pdf")]).output
+    # the Word file of the same stored snapshot carries the PDF's fingerprint
+    word = tmp_path / "pack.docx"
+    result = runner.invoke(args=["report", "docx", "--program", "SE", "--cohort", str(d.cohort.id),
+                                 "--snapshot", snapshot.fingerprint, "--out", str(word)])
+    assert result.exit_code == 0, result.output
+    doc = WordDocument(str(word))
+    assert doc.core_properties.comments == snapshot.fingerprint
+    assert snapshot.fingerprint in "\n".join(p.text for p in doc.paragraphs)
+    assert "Program overview" in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert "no pack snapshot" in runner.invoke(args=["report", "docx", "--program", "SE", "--cohort", "2022",
+                                                     "--snapshot", "0" * 64, "--out", str(word)]).output
+    # without --snapshot: a new snapshot, its fingerprint printed
+    fresh = runner.invoke(args=["report", "docx", "--program", "SE", "--cohort", "2022", "--run", "0", "--lang", "en",
+                                "--out", str(tmp_path / "fresh.docx")])
+    assert fresh.exit_code == 0, fresh.output
+    printed = re.search(r"snapshot fingerprint ([0-9a-f]{64})", fresh.output).group(1)
+    assert WordDocument(str(tmp_path / "fresh.docx")).core_properties.comments == printed
+
+
+def test_named_ranking_needs_a_director_and_a_reason(d, login_as):
+    page = f"/reports/pack?cohort={d.cohort.id}"
+    html = login_as(d.director).get(page).get_data(as_text=True)
+    assert 'name="named_ranking"' in html and "Include a named ranking of students" in html
+    form = {"cohort": d.cohort.id, "run": d.run.id, "lang": "zh", "named_ranking": "y"}
+    teacher = login_as(d.teacher).post("/reports/pack", {**form, "named_ranking_reason": "panel asked"},
+                                       token_from=page)
+    assert teacher.status_code == 403 and "Only a director" in teacher.get_data(as_text=True)
+    b = login_as(d.director)
+    empty = b.post("/reports/pack", {**form, "named_ranking_reason": "  "}, token_from=page)
+    assert empty.status_code == 400 and "Give the reason" in empty.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(ReportJob.id))) == 0
+    ok = b.post("/reports/pack", {**form, "named_ranking_reason": "panel asked"}, token_from=page)
+    assert ok.status_code == 302
+    job = db.session.scalar(db.select(ReportJob))
+    assert job.args[-1] == "panel asked"
+    assert jobs.wait(job.id, timeout=240)["state"] == "finished"
+    snapshot = db.session.scalar(db.select(ReportSnapshot))
+    assert snapshot.payload["named_ranking"] == {"reason": "panel asked", "by": d.director.name}

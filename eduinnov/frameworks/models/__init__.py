@@ -16,6 +16,7 @@ from eduinnov.frameworks.models.iur import (
 from eduinnov.frameworks.models.obe import (
     AggregationRule,
     Course,
+    CourseCategory,
     CourseObjective,
     CourseSupport,
     FrameworkStatus,
@@ -32,7 +33,7 @@ from eduinnov.frameworks.models.obe import (
 )
 
 __all__ = [
-    "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseObjective", "CourseSupport",
+    "Agreement", "AgreementStatus", "AggregationRule", "Course", "CourseCategory", "CourseObjective", "CourseSupport",
     "FrameworkStatus", "FrameworkVersion", "GraduationRequirement", "IndicatorPoint", "JointSupervisor", "Lifecycle",
     "Module", "ModuleKind", "ModuleLine", "ObjectiveIndicatorLink", "ObjectiveRule", "Participation",
     "ParticipationKind", "PartnerKind", "PartnerOrganisation", "PracticeBase", "RequirementSuccession",

@@ -41,14 +41,8 @@ class AggregationRule(LabelledEnum):
 class ObjectiveRule(LabelledEnum):
     """How a course's value for an indicator point combines the course objectives that support it."""
 
-    MEAN = "mean"
-    MINIMUM = "minimum"
-
-
-register_labels(ObjectiveRule, {
-    ObjectiveRule.MEAN: _l("Mean over a course's objectives"),
-    ObjectiveRule.MINIMUM: _l("Minimum over a course's objectives"),
-})
+    MEAN = "mean", _l("Mean over a course's objectives")
+    MINIMUM = "minimum", _l("Minimum over a course's objectives")
 
 
 class SupportStrength(LabelledEnum):
@@ -64,6 +58,16 @@ class ModuleKind(LabelledEnum):
     PLATFORM = "platform", _l("Practice platform")
     LINE = "line", _l("Line")
     OTHER = "other", _l("Other")
+
+
+class CourseCategory(LabelledEnum):
+    """Course categories of the credit-structure table of engineering accreditation (课程体系学分结构)."""
+
+    MATH_SCIENCE = "math_science", _l("Mathematics and natural sciences")
+    ENGINEERING = "engineering", _l("Engineering foundation and professional courses")
+    PRACTICE = "practice", _l("Engineering practice and capstone")
+    HUMANITIES = "humanities", _l("Humanities and social sciences")
+    OTHER = "other", _l("Other courses")
 
 
 class ModuleLine(LabelledEnum):
@@ -249,6 +253,10 @@ class Course(BilingualMixin, _FrameworkChild, TimestampMixin, VersionedMixin, db
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
     credits: Mapped[float] = mapped_column(Float, default=0.0)
+    # Where the course counts in the credit-structure table; "other" until someone says (server default).
+    category: Mapped[CourseCategory] = mapped_column(
+        enum_type(CourseCategory), default=CourseCategory.OTHER, server_default=CourseCategory.OTHER.value
+    )
     term: Mapped[int | None] = mapped_column(Integer)
     is_required: Mapped[bool] = mapped_column(default=True)
 

@@ -14,6 +14,7 @@ from eduinnov.core.errors import ValidationError
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import (
     Course,
+    CourseCategory,
     CourseObjective,
     CourseSupport,
     FrameworkVersion,
@@ -301,6 +302,7 @@ def _check_module(framework: FrameworkVersion, module: Module | None) -> Module 
 def create_course(
     framework: FrameworkVersion, *, code: str, name_zh: str, name_en: str | None = None,
     credits: float = 0.0, term: int | None = None, is_required: bool = True, module: Module | None = None,
+    category: CourseCategory = CourseCategory.OTHER,
 ) -> Course:
     """Add a course to a version; its code must be unique within the version.
 
@@ -316,7 +318,7 @@ def create_course(
         framework=framework, code=_check_course_code(framework, code, None),
         name_zh=require_text(name_zh, _("Name")), name_en=clean_text(name_en),
         credits=check_nonnegative(credits or 0.0, _("Credits")), term=term, is_required=bool(is_required),
-        module=_check_module(framework, module),
+        module=_check_module(framework, module), category=CourseCategory(category),
     )
     db.session.add(course)
     db.session.flush()
@@ -326,8 +328,9 @@ def create_course(
 def update_course(
     course: Course, *, code: str, name_zh: str, name_en: str | None = None, credits: float = 0.0,
     term: int | None = None, is_required: bool = True, module: Module | None = None,
+    category: CourseCategory | None = None,
 ) -> Course:
-    """Change a course (same checks as creation)."""
+    """Change a course (same checks as creation); ``category`` None keeps the course's category."""
     framework = course.framework
     ensure_editable(framework)
     course.code = _check_course_code(framework, code, course.id)
@@ -337,6 +340,8 @@ def update_course(
     course.term = term
     course.is_required = bool(is_required)
     course.module = _check_module(framework, module)
+    if category is not None:
+        course.category = CourseCategory(category)
     db.session.flush()
     return course
 

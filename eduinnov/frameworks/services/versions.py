@@ -243,7 +243,7 @@ def _copy_content(source: FrameworkVersion, copy: FrameworkVersion) -> None:
     for course in source.courses:
         new_course = Course(
             framework=copy, code=course.code, name_zh=course.name_zh, name_en=course.name_en,
-            credits=course.credits, term=course.term, is_required=course.is_required,
+            credits=course.credits, term=course.term, is_required=course.is_required, category=course.category,
             module=modules.get(course.module_id) if course.module_id else None,
         )
         for objective in course.objectives:

@@ -23,6 +23,7 @@ from eduinnov.frameworks.forms import (
 )
 from eduinnov.frameworks.models import (
     Course,
+    CourseCategory,
     CourseObjective,
     FrameworkVersion,
     GraduationRequirement,
@@ -158,6 +159,8 @@ def point_delete(point):
 
 def _course_form(framework: FrameworkVersion, course: Course | None = None) -> CourseForm:
     form = CourseForm(obj=course)
+    if course is not None and request.method == "GET":
+        form.category.data = course.category.value
     form.module_id.choices = [("", _("— none —"))] + [
         (m.id, queries.module_path(m)) for m in queries.list_modules(framework)
     ]
@@ -186,7 +189,7 @@ def course_new(framework):
         course = services.create_course(
             framework, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
             credits=form.credits.data, term=form.term.data, is_required=form.is_required.data,
-            module=_module_in(framework, form.module_id.data),
+            module=_module_in(framework, form.module_id.data), category=CourseCategory(form.category.data),
         )
         return _("Course %(code)s added.", code=course.code)
 
@@ -216,7 +219,7 @@ def course_edit(course):
         services.update_course(
             course, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
             credits=form.credits.data, term=form.term.data, is_required=form.is_required.data,
-            module=_module_in(framework, form.module_id.data),
+            module=_module_in(framework, form.module_id.data), category=CourseCategory(form.category.data),
         )
         return _("Course %(code)s saved.", code=course.code)
 
