@@ -15,6 +15,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 from flask import current_app
@@ -88,6 +89,22 @@ def path_of(stored_name: str) -> Path:
     if not _STORED_NAME_RE.fullmatch(stored_name):
         raise ValueError(f"not a stored evidence name: {stored_name!r}")
     return evidence_dir() / stored_name
+
+
+def open_evidence(stored_name: str) -> BinaryIO:
+    """The bytes of a stored evidence file, opened for reading (the caller closes it).
+
+    The one way other modules read evidence content (the evidence pack's appendix, exports): today a thin
+    wrapper over :func:`path_of`, so that the store can move elsewhere without changing its readers.
+
+    Raises
+    ------
+    ValueError
+        ``stored_name`` is not a generated evidence name.
+    FileNotFoundError
+        The file is no longer in the store.
+    """
+    return open(path_of(stored_name), "rb")  # noqa: SIM115 - returned to the caller, who closes it
 
 
 def _office_type(data: bytes) -> FileType | None:

@@ -30,7 +30,7 @@ from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.programs.models import Cohort, Program
-from eduinnov.reports import jobs, pack
+from eduinnov.reports import appendix, jobs, pack
 from eduinnov.reports.models import ReportJob, ReportSnapshot
 
 __all__ = [
@@ -116,6 +116,7 @@ class PreparedPack:
     layout: PdfLayout
     allowed_roots: tuple[Path, ...]
     lang: str
+    evidence: appendix.EvidencePlan = appendix.EvidencePlan()
 
 
 def resolve_pack_run(cohort: Cohort, run_id: int | None, *, latest_if_none: bool = True) -> EvaluationRun | None:
@@ -182,26 +183,30 @@ def prepare_evidence_pack(program: Program, cohort: Cohort, run: EvaluationRun |
         snapshot = create_snapshot(payload, kind=pack.PACK_KIND, program=program, cohort=cohort, user=user,
                                    taken_at=taken_at)
         stored = snapshot.payload  # what the snapshot holds is what the PDF shows
-        evidence_ids = [f["id"] for a in stored["achievements"] for f in a["evidence"] if f["is_image"]]
-        images = pack.pack_image_files(program, evidence_ids)
+        evidence = appendix.plan_evidence(program, stored)  # PDF pages for the appendix, images, the size limit
+        images = pack.pack_image_files(program, sorted(evidence.image_ids))
         sections, layout = pack.pack_sections(stored, fingerprint=snapshot.fingerprint, image_files=images)
     static = Path(current_app.static_folder)
     return PreparedPack(snapshot=snapshot, sections=sections, layout=layout,
-                        allowed_roots=(static, *images.values()), lang=lang)
+                        allowed_roots=(static, *images.values()), lang=lang, evidence=evidence)
 
 
 def render_evidence_pack(prepared: PreparedPack, *, processes: int | None = None) -> bytes:
     """Render a prepared pack to PDF bytes in ``processes`` worker processes (default: 2 when there are 2 cores).
 
-    Only the static folder and the pack's own image evidence files can be read while rendering.
+    Only the static folder and the pack's own image evidence files can be read while rendering. The PDF
+    evidence of the pack's achievements follows the report as stamped appendix pages (see
+    :mod:`eduinnov.reports.appendix`).
     """
     from eduinnov.reports.pdf import default_processes, render_pdf_parallel
 
-    return render_pdf_parallel(
+    report = render_pdf_parallel(
         prepared.sections, layout=prepared.layout, base_url=prepared.allowed_roots[0],
         allowed_roots=list(prepared.allowed_roots),
         processes=processes if processes is not None else default_processes(),
     )
+    with force_locale(prepared.lang):
+        return appendix.append_evidence(report, prepared.evidence, title=prepared.layout.title)
 
 
 def pack_filename(program: Program, cohort: Cohort, lang: str) -> str:
