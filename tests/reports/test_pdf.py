@@ -217,7 +217,7 @@ def test_parallel_render_keeps_page_numbers_contents_and_headers(tmp_path):
     assert len(pdf) <= 1.1 * len(single), (len(pdf), len(single))
     # and the pages look the same, pixel for pixel (the shared program holds every glyph the parts drew)
     for page in (1, 3, total):
-        assert _png(pdf, page, tmp_path / "p") == _png(single, page, tmp_path / "s"), page
+        assert _page_png(pdf, page, tmp_path / "p") == _page_png(single, page, tmp_path / "s"), page
 
 
 def _font_programs(pdf: bytes) -> dict[str, int]:
@@ -235,7 +235,7 @@ def _font_programs(pdf: bytes) -> dict[str, int]:
     return {name: len(ids) for name, ids in programs.items()}
 
 
-def _png(pdf: bytes, page: int, stem) -> bytes:
+def _page_png(pdf: bytes, page: int, stem) -> bytes:
     path = stem.with_suffix(".pdf")
     path.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page), "-png", "-singlefile", str(path),
