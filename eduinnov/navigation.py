@@ -31,6 +31,7 @@ NAV = (
     NavItem(_l("Dashboards"), "dashboards.index", "dashboards.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("Import"), "imports.index", "imports.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("OBE achievement"), "obe.index", "obe.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER, Role.STUDENT)),
+    NavItem(_l("Evidence pack"), "reports.pack", "reports.pack", (Role.ADMIN, Role.DIRECTOR)),
     NavItem(_l("Users"), "auth.users", "auth.user", (Role.ADMIN,)),
 )
 

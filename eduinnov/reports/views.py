@@ -23,7 +23,7 @@ from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
 from eduinnov.indicators import queries as indicator_queries
 from eduinnov.programs.models import Cohort
-from eduinnov.reports import jobs, pack, services
+from eduinnov.reports import jobs, pack, pack_history, services
 from eduinnov.reports import queries as report_queries
 from eduinnov.reports.models import JobState, ReportJob
 from eduinnov.reports.pack_forms import PackForm, VerifyForm
@@ -114,7 +114,8 @@ def _pack_form(cohort: Cohort | None, formdata=None) -> PackForm:
 
 
 def _render_pack(cohort: Cohort | None, form: PackForm, status: int = 200):
-    return render_template("reports/pack.html", cohort=cohort, form=form,
+    history = pack_history.pack_history(cohort) if cohort is not None else []
+    return render_template("reports/pack.html", cohort=cohort, form=form, history=history,
                            recent=services.list_pack_jobs(current_user), status_of=jobs.get_status), status
 
 

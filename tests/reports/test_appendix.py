@@ -178,5 +178,5 @@ def test_the_zh_stamp(app, evidence_pack, tmp_path):
     prepared = services.prepare_evidence_pack(d.program, d.cohort, None, lang="zh", user=d.director)
     db.session.commit()
     text = re.sub(r"\s+", "", "\n".join(pdf_pages_text(services.render_evidence_pack(prepared, processes=1), tmp_path)))
-    assert f"证据E{d.certificate.id}·第2/2页" in text
-    assert "附录：证明材料原件" in text
+    assert f"佐证E{d.certificate.id}·第2/2页" in text
+    assert "附录：佐证材料原件" in text
