@@ -150,8 +150,17 @@ def test_the_size_limit_leaves_out_what_does_not_fit_and_the_pack_says_so(app, e
     assert [x.ref for x in plan.left_out] == [f"E{big.id}", f"E{d.sheet.id}"]
     assert "past its limit" in plan.left_out[0].reason
 
+    opened: list[str] = []
+
+    def recording_open(stored_name):
+        opened.append(stored_name)
+        return open_evidence(stored_name)
+
+    monkeypatch.setattr(appendix, "open_evidence", recording_open)
     text = re.sub(r"\s+", " ", "\n".join(pdf_pages_text(services.render_evidence_pack(prepared, processes=1),
                                                          tmp_path)))
+    # every PDF read went through the store's one reader, and only the planned files were read
+    assert opened == [i.stored_name for i in plan.pdfs]
     assert "Small note 55" in text and "Large attachment" not in text
     assert re.search(rf"E{big.id} big.pdf A{d.paper.id} embedding it would take the pack's evidence past its limit",
                      text)
