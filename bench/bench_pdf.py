@@ -12,8 +12,9 @@ Both renders get the same document: (a) :func:`compose_html` rendered once by We
 process (contents via target-counter, CSS page counters), (b) :func:`render_pdf_parallel` (parts in
 worker processes, merged with pypdf, contents and page numbers stamped). The worker pool's start-up
 (a forkserver that imports WeasyPrint, once per server process) is timed separately.
-Target: ratio (a)/(b) >= 1.4 on 2 idle cores. On a shared machine the figures swing with the load:
-use ``--repeat`` and read the load average printed with the result.
+Targets: time ratio (a)/(b) >= 1.4 on 2 idle cores, and file size (b)/(a) <= 1.1 (the parts share one
+font program per face, see :mod:`eduinnov.reports.pdf_fonts`). On a shared machine the times swing with
+the load: use ``--repeat`` and read the load average printed with the result.
 """
 
 from __future__ import annotations
@@ -260,7 +261,8 @@ def main() -> None:
     pages_single = len(PdfReader(args.out / "single.pdf").pages)
     pages_parallel = len(PdfReader(args.out / "parallel.pdf").pages)
     print(f"pages: single {pages_single}, parallel {pages_parallel}")
-    print(f"size:  single {len(single) / 1024:.0f} KiB, parallel {len(parallel) / 1024:.0f} KiB")
+    print(f"size:  single {len(single) / 1024:.0f} KiB, parallel {len(parallel) / 1024:.0f} KiB"
+          f"  (ratio {len(parallel) / len(single):.2f}x; target <= 1.1x)")
     print(f"runs: (a) {', '.join(f'{t:.2f}' for t in singles)} s; (b) {', '.join(f'{t:.2f}' for t in parallels)} s")
     print(f"(a) single-process WeasyPrint:          {t_single:6.2f} s")
     print(f"(b) render_pdf_parallel ({args.processes} processes):   {t_parallel:6.2f} s"

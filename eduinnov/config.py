@@ -41,6 +41,9 @@ class Config:
         "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
         "application/zip",  # docx / xlsx are zip containers; checked further in achievements.evidence
     )
+    # Evidence embedded in an evidence pack (PDF pages in the appendix, images): at most this many bytes in
+    # all; files past the limit are left out and the pack lists them with the reason.
+    PACK_EVIDENCE_MAX_BYTES = int(os.environ.get("EDUINNOV_PACK_EVIDENCE_MAX_MB", "50")) * 1024 * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -38,6 +38,7 @@ NAV = (
     NavItem(_l("Import"), "imports.index", "imports.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)),
     NavItem(_l("OBE achievement"), "obe.index", "obe.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER, Role.STUDENT)),
     NavItem(_l("Schools"), "schools.index", "schools.", (Role.ADMIN, Role.DIRECTOR, Role.TEACHER), _admin_or_dean),
+    NavItem(_l("Evidence pack"), "reports.pack", "reports.pack", (Role.ADMIN, Role.DIRECTOR)),
     NavItem(_l("Users"), "auth.users", "auth.user", (Role.ADMIN,)),
     NavItem(_l("Accreditation standards"), "reports.standards_list", "reports.standard", (Role.ADMIN,)),
 )

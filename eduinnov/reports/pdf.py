@@ -38,6 +38,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from eduinnov.config import ROOT
+from eduinnov.reports import pdf_fonts
 
 __all__ = [
     "BlockedURLError",
@@ -289,14 +290,17 @@ def compose_html(sections: Sequence[Section], layout: PdfLayout) -> str:
 
 # -- parallel rendering -------------------------------------------------------------------------------
 
-def _render_part(html: str, base_url: str | None, allowed_roots: tuple[str, ...]) -> tuple[bytes, int, dict[str, int]]:
-    """Worker: render one part; return the PDF, its page count and the 0-based page of each anchor."""
+def _render_part(html: str, base_url: str | None,
+                 allowed_roots: tuple[str, ...]) -> tuple[bytes, int, dict[str, int], pdf_fonts.Glyphs]:
+    """Worker: render one part; return the PDF, its page count, the 0-based page of each anchor and the
+    glyphs it drew per font (see :mod:`eduinnov.reports.pdf_fonts`)."""
     document = HTML(string=html, base_url=base_url, url_fetcher=SafeURLFetcher(allowed_roots)).render()
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
             anchors.setdefault(name, index)
-    return document.write_pdf(), len(document.pages), anchors
+    pdf = document.write_pdf()
+    return pdf, len(document.pages), anchors, pdf_fonts.glyphs_of(document)
 
 
 def _plan(sections: Sequence[Section], parts: int) -> list[list[int]]:
@@ -392,29 +396,40 @@ def render_pdf_parallel(sections: Sequence[Section], *, layout: PdfLayout, base_
         results = {g: f.result() for g, f in futures.items()}
         timings["parts"] = time.perf_counter() - clock
 
-        front_pages, cover_pages = 0, 0
+        front_pages, cover_pages, placeholder_glyphs = 0, 0, {}
         if front_placeholder is not None:
-            _pdf, front_pages, front_anchors = results.pop(-1)
+            _pdf, front_pages, front_anchors, placeholder_glyphs = results.pop(-1)
             cover_pages = front_anchors.get("toc", front_pages) if layout.cover_html else 0
         start_page: dict[int, int] = {}
         offset = front_pages
         for g, group in enumerate(groups):
-            _pdf, n_pages, anchors = results[g]
+            _pdf, n_pages, anchors, _glyphs = results[g]
             for i in group:
                 start_page[i] = offset + anchors[_section_id(i)] + 1
             offset += n_pages
         total_pages = offset
 
-        # The contents with literal page numbers and the page-number overlay render side by side.
+        # The contents with literal page numbers, the page-number overlay and the font sampler (one
+        # program per face for all parts: see pdf_fonts) render side by side. The sampler gets the glyphs
+        # of the parts plus every digit and the footer's text, which the contents and overlay add.
         overlay_future = pool.submit(_render_part, _overlay_html(layout, total_pages, cover_pages), base, roots)
-        front_pdf = None
+        front_future = None
         if front_placeholder is not None:
             front_html = _shell(layout, _cover_html(layout) + (
                 _contents_html(layout, sections, start_page) if layout.contents else ""), footer=False)
-            front_pdf, pages, _ = pool.submit(_render_part, front_html, base, roots).result()
+            front_future = pool.submit(_render_part, front_html, base, roots)
+        used = pdf_fonts.merge_glyphs([placeholder_glyphs, *(r[3] for r in results.values())])
+        sample = pdf_fonts.merge_glyphs([used, _digit_glyphs(used, layout)])
+        sampler_future = pool.submit(_render_part, pdf_fonts.sampler_html(sample, layout.lang), base, roots)
+        front_pdf = None
+        extra_glyphs = []
+        if front_future is not None:
+            front_pdf, pages, _, front_glyphs = front_future.result()
+            extra_glyphs.append(front_glyphs)
             if pages != front_pages:  # the numbers changed how the contents wrap: should never happen
                 raise RuntimeError(f"contents changed length ({front_pages} → {pages} pages)")
-        overlay_pdf, overlay_pages, _ = overlay_future.result()
+        overlay_pdf, overlay_pages, _, overlay_glyphs = overlay_future.result()
+        sampler_pdf, _, _, sampler_glyphs = sampler_future.result()
         timings["contents+overlay"] = time.perf_counter() - clock - timings["parts"]
     if overlay_pages != total_pages:
         raise RuntimeError(f"page-number overlay has {overlay_pages} pages for {total_pages}")
@@ -428,12 +443,21 @@ def render_pdf_parallel(sections: Sequence[Section], *, layout: PdfLayout, base_
             page.merge_page(overlay.pages[index])
         page.compress_content_streams()
     writer.add_metadata({"/Title": layout.title, "/Producer": "eduinnov (WeasyPrint, pypdf)"})
+    used = pdf_fonts.merge_glyphs([results[g][3] for g in range(len(groups))] + extra_glyphs + [overlay_glyphs])
+    shared = pdf_fonts.share_fonts(writer, used, sampler_pdf, sampler_glyphs)
+    writer.compress_identical_objects()  # drops the per-part font programs now unused, merges duplicates
     out = io.BytesIO()
     writer.write(out)
     timings["merge"] = time.perf_counter() - clock - timings["parts"] - timings["contents+overlay"]
-    log.info("PDF: %d pages in %d parts: %s", total_pages, len(groups),
-             ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+    log.info("PDF: %d pages in %d parts: %s; one font program for %s", total_pages, len(groups),
+             ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()), ", ".join(shared) or "no face")
     return out.getvalue()
+
+
+def _digit_glyphs(used: pdf_fonts.Glyphs, layout: PdfLayout) -> pdf_fonts.Glyphs:
+    """Digits and the footer's text in every face used, as a glyph map without ids (for the sampler)."""
+    texts = list("0123456789") + list(layout.footer_format.replace("{page}", "").replace("{pages}", ""))
+    return {name: {**entry, "gids": {-(i + 1): t for i, t in enumerate(texts)}} for name, entry in used.items()}
 
 
 def _ping() -> int:

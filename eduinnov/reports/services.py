@@ -36,7 +36,7 @@ from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.programs.models import Cohort, Program
-from eduinnov.reports import jobs, pack
+from eduinnov.reports import appendix, jobs, pack
 from eduinnov.reports.models import ReportJob, ReportSnapshot
 
 __all__ = [
@@ -129,6 +129,7 @@ class PreparedPack:
     lang: str
     document: Document | None = None  # the structured sections both PDF and Word are made from
     scratch: Path | None = None  # copies of database-stored images; removed when the prepared pack is dropped
+    evidence: appendix.EvidencePlan = appendix.EvidencePlan()  # PDF evidence pages appended after the report
 
 
 def resolve_pack_run(cohort: Cohort, run_id: int | None, *, latest_if_none: bool = True) -> EvaluationRun | None:
@@ -233,7 +234,8 @@ def _lay_out(program: Program, snapshot: ReportSnapshot) -> PreparedPack:
     stored = snapshot.payload
     lang = stored["lang"]
     with force_locale(lang):
-        evidence_ids = [f["id"] for a in stored["achievements"] for f in a["evidence"] if f["is_image"]]
+        evidence = appendix.plan_evidence(program, stored)  # PDF pages for the appendix, images, the size limit
+        evidence_ids = sorted(evidence.image_ids)
         scratch = None
         if evidence_ids and evidence_store().kind != LOCAL:
             scratch = Path(tempfile.mkdtemp(prefix="eduinnov-pack-"))
@@ -247,7 +249,8 @@ def _lay_out(program: Program, snapshot: ReportSnapshot) -> PreparedPack:
             raise
     static = Path(current_app.static_folder)
     prepared = PreparedPack(snapshot=snapshot, sections=sections, layout=layout,
-                            allowed_roots=(static, *images.values()), lang=lang, document=document, scratch=scratch)
+                            allowed_roots=(static, *images.values()), lang=lang, document=document, scratch=scratch,
+                            evidence=evidence)
     if scratch is not None:  # both renderers (PDF, Word) read the copies, in any order; gone with the object
         weakref.finalize(prepared, shutil.rmtree, scratch, True)
     return prepared
@@ -271,15 +274,19 @@ def prepare_stored_pack(snapshot: ReportSnapshot) -> PreparedPack:
 def render_evidence_pack(prepared: PreparedPack, *, processes: int | None = None) -> bytes:
     """Render a prepared pack to PDF bytes in ``processes`` worker processes (default: 2 when there are 2 cores).
 
-    Only the static folder and the pack's own image evidence files can be read while rendering.
+    Only the static folder and the pack's own image evidence files can be read while rendering. The PDF
+    evidence of the pack's achievements follows the report as stamped appendix pages (see
+    :mod:`eduinnov.reports.appendix`).
     """
     from eduinnov.reports.pdf import default_processes, render_pdf_parallel
 
-    return render_pdf_parallel(
+    report = render_pdf_parallel(
         prepared.sections, layout=prepared.layout, base_url=prepared.allowed_roots[0],
         allowed_roots=list(prepared.allowed_roots),
         processes=processes if processes is not None else default_processes(),
     )
+    with force_locale(prepared.lang):
+        return appendix.append_evidence(report, prepared.evidence, title=prepared.layout.title)
 
 
 def render_evidence_pack_docx(prepared: PreparedPack) -> bytes:

@@ -26,7 +26,7 @@ from eduinnov.core.web import fail_request, parse_id
 from eduinnov.extensions import db
 from eduinnov.indicators import queries as indicator_queries
 from eduinnov.programs.models import Cohort
-from eduinnov.reports import jobs, pack, services, standards
+from eduinnov.reports import jobs, pack, pack_history, services, standards
 from eduinnov.reports import queries as report_queries
 from eduinnov.reports.models import ChapterContent, JobState, ReportChapter, ReportJob, ReportStandard
 from eduinnov.reports.pack_forms import ChapterForm, PackForm, ProgramStandardForm, VerifyForm
@@ -129,7 +129,8 @@ def _pack_form(cohort: Cohort | None, formdata=None) -> PackForm:
 
 
 def _render_pack(cohort: Cohort | None, form: PackForm, status: int = 200):
-    return render_template("reports/pack.html", cohort=cohort, form=form,
+    history = pack_history.pack_history(cohort) if cohort is not None else []
+    return render_template("reports/pack.html", cohort=cohort, form=form, history=history,
                            recent=services.list_pack_jobs(current_user), status_of=jobs.get_status), status
 
 

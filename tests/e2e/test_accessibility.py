@@ -89,6 +89,11 @@ def _extra_pages() -> list[str]:
     from eduinnov.obe.models import ImprovementRecord, Score
 
     pages = ["/reports/verify"]
+    # The pack page of a cohort with earlier packs (their fingerprints and what moved): see _add_draft_and_job
+    from eduinnov.reports.models import ReportSnapshot
+
+    snapshot = db.session.scalar(select(ReportSnapshot).order_by(ReportSnapshot.id.desc()).limit(1))
+    pages.append(f"/reports/pack?cohort={snapshot.cohort_id}")
     score = db.session.scalar(select(Score).limit(1))
     pages.append(f"/obe/offerings/{score.item.offering_id}/students/{score.student_id}")
     record = db.session.scalar(select(ImprovementRecord).limit(1))
@@ -109,12 +114,16 @@ def _extra_pages() -> list[str]:
 
 def _add_draft_and_job() -> None:
     """What the demo lacks for some pages: a draft framework (its edit pages) and a finished pack job."""
+    from flask_babel import force_locale
+
     from eduinnov.auth.models import User
     from eduinnov.core.lifecycle import Lifecycle
+    from eduinnov.core.models import utcnow
     from eduinnov.frameworks.models import FrameworkVersion
     from eduinnov.frameworks.services import clone_framework
     from eduinnov.reports.models import ReportJob
-    from eduinnov.reports.services import PACK_JOB
+    from eduinnov.reports.pack import PACK_KIND, build_pack_payload
+    from eduinnov.reports.services import PACK_JOB, create_snapshot
 
     director = db.session.scalar(select(User).where(User.email == ROLES["director"]))
     active = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.status == Lifecycle.ACTIVE)
@@ -125,6 +134,13 @@ def _add_draft_and_job() -> None:
                                                                     director.id],
                              title="认证材料", locale="zh", backend="thread", state="finished", progress=1.0,
                              owner_id=director.id, program_id=active.program_id))
+    # Two earlier packs of that cohort, the second with figures that moved
+    with force_locale("zh"):
+        payload = build_pack_payload(active.program, cohort, None, user=director, lang="zh", taken_at=utcnow())
+    create_snapshot(payload, kind=PACK_KIND, program=active.program, cohort=cohort, user=director)
+    later = {**payload, "taken_at": utcnow().isoformat(),
+             "cohort": {**payload["cohort"], "students": payload["cohort"]["students"] + 1}}
+    create_snapshot(later, kind=PACK_KIND, program=active.program, cohort=cohort, user=director)
     db.session.commit()
 
 

@@ -212,6 +212,36 @@ def test_parallel_render_keeps_page_numbers_contents_and_headers(tmp_path):
     titles = [item.title for item in PdfReader(io.BytesIO(pdf)).outline if not isinstance(item, list)]
     assert "第1章 成果" in titles and "第6章 成果" in titles
 
+    # one embedded program per font face, as in the single render (not one per part): the file stays small
+    assert _font_programs(pdf) == _font_programs(single) == {"Noto-Sans-CJK-SC": 1, "Noto-Sans-CJK-SC-Bold": 1}
+    assert len(pdf) <= 1.1 * len(single), (len(pdf), len(single))
+    # and the pages look the same, pixel for pixel (the shared program holds every glyph the parts drew)
+    for page in (1, 3, total):
+        assert _page_png(pdf, page, tmp_path / "p") == _page_png(single, page, tmp_path / "s"), page
+
+
+def _font_programs(pdf: bytes) -> dict[str, int]:
+    """Font name (without the subset tag) → number of distinct embedded font programs for it."""
+    reader = PdfReader(io.BytesIO(pdf))
+    programs: dict[str, set[int]] = {}
+    for num in range(1, int(reader.trailer["/Size"])):
+        try:
+            obj = reader.get_object(num)
+        except Exception:
+            continue
+        if isinstance(obj, dict) and obj.get("/Type") == "/FontDescriptor":
+            key = next(k for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in obj)
+            programs.setdefault(str(obj["/FontName"]).split("+", 1)[1], set()).add(obj.raw_get(key).idnum)
+    return {name: len(ids) for name, ids in programs.items()}
+
+
+def _page_png(pdf: bytes, page: int, stem) -> bytes:
+    path = stem.with_suffix(".pdf")
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page), "-png", "-singlefile", str(path),
+                    str(stem)], check=True)
+    return stem.with_suffix(".png").read_bytes()
+
 
 def test_parallel_render_without_cover_or_contents(tmp_path):
     sections = _long_sections()[:3]
