@@ -380,7 +380,7 @@ def get_default_source(framework: FrameworkVersion) -> FrameworkVersion | None:
     if linked is not None:
         return db.session.get(FrameworkVersion, linked[0])
     earlier = list_source_versions(framework)
-    active = next((v for v in earlier if v.status == FrameworkStatus.ACTIVE), None)
+    active = next((v for v in earlier if v.status == Lifecycle.ACTIVE), None)
     return active or (earlier[0] if earlier else None)
 
 
