@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from eduinnov.achievements.models import Achievement, AchievementKind, AchievementParticipant, Level, ParticipantRole
+from eduinnov.achievements.models import (
+    Achievement,
+    AchievementKind,
+    AchievementParticipant,
+    Level,
+    ParticipantRole,
+)
 from eduinnov.core import bulk
 from eduinnov.core.audit import AuditLog
 from eduinnov.extensions import db

@@ -13,24 +13,26 @@ from sqlalchemy import delete, event, select, update
 
 from eduinnov.achievements.models import AchievementKind, Level
 from eduinnov.auth.models import Role
+from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import AggregationRule, FrameworkStatus, GraduationRequirement
+from eduinnov.frameworks.models import AggregationRule, GraduationRequirement
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.obe import reports as obe_reports
 from eduinnov.obe.models import AchievementResult, Score
 from eduinnov.programs.models import Program
 from eduinnov.schools import queries
 from eduinnov.schools.queries import school_rollup, university_rollup
-from tests.dashboards.conftest import make_run, verified
 from tests.factories import (
     make_achievement,
     make_cohort,
     make_framework,
+    make_obe_plan,
+    make_run,
     make_school,
     make_student,
     make_user,
+    verified,
 )
-from tests.obe.conftest import make_obe_plan
 
 K = AchievementKind
 
@@ -56,7 +58,7 @@ def _store_obe(cohort, framework, verdicts: dict[int, tuple[bool, bool]]) -> Non
 
 
 def _framework(program, rule=AggregationRule.WEIGHTED_SUM, numbers=(1, 2, 3)):
-    fw = make_framework(program, version="2022", status=FrameworkStatus.ACTIVE, aggregation_rule=rule)
+    fw = make_framework(program, version="2022", status=Lifecycle.ACTIVE, aggregation_rule=rule)
     reqs = [GraduationRequirement(framework=fw, number=n, title=f"要求{n}") for n in numbers]
     db.session.add_all(reqs)
     db.session.commit()

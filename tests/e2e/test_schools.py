@@ -7,8 +7,16 @@ import pytest
 
 from eduinnov.achievements.models import AchievementKind, Level
 from eduinnov.auth.models import Role
-from tests.dashboards.conftest import make_run, verified
-from tests.factories import PASSWORD, make_achievement, make_cohort, make_school, make_student, make_user
+from tests.factories import (
+    PASSWORD,
+    make_achievement,
+    make_cohort,
+    make_run,
+    make_school,
+    make_student,
+    make_user,
+    verified,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -20,10 +20,8 @@ from eduinnov.core.blobs import DATABASE, LOCAL, BlobChunk
 from eduinnov.extensions import db
 from eduinnov.obe.models import Score
 from eduinnov.programs.models import Student
-from tests.conftest import csrf_token
-from tests.factories import make_user
-from tests.imports.conftest import csv_bytes
-from tests.obe.conftest import plan  # noqa: F401, F811 (the OBE fixture, for the score sheet test)
+from tests.clients import csrf_token
+from tests.factories import csv_bytes, make_obe_plan, make_user
 
 TOKEN_RE = re.compile(r'name="token"[^>]*value="([^"]+)"')
 ROSTER = csv_bytes([["学号", "姓名", "入学年份"]] + [[f"2022{i:06d}", f"学生{i}", "2022"] for i in range(20)])
@@ -128,8 +126,9 @@ def test_a_failed_confirm_gives_the_upload_back(app, kind, login_as, teacher_en,
     assert db.session.scalar(select(func.count()).select_from(Student)) == 20
 
 
-def test_a_score_sheet_previewed_on_one_server_is_confirmed_on_another(app, kind, login_as, plan, teacher):  # noqa: F811
+def test_a_score_sheet_previewed_on_one_server_is_confirmed_on_another(app, kind, login_as, program, teacher):
     b = login_as(teacher)
+    plan = make_obe_plan(program, teacher)
     offering = plan.offering
     response = b.post(f"/obe/offerings/{offering.id}/scores/preview", {"sheet": (io.BytesIO(SHEET.encode()), "s.csv")},
                       token_from=f"/obe/offerings/{offering.id}/scores/upload", content_type="multipart/form-data")
