@@ -1,7 +1,7 @@
 """Generate a whole university into PostgreSQL, fast: the data set of ``bench_university.py``.
 
 At ``scale`` 1: 12 schools, 40 programs, 160 cohorts of 250 students (40,000), 200,000 achievements with
-one to three participants each, and for every cohort the assessment plans of 10 course offerings (~72
+one to three participants each, and for every cohort the assessment plans of 10 course offerings (~79
 assessment items) with every student's score (~3,000,000 score cells) plus graduate, employer and
 self-assessment survey results on every indicator point. Smaller scales keep cohorts of 250 students
 and shrink the number of programs (at least one) and everything that hangs from them.
