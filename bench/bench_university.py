@@ -238,6 +238,7 @@ def measure_import(app, uni, rows: int) -> dict:
     from eduinnov.auth.models import User
     from eduinnov.extensions import db
     from eduinnov.imports import services
+    from eduinnov.imports.schemas import ImportKind
     from eduinnov.programs.models import Program
 
     program_id = uni.programs[-1]
@@ -253,13 +254,27 @@ def measure_import(app, uni, rows: int) -> dict:
         assert preview.ok, [str(e) for e in preview.errors[:5]]
         similar = len(preview.similar_rows)  # random titles can come near one another: confirmed, as a person would
         db.session.rollback()
+        appliers = getattr(services, "APPLIERS", {})  # time the write step alone when it can be found
+        write = {"s": None}
+        real = appliers.get(ImportKind.ACHIEVEMENTS)
+        if real is not None:
+            def timed(*a, **kw):
+                t = time.perf_counter()
+                real(*a, **kw)
+                write["s"] = time.perf_counter() - t
+            appliers[ImportKind.ACHIEVEMENTS] = timed
         t0 = time.perf_counter()
-        result = services.run_import("achievements", program, admin, data, "bench.csv", confirm_duplicates=True)
-        db.session.commit()
+        try:
+            result = services.run_import("achievements", program, admin, data, "bench.csv", confirm_duplicates=True)
+            db.session.commit()
+        finally:
+            if real is not None:
+                appliers[ImportKind.ACHIEVEMENTS] = real
         import_s = time.perf_counter() - t0
         assert result.counts["create"] == rows, result.counts
         db.session.remove()
-    return {"bytes": len(data), "preview_s": preview_s, "import_s": import_s, "similar": similar}
+    return {"bytes": len(data), "preview_s": preview_s, "import_s": import_s, "similar": similar,
+            "write_s": write["s"]}
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -379,9 +394,11 @@ def main() -> None:
         if args.import_rows:
             r = measure_import(app, uni, args.import_rows)
             verdict = "met" if r["import_s"] <= 3 else "NOT met"
-            print(f"Import of {args.import_rows:,} achievement rows ({r['bytes'] / 2**20:.1f} MB CSV): preview "
-                  f"{r['preview_s']:.2f} s, preview + write {r['import_s']:.2f} s "
-                  f"({args.import_rows / r['import_s']:,.0f} rows/s; target ≤ 3 s: {verdict})", flush=True)
+            wrote = f" (the write itself {r['write_s']:.2f} s)" if r["write_s"] is not None else ""
+            print(f"Import of {args.import_rows:,} achievement rows ({r['bytes'] / 2**20:.1f} MB CSV, {r['similar']} "
+                  f"near-identical titles confirmed): preview {r['preview_s']:.2f} s, preview + write "
+                  f"{r['import_s']:.2f} s{wrote} ({args.import_rows / r['import_s']:,.0f} rows/s; target ≤ 3 s: "
+                  f"{verdict})", flush=True)
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     finally:
         stop(server)

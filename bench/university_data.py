@@ -1,7 +1,7 @@
 """Generate a whole university into PostgreSQL, fast: the data set of ``bench_university.py``.
 
 At ``scale`` 1: 12 schools, 40 programs, 160 cohorts of 250 students (40,000), 200,000 achievements with
-one to three participants each, and for every cohort the assessment plans of 8 course offerings (~73
+one to three participants each, and for every cohort the assessment plans of 10 course offerings (~79
 assessment items) with every student's score (~3,000,000 score cells) plus graduate, employer and
 self-assessment survey results on every indicator point. Smaller scales keep cohorts of 250 students
 and shrink the number of programs (at least one) and everything that hangs from them.
@@ -34,7 +34,7 @@ SCHOOL_NAMES = ["计算机学院", "电子信息学院", "机械工程学院", "
 COHORT_SIZE = 250
 COHORTS_PER_PROGRAM = 4
 FIRST_YEAR = 2021
-OFFERINGS_PER_COHORT = 8
+OFFERINGS_PER_COHORT = 10
 ACHIEVEMENTS_PER_PROGRAM = 5000
 
 

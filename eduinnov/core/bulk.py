@@ -41,7 +41,10 @@ def _new_ids(table: Table, n: int) -> list[int]:
 def _copy(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     connection = db.session.connection()
     dialect = connection.dialect
-    given = list(rows[0].keys())
+    # Columns NULL in every row and without any default are left out: COPY fills them with NULL anyway.
+    given = [name for name in rows[0].keys()
+             if not (table.c[name].default is None and table.c[name].server_default is None
+                     and all(row[name] is None for row in rows))]
     defaults: dict[str, Any] = {}
     for col in table.columns:
         if col.name in given or col.default is None:
