@@ -35,6 +35,7 @@ NOT_EDITABLE = {
     "Notification": "written by the app; only its read mark changes",
     "PatentTransfer": "recorded or deleted, never edited",
     "BlobChunk": "stored file chunks, written and deleted whole (a claim renames the key in one UPDATE)",
+    "SchoolDean": "a membership row: added or removed with the school's form, never edited",
 }
 
 
@@ -59,7 +60,8 @@ def test_every_edit_form_carries_its_version():
                       "frameworks/partner_form.html", "frameworks/partner_item_form.html", "frameworks/settings.html",
                       "indicators/node.html", "indicators/settings.html", "indicators/swot_form.html",
                       "obe/improvement_form.html", "obe/item_form.html", "obe/offering_form.html",
-                      "programs/cohort_form.html", "programs/program_form.html", "programs/student_form.html"]
+                      "programs/cohort_form.html", "programs/program_form.html", "programs/student_form.html",
+                      "schools/form.html"]
     for name in edit_templates:
         assert "version_field(" in (root / name).read_text(), name
 

@@ -157,3 +157,15 @@ def test_the_program_page_names_its_school_and_links_it_for_those_who_may_open_i
     assert school_link in login_as(campus["dean_a"]).get(url).get_data(as_text=True)
     page = login_as(director).get(url).get_data(as_text=True)  # a director, not the dean: the name only
     assert school_link not in page and campus["a"].name_en in page
+
+
+def test_a_dean_of_two_schools_gets_a_list_of_both_and_their_home_summaries(login_as, campus):
+    dean = campus["dean_a"]
+    campus["b"].deans.append(type(campus["b"].deans[0])(user=dean))
+    db.session.commit()
+    b = login_as(dean)
+    page = b.get("/schools/").get_data(as_text=True)
+    assert f'href="/schools/{campus["a"].id}"' in page and f'href="/schools/{campus["b"].id}"' in page
+    assert "/schools/new" not in page and "/edit" not in page
+    home = b.get("/").get_data(as_text=True)
+    assert 'id="dean-school-ENG"' in home and 'id="dean-school-MED"' in home

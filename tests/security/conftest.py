@@ -50,6 +50,7 @@ from tests.factories import (
     make_cohort,
     make_obe_framework,
     make_program,
+    make_school,
     make_student,
     make_user,
 )
@@ -78,6 +79,9 @@ def build_world(program, tag: str) -> SimpleNamespace:
     """One object of every routed kind inside ``program`` (``tag`` keeps numbers and names unique)."""
     director = make_user(Role.DIRECTOR, [program], email=f"director-{tag}@test.edu")
     teacher = make_user(Role.TEACHER, [program], email=f"teacher-{tag}@test.edu")
+    # A dean of the program's school: a member of no program, reads all of this one.
+    dean = make_user(Role.TEACHER, email=f"dean-{tag}@test.edu")
+    school = make_school(f"S{tag.upper()}", [program], [dean])
     cohort = make_cohort(program, 2021)
     students = [make_student(cohort, student_no=f"{tag}2021{i:03d}", name=f"{tag}-student-{i}") for i in (1, 2)]
     student_user = make_user(Role.STUDENT, student=students[0], email=f"student-{tag}@test.edu")
@@ -149,7 +153,7 @@ def build_world(program, tag: str) -> SimpleNamespace:
         joint=joint, participation=participation, supervision=supervision, achievement=achievement,
         evidence=evidence, transfer=transfer, offering=offering, item=item, survey=survey,
         improvement=improvement, rating=rating, swot=swot, model=model, node=node, run=run, job=job,
-        notification=notification, claim=claim,
+        notification=notification, claim=claim, school=school, dean=dean,
     )
 
 
