@@ -198,7 +198,9 @@ def test_export_and_pack_state_the_rule_used(data, login_as):
     part = pack._evaluation_part(run, data.c22, "en")
     assert part["legend"]["rule"] == "max_membership" and "maximum membership" in part["legend"]["text"]
     assert [g["value"] for g in part["legend"]["grades"]] == [g["value"] for g in tpl.spec["grade_scale"]]
-    by_label = {r["label"]: r for r in part["results"]}
+    assert part["results"] == [] and part["named_rows"] == []  # students are not named by default
+    named = pack._evaluation_part(run, data.c22, "en", named=True)  # a director opted in
+    by_label = {r["label"]: r for r in named["named_rows"]}
     for res, mem in zip(run.results, run.summary["membership"], strict=True):
         assert by_label[res["label"]]["membership"] == pytest.approx(mem, abs=1e-6)  # the pack keeps 6 decimals
     table = run_results_table(run)

@@ -36,7 +36,9 @@ OBJECT_ARGS = {
     "transfer_id": "transfer", "school_id": "school", "record_id": None,  # record_id: see _object_attr
 }
 # Arguments that are not object ids, with a value that makes the route match a real page.
-PLAIN_ARGS = {"kind": "students", "direction": "up", "key": "ahp_fuzzy", "fmt": "csv", "token": "0" * 43}
+PLAIN_ARGS = {"kind": "students", "direction": "up", "key": "ahp_fuzzy", "fmt": "csv", "token": "0" * 43,
+              # accreditation standards and their chapters belong to no program: admin-only pages
+              "standard_id": "1", "chapter_id": "1"}
 # Routes only administrators reach at all: 403 before any object is looked at.
 ADMIN_ONLY = {"auth.user_edit", "schools.edit"}
 BLUEPRINTS = sorted({r.endpoint.split(".")[0] for r in RULES})
