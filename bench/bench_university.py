@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_dashboard import fetch, free_port, report, run_threads, start_gunicorn, stop  # noqa: E402
-from bench_imports import HEADER, TOPICS, THINGS, patent_number  # noqa: E402
+from bench_imports import HEADER, THINGS, TOPICS, patent_number  # noqa: E402
 
 ADMIN = "admin@demo.edu"
 PASSWORD = "eduinnov-demo"
@@ -111,9 +111,9 @@ def best(fn, runs: int) -> tuple[float, object]:
 
 
 def seed(app, scale: float) -> dict:
+    import university_data
     from sqlalchemy import text
 
-    import university_data
     from eduinnov.extensions import db
 
     with app.app_context():

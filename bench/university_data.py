@@ -187,7 +187,7 @@ def generate(scale: float, rng: random.Random) -> University:
              f"bench-{uid:08d}") for k, uid in enumerate(director_ids)))
     m_ids = w.ids(members, 2 * n_programs)
     w.copy(members, ["id", "user_id", "program_id", "role"],
-           [(m_ids[2 * k], uid, pid, "director") for k, (uid, pid) in enumerate(zip(director_ids, program_ids))]
+           [(m_ids[2 * k], uid, pid, "director") for k, (uid, pid) in enumerate(zip(director_ids, program_ids, strict=True))]
            + [(m_ids[2 * k + 1], director.id, pid, "director") for k, pid in enumerate(program_ids)])
 
     # -- frameworks: a copy of SE's active version per program
@@ -243,7 +243,7 @@ def generate(scale: float, rng: random.Random) -> University:
     t_weights = conn.execute(select(tw).where(tw.c.offering_id.in_([o.id for o in template]))).all()
     scores, imports = t["scores"], t["score_imports"]
     surveys = t["survey_results"]
-    for k, pid in enumerate(program_ids):
+    for pid in program_ids:
         cmap, omap = course_maps[pid], obj_maps[pid]
         for j, cid in enumerate(uni.cohort_of_program[pid]):
             o_ids = dict(zip([o.id for o in template], w.ids(off, len(template)), strict=True))
