@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from eduinnov.core.spreadsheet import DANGEROUS_PREFIXES, neutralise
 
@@ -28,7 +29,11 @@ __all__ = [
     "DANGEROUS_PREFIXES",
     "XLSX_MIMETYPE",
     "Column",
+    "ExportTable",
+    "Format",
     "columns_from_dataframe",
+    "render",
+    "stem",
     "neutralise",
     "to_csv",
     "to_xlsx",
@@ -176,3 +181,31 @@ def _sheet_title(title: str) -> str:
     """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``."""
     cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(title)).strip("'") or "Sheet1"
     return cleaned[:31]
+
+
+# -- a whole export: columns, rows, sheet title and file name ------------------------------------------------
+
+Format = Literal["csv", "xlsx"]
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """Columns, rows, a sheet title and an ASCII file name stem."""
+
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    sheet_title: str
+    stem: str
+
+
+def render(table: ExportTable, fmt: Format) -> tuple[bytes, str, str]:
+    """File bytes, MIME type and download name of an export in ``fmt``."""
+    if fmt == "csv":
+        return to_csv(table.columns, table.rows), CSV_MIMETYPE, f"{table.stem}.csv"
+    return to_xlsx(table.columns, table.rows, sheet_title=table.sheet_title), XLSX_MIMETYPE, f"{table.stem}.xlsx"
+
+
+def stem(*parts: object) -> str:
+    """An ASCII file-name stem from ``parts`` (unsafe characters become ``_``)."""
+    return "-".join(_UNSAFE_NAME.sub("_", str(p)).strip("_") or "x" for p in parts)

@@ -7,17 +7,15 @@ fixed number of queries (no query per student or per achievement).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
 from eduinnov.achievements.models import Achievement, AchievementKind
 from eduinnov.core.i18n import enum_label
-from eduinnov.core.tabular import CSV_MIMETYPE, XLSX_MIMETYPE, Column, to_csv, to_xlsx
+from eduinnov.core.tabular import Column, ExportTable, Format, render, stem
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.indicators.reports import ranked_results
@@ -31,29 +29,6 @@ from eduinnov.reports.figures import kind_label
 __all__ = ["ExportTable", "Format", "achievements_table", "obe_table", "render", "run_results_table",
            "students_table"]
 
-Format = Literal["csv", "xlsx"]
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-@dataclass(frozen=True)
-class ExportTable:
-    """Columns, rows, a sheet title and an ASCII file name stem."""
-
-    columns: list[Column]
-    rows: list[dict[str, Any]]
-    sheet_title: str
-    stem: str
-
-
-def render(table: ExportTable, fmt: Format) -> tuple[bytes, str, str]:
-    """File bytes, MIME type and download name of an export in ``fmt``."""
-    if fmt == "csv":
-        return to_csv(table.columns, table.rows), CSV_MIMETYPE, f"{table.stem}.csv"
-    return to_xlsx(table.columns, table.rows, sheet_title=table.sheet_title), XLSX_MIMETYPE, f"{table.stem}.xlsx"
-
-
-def _stem(*parts: object) -> str:
-    return "-".join(_UNSAFE.sub("_", str(p)).strip("_") or "x" for p in parts)
 
 
 def _english() -> bool:
@@ -70,7 +45,7 @@ def students_table(cohort: Cohort) -> ExportTable:
         Column("participations", _("IUR participations")),
     ]
     return ExportTable(columns, queries.list_student_rows(cohort), sheet_title=cohort.display_name,
-                       stem=_stem("students", cohort.program.code, cohort.entry_year))
+                       stem=stem("students", cohort.program.code, cohort.entry_year))
 
 
 def achievements_table(achievements: Iterable[Achievement]) -> ExportTable:
@@ -137,7 +112,7 @@ def run_results_table(run: EvaluationRun) -> ExportTable:
             values = run.node_scores.get(code)
             row[f"node:{code}"] = _rounded(values[i]) if values else None
         rows.append(row)
-    return ExportTable(columns, rows, sheet_title=f"{run.model_name} {run.id}", stem=_stem("run", run.id, "results"))
+    return ExportTable(columns, rows, sheet_title=f"{run.model_name} {run.id}", stem=stem("run", run.id, "results"))
 
 
 def obe_table(cohort: Cohort) -> ExportTable:
@@ -172,7 +147,7 @@ def obe_table(cohort: Cohort) -> ExportTable:
                          "weighted_sum": p.weighted_sum, "achieved_weighted_sum": verdict(p.achieved_weighted_sum),
                          "minimum": p.minimum, "achieved_minimum": verdict(p.achieved_minimum)})
     return ExportTable(columns, rows, sheet_title=_("OBE achievement"),
-                       stem=_stem("obe", cohort.program.code, cohort.entry_year))
+                       stem=stem("obe", cohort.program.code, cohort.entry_year))
 
 
 def load_achievements(stmt: Any) -> list[Achievement]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from eduinnov.core.i18n import enum_label
-from eduinnov.core.tabular import Column
+from eduinnov.core.tabular import Column, ExportTable, stem
 from eduinnov.reports.figures import kind_label
-from eduinnov.reports.tables import ExportTable, _stem
 from eduinnov.schools.figures import run_grades_text
 from eduinnov.schools.models import School
 from eduinnov.schools.queries import KINDS, school_rollup, university_rollup
@@ -52,7 +51,7 @@ def school_table(school: School) -> ExportTable:
                        run_n=run.n, run_mean=None if run.mean is None else round(run.mean, 4),
                        run_grades=run_grades_text(run))
         rows.append(row)
-    return ExportTable(columns, rows, sheet_title=school.code, stem=_stem("school", school.code))
+    return ExportTable(columns, rows, sheet_title=school.code, stem=stem("school", school.code))
 
 
 def university_table() -> ExportTable:
@@ -74,4 +73,4 @@ def university_table() -> ExportTable:
                      "per_100": None if t.verified_per_100 is None else round(t.verified_per_100, 2),
                      "obe_programs": t.obe_judged_programs, "obe_total": t.obe_total, "obe_below": t.obe_below,
                      "runs": t.programs_with_run})
-    return ExportTable(columns, rows, sheet_title=_("Schools"), stem=_stem("university", "schools"))
+    return ExportTable(columns, rows, sheet_title=_("Schools"), stem=stem("university", "schools"))

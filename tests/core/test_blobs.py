@@ -112,10 +112,10 @@ def test_unsafe_keys_are_refused(app, kind, key):
 def test_a_file_written_in_a_failed_request_vanishes(app, kind):
     with app.test_request_context():
         key = store_for(NS).put(io.BytesIO(DATA))
-        from eduinnov.core.web import _remove_new_files
+        from eduinnov.core.web import discard_new_files
 
         db.session.rollback()  # what core.web does when the request fails
-        _remove_new_files()
+        discard_new_files()
     assert not store_for(NS).exists(key) and store_for(NS).keys() == []
 
 
@@ -136,9 +136,9 @@ def test_an_autonomous_store_keeps_its_writes_through_a_rollback(app, kind):
     with app.test_request_context():
         key = store.put(io.BytesIO(DATA))
         db.session.rollback()
-        from eduinnov.core.web import _remove_new_files
+        from eduinnov.core.web import discard_new_files
 
-        _remove_new_files()
+        discard_new_files()
     assert store.exists(key)
     store.delete_on_commit(key)  # after the commit of the session's transaction, not before
     assert store.exists(key)

@@ -10,8 +10,7 @@ from eduinnov.frameworks import services
 from eduinnov.frameworks.models import FrameworkStatus
 from eduinnov.obe import services as obe_services
 from eduinnov.obe.models import ImprovementStatus
-from tests.factories import PASSWORD, make_cohort
-from tests.frameworks.conftest import make_obe_framework
+from tests.factories import PASSWORD, make_cohort, make_obe_framework
 
 pytestmark = pytest.mark.e2e
 

@@ -3,6 +3,7 @@ folder only the render may read, embedded, and the folder is removed afterwards.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 from pathlib import Path
 
@@ -37,7 +38,12 @@ def test_pack_embeds_database_stored_images(app, program, other_program, tmp_pat
     assert prepared.scratch is not None and prepared.scratch.is_dir()
     assert [p.parent for p in prepared.allowed_roots[1:]] == [prepared.scratch]
     pdf = services.render_evidence_pack(prepared, processes=1)
-    assert not prepared.scratch.exists()  # removed after rendering
+    docx = services.render_evidence_pack_docx(prepared)  # the Word file reads the same copies, after the PDF
+    assert docx.startswith(b"PK") and prepared.scratch.is_dir()
+    scratch = prepared.scratch
+    del prepared
+    gc.collect()
+    assert not scratch.exists()  # removed with the prepared pack
     out = Path(tmp_path / "pack.pdf")
     out.write_bytes(pdf)
     assert _images(out) == [(60, 40)]
