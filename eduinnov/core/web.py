@@ -180,7 +180,7 @@ def init_app(app: Flask) -> None:
             try:
                 db.session.commit()
             except (StaleDataError, StaleEdit) as exc:
-                return _conflict(exc)
+                return make_response(_conflict(exc))  # an after_request hook must return a response object
             except Exception as exc:
                 if _database_unavailable(exc):
                     return _unavailable(exc)

@@ -73,9 +73,21 @@ def probe_app(tmp_path):
         _add("UNCAUGHT")
         raise DomainError("This version is archived.")  # a refusal no view caught
 
+    @bp.post("/probe/raced")
+    def raced():
+        # Change a record without flushing, while another connection saves it: the commit finds it stale.
+        program = db.session.scalar(db.select(Program).where(Program.code == "RACE"))
+        program.name_zh = "mine"
+        with db.engine.begin() as other:
+            other.execute(db.update(Program).where(Program.id == program.id)
+                          .values(name_zh="theirs", row_version=Program.row_version + 1))
+        return "done"
+
     app.register_blueprint(bp)
     with app.app_context():
         db.create_all()
+        db.session.add(Program(code="RACE", name_zh="before"))
+        db.session.commit()
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -100,3 +112,12 @@ def test_an_uncaught_refusal_is_shown_where_the_user_came_from_and_kept_nothing(
     assert foreign.headers["Location"] == "/"
     api = client.post("/probe/uncaught", json={})
     assert api.status_code == 409 and api.get_json() == {"error": "This version is archived."}
+
+
+def test_a_save_found_stale_only_at_commit_answers_409_and_keeps_the_other_save(probe_app):
+    probe_app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = probe_app.test_client().post("/probe/raced")
+    assert response.status_code == 409
+    assert "Someone else saved this record" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Program.name_zh).where(Program.code == "RACE")) == "theirs"
