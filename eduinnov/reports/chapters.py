@@ -81,6 +81,8 @@ class _Builder:
         return self.source(" · ".join([
             _("OBE achievement computation") + f' ({obe["reference"]})', _("Framework %(v)s", v=obe["framework_version"]),
             _("program rule: %(rule)s", rule=obe["rule_label"]), _("both rules shown"),
+            *([_("course objectives: %(rule)s", rule=obe["objective_rule_label"])]
+              if obe.get("objective_rule_label") else []),  # packs taken before the setting existed have none
             _("threshold %(t)s", t=fixed(obe["threshold"], 2))]))
 
     def source_run(self) -> Paragraph:

@@ -335,6 +335,7 @@ def _obe_part(cohort: Cohort, framework: FrameworkVersion, lang: str) -> dict[st
     return {
         "framework_version": framework.version, "threshold": _num(report.threshold), "rule": report.rule.value,
         "rule_label": enum_label(report.rule), "reference": OBE_REFERENCE,
+        "objective_rule": framework.objective_rule.value, "objective_rule_label": enum_label(framework.objective_rule),
         "offerings": len(report.offerings), "courses_without_scores": [c.code for c in report.courses_without_scores],
         "has_values": has_values, "requirements": requirements,
     }

@@ -8,12 +8,14 @@ import re
 import pytest
 from docx import Document as WordDocument
 from docx.oxml.ns import qn
+from flask_babel import force_locale
 from pypdf import PdfReader
 
 from eduinnov.core.audit import AuditLog
 from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.i18n import enum_label
 from eduinnov.extensions import db
-from eduinnov.frameworks.models import CourseCategory
+from eduinnov.frameworks.models import CourseCategory, ObjectiveRule
 from eduinnov.reports import services, standards
 from eduinnov.reports.models import ReportStandard
 from eduinnov.reports.pack import credit_structure
@@ -76,6 +78,10 @@ def test_pdf_and_docx_follow_the_engineering_chapters_with_the_same_fingerprint(
     assert fingerprint in re.sub(r"\s+", "", pages[-1])
     # the credit-structure table: the one course, 4 credits, 100 % engineering, the other shares 0 % and failing
     assert "学分结构" in flat and "待撰写" in flat
+    # the OBE provenance line names the program's course-objective rule beside its aggregation rule
+    with force_locale("zh"):
+        objective_rule = str(enum_label(ObjectiveRule.MEAN))
+    assert re.sub(r"\s+", "", f"课程目标：{objective_rule}") in flat
     assert "工程基础类与专业类课程" in flat and "100.0%" in flat and "低于最低要求" in flat
 
     data = services.render_evidence_pack_docx(prepared)
