@@ -1,26 +1,14 @@
-"""Helpers shared by the OBE pages: the staff roles, the refusal helper, the improvement form."""
+"""Helpers shared by the OBE pages: the improvement form (a requirement's page and its history)."""
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import request
 from flask_babel import gettext as _
 
-from eduinnov.auth.models import Role
-from eduinnov.core.errors import DomainError
 from eduinnov.frameworks.models import GraduationRequirement
 from eduinnov.obe import queries
 from eduinnov.obe.forms import ImprovementForm
 from eduinnov.obe.models import ImprovementRecord
-
-STAFF = (Role.ADMIN, Role.DIRECTOR, Role.TEACHER)
-
-
-def _fail(form, exc: DomainError, field: str | None = None) -> None:
-    target = getattr(form, field, None) if form is not None and field else None
-    if target is not None:
-        target.errors = [*target.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 def _improvement_form(requirement: GraduationRequirement, record: ImprovementRecord | None = None) -> ImprovementForm:

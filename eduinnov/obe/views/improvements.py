@@ -6,16 +6,17 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.access import Action, can, get_or_404
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import form_error
 from eduinnov.frameworks import queries as framework_queries
 from eduinnov.frameworks.models import CourseObjective, GraduationRequirement, IndicatorPoint
 from eduinnov.obe import queries, services
 from eduinnov.obe.forms import ImprovementForm
 from eduinnov.obe.models import ImprovementRecord, ImprovementStatus
 from eduinnov.obe.views._blueprint import bp
-from eduinnov.obe.views._helpers import STAFF, _fail, _improvement_form
+from eduinnov.obe.views._helpers import _improvement_form
 from eduinnov.programs.models import Cohort
 
 
@@ -40,16 +41,15 @@ def _improvement_values(form: ImprovementForm) -> dict:
 
 @bp.route("/requirements/<int:requirement_id>/improvements/add", methods=["POST"])
 @login_required
-def improvement_add(requirement_id: int):
-    requirement = get_or_404(current_user, GraduationRequirement, requirement_id, Action.MANAGE)
+@loads(GraduationRequirement, "requirement_id", Action.MANAGE)
+def improvement_add(requirement):
     form = _improvement_form(requirement)
     cohort_id = form.cohort_id.data if isinstance(form.cohort_id.data, int) else None
     if form.validate_on_submit():
         try:
             services.create_improvement(requirement, user=current_user, **_improvement_values(form))
         except DomainError as exc:
-            fail_request(exc)
-            _fail(form, exc, "target")
+            form_error(form, exc, "target")
         else:
             flash(_("Improvement record saved."), "success")
             back = (url_for("obe.requirement", cohort_id=form.cohort_id.data, requirement_id=requirement.id)
@@ -61,9 +61,9 @@ def improvement_add(requirement_id: int):
 
 @bp.route("/requirements/<int:requirement_id>/improvements")
 @login_required
-def improvements(requirement_id: int):
-    requirement = get_or_404(current_user, GraduationRequirement, requirement_id)
-    require_role(current_user, *STAFF)
+@loads(GraduationRequirement, "requirement_id")
+@staff_required
+def improvements(requirement):
     form = _improvement_form(requirement) if can(current_user, Action.MANAGE, requirement) else None
     return render_template("obe/improvements.html", requirement=requirement, form=form,
                            history=queries.list_improvements_of_requirement(requirement),
@@ -72,8 +72,8 @@ def improvements(requirement_id: int):
 
 @bp.route("/improvements/<int:record_id>/edit", methods=["GET", "POST"])
 @login_required
-def improvement_edit(record_id: int):
-    record = get_or_404(current_user, ImprovementRecord, record_id, Action.MANAGE)
+@loads(ImprovementRecord, "record_id", Action.MANAGE)
+def improvement_edit(record):
     requirement = record.requirement
     if requirement is None:
         abort(404)
@@ -82,8 +82,7 @@ def improvement_edit(record_id: int):
         try:
             services.update_improvement(record, user=current_user, **_improvement_values(form))
         except DomainError as exc:
-            fail_request(exc)
-            _fail(form, exc, "target")
+            form_error(form, exc, "target")
         else:
             flash(_("Improvement record saved."), "success")
             return redirect(url_for("obe.improvements", requirement_id=requirement.id))
@@ -93,8 +92,8 @@ def improvement_edit(record_id: int):
 
 @bp.route("/improvements/<int:record_id>/delete", methods=["POST"])
 @login_required
-def improvement_delete(record_id: int):
-    record = get_or_404(current_user, ImprovementRecord, record_id, Action.MANAGE)
+@loads(ImprovementRecord, "record_id", Action.MANAGE)
+def improvement_delete(record):
     requirement_id = record.requirement_id
     services.delete_improvement(record, user=current_user)
     flash(_("Improvement record deleted."), "success")

@@ -7,16 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.decorators import loads
 from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.core.pagination import paginate
-from eduinnov.core.web import fail_request, query_id
+from eduinnov.core.web import form_error, query_id
 from eduinnov.frameworks.models import Course
 from eduinnov.obe import figures, queries, reports, services
 from eduinnov.obe.forms import OfferingForm
 from eduinnov.obe.models import AssessmentType, CourseOffering
 from eduinnov.obe.views._blueprint import bp
-from eduinnov.obe.views._helpers import _fail
 from eduinnov.programs.models import Cohort
 
 
@@ -69,8 +69,7 @@ def offering_new():
             offering = services.create_offering(course, cohort, form.term.data, user=current_user, teacher=teacher,
                                                 class_name=form.class_name.data or "", notes=form.notes.data or None)
         except DomainError as exc:
-            fail_request(exc)
-            _fail(form, exc, "term")
+            form_error(form, exc, "term")
         else:
             flash(_("Offering created. Now add its assessment items."), "success")
             return redirect(url_for("obe.plan", offering_id=offering.id))
@@ -88,8 +87,8 @@ def _teacher(user_id: int | None, program_id: int):
 
 @bp.route("/offerings/<int:offering_id>/edit", methods=["GET", "POST"])
 @login_required
-def offering_edit(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.MANAGE)
+@loads(CourseOffering, "offering_id", Action.MANAGE)
+def offering_edit(offering):
     form = _offering_form(offering)
     if form.validate_on_submit():
         try:
@@ -97,8 +96,7 @@ def offering_edit(offering_id: int):
                                      teacher=_teacher(form.teacher_id.data, offering.program_id),
                                      class_name=form.class_name.data or "", notes=form.notes.data or None)
         except DomainError as exc:
-            fail_request(exc)
-            _fail(form, exc, "term")
+            form_error(form, exc, "term")
         else:
             flash(_("Offering saved."), "success")
             return redirect(url_for("obe.offering", offering_id=offering.id))
@@ -107,8 +105,8 @@ def offering_edit(offering_id: int):
 
 @bp.route("/offerings/<int:offering_id>/delete", methods=["POST"])
 @login_required
-def offering_delete(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.MANAGE)
+@loads(CourseOffering, "offering_id", Action.MANAGE)
+def offering_delete(offering):
     services.delete_offering(offering, user=current_user)
     flash(_("Offering deleted with its plan and scores."), "success")
     return redirect(url_for("obe.index"))
@@ -116,8 +114,8 @@ def offering_delete(offering_id: int):
 
 @bp.route("/offerings/<int:offering_id>")
 @login_required
-def offering(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id)
+@loads(CourseOffering, "offering_id")
+def offering(offering):
     report = reports.offering_report(offering)
     numbers = {o.id: o.number for o in report.objectives}
     hists = {oid: figures.achievement_histogram(counts, report.threshold,

@@ -8,15 +8,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, get_or_404
+from eduinnov.auth.access import Action
+from eduinnov.auth.decorators import loads
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import form_error, refuse
 from eduinnov.extensions import db
 from eduinnov.obe import reports, services
 from eduinnov.obe.forms import ItemForm, WeightsForm
 from eduinnov.obe.models import AssessmentItem, AssessmentType, CourseOffering
 from eduinnov.obe.views._blueprint import bp
-from eduinnov.obe.views._helpers import _fail
 
 
 def _item_form(offering: CourseOffering, item: AssessmentItem | None = None) -> ItemForm:
@@ -49,15 +49,15 @@ def _render_plan(offering: CourseOffering, item_form: ItemForm | None = None, st
 
 @bp.route("/offerings/<int:offering_id>/plan")
 @login_required
-def plan(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.MANAGE)
+@loads(CourseOffering, "offering_id", Action.MANAGE)
+def plan(offering):
     return _render_plan(offering)
 
 
 @bp.route("/offerings/<int:offering_id>/items", methods=["POST"])
 @login_required
-def item_add(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.MANAGE)
+@loads(CourseOffering, "offering_id", Action.MANAGE)
+def item_add(offering):
     form = _item_form(offering)
     if form.validate_on_submit():
         try:
@@ -65,8 +65,7 @@ def item_add(offering_id: int):
                               full_marks=form.full_marks.data, objective_ids=form.objective_ids.data,
                               shares=_shares_from_request(offering), position=form.position.data, user=current_user)
         except DomainError as exc:
-            fail_request(exc)
-            _fail(form, exc, "name")
+            form_error(form, exc, "name")
         else:
             flash(_("Item “%(name)s” added.", name=form.name.data.strip()), "success")
             return redirect(url_for("obe.plan", offering_id=offering.id))
@@ -75,8 +74,8 @@ def item_add(offering_id: int):
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def item_edit(item_id: int):
-    item = get_or_404(current_user, AssessmentItem, item_id, Action.MANAGE)
+@loads(AssessmentItem, "item_id", Action.MANAGE)
+def item_edit(item):
     offering = item.offering
     form = _item_form(offering, item)
     if form.validate_on_submit():
@@ -86,8 +85,7 @@ def item_edit(item_id: int):
                                  shares=_shares_from_request(offering), position=form.position.data,
                                  user=current_user)
         except DomainError as exc:
-            fail_request(exc)
-            _fail(form, exc, "full_marks" if "marks" in str(exc) else "name")
+            form_error(form, exc, "full_marks" if "marks" in str(exc) else "name")
         else:
             flash(_("Item saved."), "success")
             return redirect(url_for("obe.plan", offering_id=offering.id))
@@ -97,8 +95,8 @@ def item_edit(item_id: int):
 
 @bp.route("/items/<int:item_id>/delete", methods=["POST"])
 @login_required
-def item_delete(item_id: int):
-    item = get_or_404(current_user, AssessmentItem, item_id, Action.MANAGE)
+@loads(AssessmentItem, "item_id", Action.MANAGE)
+def item_delete(item):
     offering_id = item.offering_id
     services.delete_item(item, user=current_user)
     flash(_("Item deleted with its scores."), "success")
@@ -110,8 +108,8 @@ _WEIGHT_NAME = re.compile(r"^w-(\d+)-([a-z_]+)$")
 
 @bp.route("/offerings/<int:offering_id>/weights", methods=["POST"])
 @login_required
-def weights_save(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.MANAGE)
+@loads(CourseOffering, "offering_id", Action.MANAGE)
+def weights_save(offering):
     form = WeightsForm()
     if not form.validate_on_submit():
         abort(400)
@@ -129,9 +127,8 @@ def weights_save(offering_id: int):
             weights.setdefault(int(match.group(1)), {})[kind] = value
         services.set_type_weights(offering, weights, user=current_user)
     except DomainError as exc:
-        fail_request(exc)
+        refuse(exc)
         db.session.rollback()
-        flash(str(exc), "danger")
         return _render_plan(offering, status=422)
     flash(_("Type weights saved."), "success")
     return redirect(url_for("obe.plan", offering_id=offering.id))

@@ -6,13 +6,14 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, can, get_or_404, require_role
+from eduinnov.auth.access import Action, can
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.i18n import enum_label
 from eduinnov.frameworks.models import GraduationRequirement
 from eduinnov.obe import figures, queries, reports
 from eduinnov.obe.models import SurveySource
 from eduinnov.obe.views._blueprint import bp
-from eduinnov.obe.views._helpers import STAFF, _improvement_form
+from eduinnov.obe.views._helpers import _improvement_form
 from eduinnov.programs.models import Cohort, Student
 
 
@@ -25,19 +26,19 @@ def _direct_weight() -> float | None:
 
 @bp.route("/shortfalls")
 @login_required
+@staff_required
 def shortfalls():
     """Cohorts of the programs the user directs with graduation requirements below the threshold (the home
     page's figure)."""
-    require_role(current_user, *STAFF)
     return render_template("obe/shortfalls.html", shortfalls=reports.list_obe_shortfalls(current_user),
                            limit=reports.MAX_OBE_COHORTS)
 
 
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
-def cohort(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id)
-    require_role(current_user, *STAFF)
+@loads(Cohort, "cohort_id")
+@staff_required
+def cohort(cohort):
     report = reports.cohort_report(cohort, direct_weight=_direct_weight(), detail=False)
     rule_attr = "weighted_sum" if report.rule.value == "weighted_sum" else "minimum"
     bars = figures.achievement_bars([(f"GR{r.requirement.number}", getattr(r, rule_attr)) for r in report.requirements],
@@ -51,10 +52,10 @@ def cohort(cohort_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/requirements/<int:requirement_id>")
 @login_required
-def requirement(cohort_id: int, requirement_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id)
-    require_role(current_user, *STAFF)
-    requirement = get_or_404(current_user, GraduationRequirement, requirement_id)
+@loads(Cohort, "cohort_id")
+@staff_required
+@loads(GraduationRequirement, "requirement_id")
+def requirement(cohort, requirement):
     report = reports.cohort_report(cohort)
     row = next((r for r in report.requirements if r.requirement.id == requirement.id), None)
     if row is None:
@@ -74,8 +75,8 @@ def requirement(cohort_id: int, requirement_id: int):
 
 @bp.route("/students/<int:student_id>")
 @login_required
-def student(student_id: int):
-    student = get_or_404(current_user, Student, student_id)
+@loads(Student, "student_id")
+def student(student):
     report = reports.student_report(student)
     rule_index = 1 if report.rule.value == "weighted_sum" else 2
     items = [(f"GR{r[0].number}", r[rule_index]) for r in report.requirements]

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.utils import secure_filename
 
-from eduinnov.auth.access import Action, get_or_404
+from eduinnov.auth.access import Action
+from eduinnov.auth.decorators import loads
 from eduinnov.core.blobs import store_for
 from eduinnov.core.web import fail_request, undo_on_failure
 from eduinnov.extensions import db
@@ -38,15 +39,15 @@ def _pending_key(offering: CourseOffering, token: str) -> str | None:
 
 @bp.route("/offerings/<int:offering_id>/scores/upload", methods=["GET"])
 @login_required
-def scores_upload_form(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.EDIT)
+@loads(CourseOffering, "offering_id", Action.EDIT)
+def scores_upload_form(offering):
     return render_template("obe/upload.html", offering=offering, form=UploadForm(), parsed=None)
 
 
 @bp.route("/offerings/<int:offering_id>/scores/preview", methods=["POST"])
 @login_required
-def scores_upload(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.EDIT)
+@loads(CourseOffering, "offering_id", Action.EDIT)
+def scores_upload(offering):
     form = UploadForm()
     if not form.validate_on_submit():
         return render_template("obe/upload.html", offering=offering, form=form, parsed=None), 422
@@ -68,8 +69,8 @@ def scores_upload(offering_id: int):
 
 @bp.route("/offerings/<int:offering_id>/scores/confirm", methods=["POST"])
 @login_required
-def scores_confirm(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.EDIT)
+@loads(CourseOffering, "offering_id", Action.EDIT)
+def scores_confirm(offering):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -101,8 +102,8 @@ def scores_confirm(offering_id: int):
 
 @bp.route("/offerings/<int:offering_id>/scores/template.csv")
 @login_required
-def scores_template(offering_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id, Action.EDIT)
+@loads(CourseOffering, "offering_id", Action.EDIT)
+def scores_template(offering):
     name = secure_filename(f"{offering.course.code}-{offering.term}.csv") or "scores.csv"
     return Response(services.score_template_csv(offering), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
@@ -110,9 +111,9 @@ def scores_template(offering_id: int):
 
 @bp.route("/offerings/<int:offering_id>/students/<int:student_id>")
 @login_required
-def student_scores(offering_id: int, student_id: int):
-    offering = get_or_404(current_user, CourseOffering, offering_id)
-    student = get_or_404(current_user, Student, student_id)
+@loads(CourseOffering, "offering_id")
+@loads(Student, "student_id")
+def student_scores(offering, student):
     if student.cohort_id != offering.cohort_id:
         abort(404)
     return render_template("obe/student_scores.html", data=reports.student_scores(offering, student))

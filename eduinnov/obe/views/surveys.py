@@ -6,7 +6,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eduinnov.auth.access import Action, get_or_404, require_role
+from eduinnov.auth.access import Action
+from eduinnov.auth.decorators import loads, staff_required
 from eduinnov.core.errors import DomainError
 from eduinnov.core.web import fail_request
 from eduinnov.extensions import db
@@ -14,23 +15,22 @@ from eduinnov.obe import queries, services
 from eduinnov.obe.forms import SurveyUploadForm
 from eduinnov.obe.models import SurveyResult
 from eduinnov.obe.views._blueprint import bp
-from eduinnov.obe.views._helpers import STAFF
 from eduinnov.programs.models import Cohort
 
 
 @bp.route("/cohorts/<int:cohort_id>/surveys")
 @login_required
-def surveys(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id)
-    require_role(current_user, *STAFF)
+@loads(Cohort, "cohort_id")
+@staff_required
+def surveys(cohort):
     return render_template("obe/surveys.html", cohort=cohort, results=queries.list_surveys_of_cohort(cohort),
                            form=SurveyUploadForm(), errors=None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/surveys/import", methods=["POST"])
 @login_required
-def surveys_import(cohort_id: int):
-    cohort = get_or_404(current_user, Cohort, cohort_id, Action.MANAGE)
+@loads(Cohort, "cohort_id", Action.MANAGE)
+def surveys_import(cohort):
     form = SurveyUploadForm()
     errors = None
     if form.validate_on_submit():
@@ -49,8 +49,8 @@ def surveys_import(cohort_id: int):
 
 @bp.route("/surveys/<int:survey_id>/delete", methods=["POST"])
 @login_required
-def survey_delete(survey_id: int):
-    result = get_or_404(current_user, SurveyResult, survey_id, Action.MANAGE)
+@loads(SurveyResult, "survey_id", Action.MANAGE, name="result")
+def survey_delete(result):
     cohort_id = result.cohort_id
     services.delete_survey(result, user=current_user)
     flash(_("Survey result deleted."), "success")
