@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
@@ -38,6 +39,16 @@ class AchievementKind(LabelledEnum):
     PUBLICATION = "publication", _l("Publication")
     PATENT = "patent", _l("Patent")
     AWARD = "award", _l("Competition award")
+
+
+def kind_label(kind: AchievementKind) -> str:
+    """Short plural labels for charts and tables."""
+    return {
+        AchievementKind.PROJECT: _("Training projects"),
+        AchievementKind.PUBLICATION: _("Publications"),
+        AchievementKind.PATENT: _("Patents"),
+        AchievementKind.AWARD: _("Competition awards"),
+    }[kind]
 
 
 class Level(LabelledEnum):

@@ -16,9 +16,9 @@ from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.imports.storage import list_pending
 from eduinnov.indicators.queries import count_held_runs
+from eduinnov.jobs.models import JobState, ReportJob
+from eduinnov.jobs.queries import list_jobs_stmt
 from eduinnov.obe.reports import CohortShortfall, list_obe_shortfalls
-from eduinnov.reports.models import JobState, ReportJob
-from eduinnov.reports.queries import list_jobs_stmt
 
 __all__ = [
     "CohortShortfall",
@@ -46,7 +46,7 @@ FINISHED_JOB_DAYS = 14
 
 def list_finished_jobs(user: User, days: int = FINISHED_JOB_DAYS, limit: int = 5) -> tuple[int, list[ReportJob]]:
     """Report jobs of ``user`` finished in the last ``days`` days: how many, and the latest few (the list
-    behind them is ``reports.jobs`` with the same filter)."""
+    behind them is ``jobs.services`` with the same filter)."""
     stmt = list_jobs_stmt(user, state=JobState.FINISHED, since=utcnow() - timedelta(days=days))
     jobs = list(db.session.scalars(stmt))
     return len(jobs), jobs[:limit]

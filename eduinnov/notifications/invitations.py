@@ -20,9 +20,9 @@ from eduinnov.auth.invitations import issue_invitation
 from eduinnov.auth.models import User
 from eduinnov.core.i18n import default_language
 from eduinnov.extensions import db
+from eduinnov.jobs.services import enqueue, report_job, report_progress
 from eduinnov.notifications.mail import compose, mail_sender, open_smtp
 from eduinnov.notifications.services import smtp_url
-from eduinnov.reports.jobs import enqueue, report_job, report_progress
 
 __all__ = ["queue_invitations", "send_invitations"]
 

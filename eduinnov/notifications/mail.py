@@ -1,6 +1,6 @@
 """E-mailing notices from a background job (never inside a web request).
 
-The job runs through the report job machinery (:mod:`eduinnov.reports.jobs`: the in-process worker,
+The job runs through the report job machinery (:mod:`eduinnov.jobs.services`: the in-process worker,
 or RQ when Redis is configured). ``EDUINNOV_SMTP_URL`` names the server:
 ``smtp://host:25``, ``smtp://user:password@host:587?starttls=1`` or ``smtps://user:password@host:465``.
 The sender is ``EDUINNOV_MAIL_FROM`` (default ``eduinnov@localhost``). Each message is written in the
@@ -22,9 +22,9 @@ from sqlalchemy import select
 from eduinnov.core.i18n import default_language, enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
+from eduinnov.jobs.services import report_job, report_progress
 from eduinnov.notifications.models import Notification
 from eduinnov.notifications.services import describe, smtp_url
-from eduinnov.reports.jobs import report_job, report_progress
 
 __all__ = ["open_smtp", "send_notices"]
 

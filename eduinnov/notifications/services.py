@@ -108,7 +108,7 @@ def notify_transition(event: NoticeEvent, achievement: Achievement, actor: User 
     db.session.add_all(rows)
     db.session.flush()
     if rows and smtp_url():
-        from eduinnov.reports.jobs import enqueue
+        from eduinnov.jobs.services import enqueue
 
         enqueue("eduinnov.notifications.mail:send_notices", [n.id for n in rows],
                 title=_("E-mail notices"), program_id=achievement.program_id)

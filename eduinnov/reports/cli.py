@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from eduinnov.reports import jobs
+from eduinnov.jobs import services as jobs
 
 
 @click.group("report")

@@ -17,7 +17,7 @@ import numpy as np
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from eduinnov.achievements.models import AchievementKind, Indexing, Level
+from eduinnov.achievements.models import AchievementKind, Indexing, Level, kind_label
 from eduinnov.core.charts import (
     ChartData,
     bar_chart,
@@ -63,16 +63,6 @@ def _name(entry: dict[str, Any]) -> str:
     if _lang().startswith("en"):
         return entry.get("name_en") or entry.get("name_zh") or ""
     return entry.get("name_zh") or entry.get("name_en") or ""
-
-
-def kind_label(kind: AchievementKind) -> str:
-    """Short plural labels for charts and tables."""
-    return {
-        AchievementKind.PROJECT: _("Training projects"),
-        AchievementKind.PUBLICATION: _("Publications"),
-        AchievementKind.PATENT: _("Patents"),
-        AchievementKind.AWARD: _("Competition awards"),
-    }[kind]
 
 
 def indexing_label(indexing: Indexing | None) -> str:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import defer
 
 from eduinnov.achievements.models import (
@@ -35,7 +34,6 @@ from eduinnov.frameworks.models import Participation, PartnerKind, PartnerOrgani
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
 from eduinnov.indicators.queries import published_runs_clause
 from eduinnov.programs.models import Cohort, Program, Student, StudentStatus
-from eduinnov.reports.models import JobState, ReportJob
 
 __all__ = [
     "GroupBy",
@@ -329,11 +327,3 @@ def newest_cohort_with_data(cohort_ids: list[int]) -> int | None:
     return db.session.scalar(stmt)
 
 
-def list_jobs_stmt(user: User, *, state: JobState | None = None, since: datetime | None = None) -> Select:
-    """Report jobs ``user`` started, newest first, optionally in one state and finished since a moment."""
-    stmt = select(ReportJob).where(ReportJob.owner_id == user.id)
-    if state is not None:
-        stmt = stmt.where(ReportJob.state == state)
-    if since is not None:
-        stmt = stmt.where(ReportJob.finished_at >= since)
-    return stmt.order_by(func.coalesce(ReportJob.finished_at, ReportJob.created_at).desc(), ReportJob.id)

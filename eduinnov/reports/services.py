@@ -4,7 +4,7 @@
   :func:`find_snapshot_by_fingerprint` finds it again for the verification page.
 - :func:`prepare_evidence_pack` collects the pack's data, stores its snapshot and lays out the PDF from the
   stored data; :func:`render_evidence_pack` renders it (two processes for long packs);
-  :func:`generate_pack` does both as a :func:`~eduinnov.reports.jobs.report_job` and
+  :func:`generate_pack` does both as a :func:`~eduinnov.jobs.services.report_job` and
   :func:`start_pack_job` enqueues it from a web request.
 """
 
@@ -35,9 +35,11 @@ from eduinnov.core.i18n import LANGUAGES
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.indicators.models import EvaluationRun
+from eduinnov.jobs import services as jobs
+from eduinnov.jobs.models import ReportJob
 from eduinnov.programs.models import Cohort, Program
-from eduinnov.reports import appendix, jobs, pack
-from eduinnov.reports.models import ReportJob, ReportSnapshot
+from eduinnov.reports import appendix, pack
+from eduinnov.reports.models import ReportSnapshot
 
 __all__ = [
     "PACK_JOB",

@@ -25,10 +25,12 @@ from eduinnov.core.versioning import expect_posted_version
 from eduinnov.core.web import fail_request, parse_id
 from eduinnov.extensions import db
 from eduinnov.indicators import queries as indicator_queries
+from eduinnov.jobs import queries as job_queries
+from eduinnov.jobs import services as jobs
+from eduinnov.jobs.models import JobState, ReportJob
 from eduinnov.programs.models import Cohort
-from eduinnov.reports import jobs, pack, pack_history, services, standards
-from eduinnov.reports import queries as report_queries
-from eduinnov.reports.models import ChapterContent, JobState, ReportChapter, ReportJob, ReportStandard
+from eduinnov.reports import pack, pack_history, services, standards
+from eduinnov.reports.models import ChapterContent, ReportChapter, ReportStandard
 from eduinnov.reports.pack_forms import ChapterForm, PackForm, ProgramStandardForm, VerifyForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -62,7 +64,7 @@ def jobs_list():
         state = None
     days = request.args.get("days", type=int)
     since = utcnow() - timedelta(days=days) if days and 0 < days <= 3660 else None
-    page = paginate(report_queries.list_jobs_stmt(current_user, state=state, since=since), request.args.get("page"))
+    page = paginate(job_queries.list_jobs_stmt(current_user, state=state, since=since), request.args.get("page"))
     return render_template("reports/jobs.html", page=page, state=state, days=days if since else None,
                            states=list(JobState))
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from eduinnov.achievements.models import kind_label
 from eduinnov.core.charts import ChartData, bar_chart, line_chart, stacked_bar_chart
 from eduinnov.core.figures import Figure, make_figure
-from eduinnov.reports.figures import kind_label
 from eduinnov.schools.models import School
 from eduinnov.schools.queries import (
     KINDS,

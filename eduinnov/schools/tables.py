@@ -1,6 +1,6 @@
 """Exports of the school roll-up (one row per program) and the university comparison (one row per school).
 
-Rendered by :func:`eduinnov.reports.tables.render` through :mod:`eduinnov.core.tabular`, which neutralises
+Rendered by :func:`eduinnov.core.tabular.render`, which neutralises
 text a spreadsheet would run as a formula (a school or program name is user input).
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from eduinnov.achievements.models import kind_label
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.tabular import Column, ExportTable, stem
-from eduinnov.reports.figures import kind_label
 from eduinnov.schools.figures import run_grades_text
 from eduinnov.schools.models import School
 from eduinnov.schools.queries import KINDS, school_rollup, university_rollup

@@ -13,12 +13,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from eduinnov.achievements.models import kind_label
 from eduinnov.auth.access import Action, get_or_404, require_role
 from eduinnov.auth.models import Role
+from eduinnov.core import tabular
 from eduinnov.core.errors import DomainError
 from eduinnov.core.web import fail_request
-from eduinnov.reports import tables as report_tables
-from eduinnov.reports.figures import kind_label
 from eduinnov.schools import figures, queries, services, tables
 from eduinnov.schools.forms import SchoolForm
 from eduinnov.schools.models import School
@@ -35,8 +35,8 @@ def _format() -> str:
     return fmt
 
 
-def _send(table: report_tables.ExportTable, fmt: str):
-    data, mimetype, name = report_tables.render(table, fmt)
+def _send(table: tabular.ExportTable, fmt: str):
+    data, mimetype, name = tabular.render(table, fmt)
     response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -160,14 +160,14 @@ def _mail_roster(b, cohort):
 
 
 def _invite_jobs():
-    from eduinnov.reports.models import ReportJob
+    from eduinnov.jobs.models import ReportJob
     db.session.expire_all()
     return list(db.session.scalars(select(ReportJob).where(ReportJob.func_path == INVITE_JOB)))
 
 
 def test_director_has_the_invitations_emailed_by_a_background_job(smtp_server, client, login_as, director, cohort,
                                                                   roster):
-    from eduinnov.reports import jobs
+    from eduinnov.jobs import services as jobs
     make_student(cohort, student_no="2022051004", name="王芳", email="wang@stu.edu")
     b = login_as(director)
     assert "e-mail the invitations" in b.get(f"/programs/cohorts/{cohort.id}/accounts").get_data(as_text=True)

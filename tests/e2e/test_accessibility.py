@@ -121,7 +121,7 @@ def _add_draft_and_job() -> None:
     from eduinnov.core.models import utcnow
     from eduinnov.frameworks.models import FrameworkVersion
     from eduinnov.frameworks.services import clone_framework
-    from eduinnov.reports.models import ReportJob
+    from eduinnov.jobs.models import ReportJob
     from eduinnov.reports.pack import PACK_KIND, build_pack_payload
     from eduinnov.reports.services import PACK_JOB, create_snapshot
 

@@ -13,8 +13,8 @@ from eduinnov.achievements.models import VerificationStatus
 from eduinnov.auth.models import Role
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
+from eduinnov.jobs.models import JobState, ReportJob
 from eduinnov.obe import services as obe_services
-from eduinnov.reports.models import JobState, ReportJob
 from tests.clients import figure
 from tests.factories import make_achievement, make_obe_plan, make_pdf, make_user
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from eduinnov.achievements.models import Achievement
 from eduinnov.extensions import db
+from eduinnov.jobs import services as jobs
+from eduinnov.jobs.models import ReportJob
 from eduinnov.notifications.models import NoticeEvent, Notification
-from eduinnov.reports import jobs
-from eduinnov.reports.models import ReportJob
 from tests.factories import free_port
 
 MAIL_JOB = "eduinnov.notifications.mail:send_notices"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from eduinnov.core.errors import DomainError
-from eduinnov.reports.jobs import output_path, report_job, report_progress
+from eduinnov.jobs.services import output_path, report_job, report_progress
 
 
 @report_job

@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from eduinnov.core.blobs import DATABASE, store_for
-from eduinnov.reports import jobs
-from eduinnov.reports.models import ReportJob
+from eduinnov.jobs import services as jobs
+from eduinnov.jobs.models import ReportJob
 
 FUNCS = "tests.reports.jobfuncs"
 

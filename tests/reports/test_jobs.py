@@ -15,8 +15,8 @@ from flask_babel import force_locale
 from sqlalchemy import update
 
 from eduinnov.config import ROOT
-from eduinnov.reports import jobs
-from eduinnov.reports.models import JobState, ReportJob
+from eduinnov.jobs import services as jobs
+from eduinnov.jobs.models import JobState, ReportJob
 
 FUNCS = "tests.reports.jobfuncs"
 

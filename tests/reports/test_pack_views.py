@@ -10,8 +10,10 @@ from docx import Document as WordDocument
 
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
-from eduinnov.reports import jobs, services
-from eduinnov.reports.models import ReportJob, ReportSnapshot
+from eduinnov.jobs import services as jobs
+from eduinnov.jobs.models import ReportJob
+from eduinnov.reports import services
+from eduinnov.reports.models import ReportSnapshot
 from tests.factories import make_student, make_user
 from tests.reports.conftest import pdf_pages_text
 from tests.reports.packdata import make_pack_data

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 import pytest
 
 from eduinnov.auth.models import ProgramMembership, Role
-from eduinnov.reports import jobs
+from eduinnov.jobs import services as jobs
 from tests.factories import make_user
 
 FUNCS = "tests.reports.jobfuncs"

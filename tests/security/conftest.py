@@ -40,11 +40,11 @@ from eduinnov.frameworks.models import (
 )
 from eduinnov.indicators import services as indicator_services
 from eduinnov.indicators.models import ManualScore, SwotRecord
+from eduinnov.jobs.models import JobState, ReportJob
+from eduinnov.jobs.services import reports_dir
 from eduinnov.notifications.models import NoticeEvent, Notification
 from eduinnov.obe import services as obe_services
 from eduinnov.obe.models import AssessmentType, CourseOffering, ImprovementRecord, SurveyResult, SurveySource
-from eduinnov.reports.jobs import reports_dir
-from eduinnov.reports.models import JobState, ReportJob
 from tests.factories import (
     make_achievement,
     make_cohort,

@@ -59,7 +59,7 @@ from eduinnov.core.errors import DomainError
 from eduinnov.core.i18n import enum_label
 from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
-from eduinnov.reports.models import JobState, ReportJob
+from eduinnov.jobs.models import JobState, ReportJob
 
 __all__ = [
     "QUEUE_NAME",
@@ -186,7 +186,7 @@ def _submit(app: Flask, job_id: str, backend: str) -> None:
     try:
         if backend == "rq":
             rq_queue(app).enqueue_call(
-                "eduinnov.reports.jobs.run_job", args=(job_id,), job_id=job_id,
+                "eduinnov.jobs.services.run_job", args=(job_id,), job_id=job_id,
                 timeout=int(app.config.get("REPORT_JOB_TIMEOUT", 3600)),
                 result_ttl=86400, failure_ttl=7 * 86400, description=f"report job {job_id}",
             )
