@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from io import BytesIO
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -16,6 +28,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from eduinnov.core.errors import DomainError, NotAllowed
+from eduinnov.core.tabular import ExportTable, render
 from eduinnov.core.versioning import StaleEdit, conflict_status, version_field
 from eduinnov.extensions import db
 
@@ -62,6 +75,22 @@ def form_error(form, exc: DomainError, field: str | None = None) -> None:
         form[name].errors = [*form[name].errors, str(exc)]
     else:
         flash(str(exc), "danger")
+
+
+def export_format() -> str:
+    """The export format from ``?format=`` (CSV unless xlsx is asked for; anything else is 404)."""
+    fmt = request.args.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    return fmt
+
+
+def send_export(table: ExportTable, fmt: str):
+    """An export table as a CSV/xlsx download (formula-neutralised by :mod:`eduinnov.core.tabular`), never cached."""
+    data, mimetype, name = render(table, fmt)
+    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def undo_on_failure(action) -> None:

@@ -7,9 +7,7 @@ afresh from the database: nothing is cached.
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,7 +16,7 @@ from eduinnov.achievements.forms import AchievementFilterForm
 from eduinnov.achievements.models import Indexing
 from eduinnov.auth.access import Action, get_or_404
 from eduinnov.auth.decorators import loads, staff_required
-from eduinnov.core.web import clean_query_ids, parse_id
+from eduinnov.core.web import clean_query_ids, export_format, parse_id, send_export
 from eduinnov.indicators.models import EvaluationRun
 from eduinnov.programs.models import Cohort, Program
 from eduinnov.reports import figures, queries, tables
@@ -26,15 +24,6 @@ from eduinnov.reports import figures, queries, tables
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 MAX_COMPARED = 8
-FORMATS = ("csv", "xlsx")
-
-
-def _format() -> str:
-    """The export format from ``?format=`` (CSV unless xlsx is asked for; anything else is 404)."""
-    fmt = request.args.get("format", "csv")
-    if fmt not in FORMATS:
-        abort(404)
-    return fmt
 
 
 def _choices() -> tuple[list[Program], dict[int, list[Cohort]]]:
@@ -113,47 +102,40 @@ def compare():
 
 # --- exports ---------------------------------------------------------------------------------------------
 
-def _send(table: tables.ExportTable, fmt: str):
-    data, mimetype, name = tables.render(table, fmt)
-    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/cohorts/<int:cohort_id>/students/export")
 @login_required
 @staff_required
 def export_students(cohort_id: int):
-    fmt = _format()
+    fmt = export_format()
     cohort = get_or_404(current_user, Cohort, cohort_id)
-    return _send(tables.students_table(cohort), fmt)
+    return send_export(tables.students_table(cohort), fmt)
 
 
 @bp.route("/achievements/export")
 @login_required
 @staff_required
 def export_achievements():
-    fmt = _format()
+    fmt = export_format()
     form = AchievementFilterForm(clean_query_ids("program", "cohort"))
     form.program.choices = [(None, "")] + [(p.id, p.code) for p in achievement_queries.list_visible_programs(current_user)]
     form.cohort.choices = [(None, "")] + [(c.id, "") for c in achievement_queries.list_visible_cohorts(current_user)]
     stmt = achievement_queries.list_achievements_stmt(current_user, form.filters())
-    return _send(tables.achievements_table(tables.load_achievements(stmt)), fmt)
+    return send_export(tables.achievements_table(tables.load_achievements(stmt)), fmt)
 
 
 @bp.route("/runs/<int:run_id>/export")
 @login_required
 @staff_required
 def export_run(run_id: int):
-    fmt = _format()
+    fmt = export_format()
     run = get_or_404(current_user, EvaluationRun, run_id, Action.VIEW)
-    return _send(tables.run_results_table(run), fmt)
+    return send_export(tables.run_results_table(run), fmt)
 
 
 @bp.route("/cohorts/<int:cohort_id>/obe/export")
 @login_required
 @staff_required
 def export_obe(cohort_id: int):
-    fmt = _format()
+    fmt = export_format()
     cohort = get_or_404(current_user, Cohort, cohort_id)
-    return _send(tables.obe_table(cohort), fmt)
+    return send_export(tables.obe_table(cohort), fmt)

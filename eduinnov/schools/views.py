@@ -7,47 +7,21 @@ the user's programs.
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eduinnov.achievements.models import kind_label
 from eduinnov.auth.access import Action, get_or_404, require_role
 from eduinnov.auth.models import Role
-from eduinnov.core import tabular
 from eduinnov.core.errors import DomainError
-from eduinnov.core.web import fail_request
+from eduinnov.core.web import export_format, form_error, send_export
 from eduinnov.schools import figures, queries, services, tables
 from eduinnov.schools.forms import SchoolForm
 from eduinnov.schools.models import School
 
 bp = Blueprint("schools", __name__, url_prefix="/schools")
 
-FORMATS = ("csv", "xlsx")
-
-
-def _format() -> str:
-    fmt = request.args.get("format", "csv")
-    if fmt not in FORMATS:
-        abort(404)
-    return fmt
-
-
-def _send(table: tabular.ExportTable, fmt: str):
-    data, mimetype, name = tabular.render(table, fmt)
-    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _show_error(form, exc: DomainError) -> None:
-    field = getattr(form, getattr(exc, "field", ""), None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 @bp.route("/", endpoint="index")
@@ -81,8 +55,7 @@ def _save(form: SchoolForm, school: School | None):
         services.set_school_programs(current_user, school, form.programs.data or [])
         services.set_school_deans(current_user, school, form.deans.data or [])
     except DomainError as exc:
-        fail_request(exc)
-        _show_error(form, exc)
+        form_error(form, exc)
         return None
     return school
 
@@ -130,9 +103,9 @@ def dashboard(school_id: int):
 @bp.route("/<int:school_id>/export")
 @login_required
 def export(school_id: int):
-    fmt = _format()
+    fmt = export_format()
     school = get_or_404(current_user, School, school_id)
-    return _send(tables.school_table(school), fmt)
+    return send_export(tables.school_table(school), fmt)
 
 
 @bp.route("/university")
@@ -147,5 +120,5 @@ def university():
 @login_required
 def university_export():
     require_role(current_user, Role.ADMIN)
-    fmt = _format()
-    return _send(tables.university_table(), fmt)
+    fmt = export_format()
+    return send_export(tables.university_table(), fmt)
