@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from eduinnov.auth.models import Role, User
-from eduinnov.core.errors import DomainError, ValidationError
+from eduinnov.core.errors import DomainError, FieldError
 from eduinnov.core.text import clean_text
 from eduinnov.extensions import db
 from eduinnov.programs.models import Program
@@ -24,18 +24,6 @@ __all__ = ["FieldError", "create_school", "set_school_deans", "set_school_progra
 
 MAX_CODE = 32
 MAX_NAME = 200
-
-
-class FieldError(ValidationError):
-    """Invalid input in one field; ``field`` names the form field the message belongs next to."""
-
-    def __init__(self, field: str, message) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def _require_admin(user: User) -> None:

@@ -45,3 +45,12 @@ def test_the_job_queue_imports_no_domain():
     below = ("eduinnov.core", "eduinnov.jobs", "eduinnov.extensions", "eduinnov.create_app")  # a worker builds the app
     domains = [m for m in names if m.startswith("eduinnov.") and not m.startswith(below)]
     assert domains == []
+
+
+def test_the_shared_errors_are_defined_once_in_core_errors():
+    """FieldError, ImportRefused and NotAllowed live in core.errors; a domain imports them, never redefines them."""
+    shared = {"FieldError", "ImportRefused", "NotAllowed", "DomainError", "ValidationError"}
+    defined = [f"{p.relative_to(ROOT)}:{node.name}" for p in ROOT.rglob("*.py")
+               for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ClassDef) and node.name in shared and p != ROOT / "core" / "errors.py"]
+    assert defined == []
