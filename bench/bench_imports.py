@@ -39,25 +39,24 @@ def patent_number(serial: int, year: int) -> str:
     return f"{digits}.{patent_check_digit(digits)}"
 
 
-def make_file(n: int, seed: int = 7) -> bytes:
-    """A CSV of ``n`` distinct achievements (unique titles, DOIs and application numbers)."""
-    rng = random.Random(seed)
+def achievement_csv(n: int, rng: random.Random, students, *, title: str = "基于", doi: str = "bench") -> bytes:
+    """A CSV of ``n`` distinct achievements (unique titles, DOIs and application numbers), the four kinds in
+    turn; ``students(rng)`` draws the student numbers each row names (repeats are dropped)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(HEADER)
     for i in range(n):
         year = rng.randint(2018, 2024)
-        people = "; ".join(f"2020{rng.randrange(N_STUDENTS):06d}" for _ in range(rng.randint(1, 3)))
-        people = "; ".join(dict.fromkeys(people.split("; ")))
-        title = f"基于{rng.choice(TOPICS)}的{rng.choice(THINGS)}研究 {i}"
+        people = "; ".join(dict.fromkeys(students(rng)))
         row = dict.fromkeys(HEADER, "")
-        row.update({"题目": title, "年份": str(year), "学生": people})
+        row.update({"题目": f"{title}{rng.choice(TOPICS)}的{rng.choice(THINGS)}研究 {i}", "年份": str(year),
+                    "学生": people})
         kind = i % 4
         if kind == 0:
             row.update({"类型": "项目", "级别": rng.choice(["国家级", "省级", "校级"]), "项目类型": "创新训练",
                         "项目状态": rng.choice(["立项", "在研", "结题"])})
         elif kind == 1:
-            row.update({"类型": "论文", "期刊": "计算机工程与应用", "DOI": f"10.3778/bench.{i}",
+            row.update({"类型": "论文", "期刊": "计算机工程与应用", "DOI": f"10.3778/{doi}.{i}",
                         "收录": rng.choice(["北大核心", "SCI", "EI", "其他"])})
         elif kind == 2:
             row.update({"类型": "专利", "申请号": patent_number(i, year), "申请日期": f"{year}年3月{rng.randint(1, 28)}日",
@@ -67,6 +66,12 @@ def make_file(n: int, seed: int = 7) -> bytes:
                         "奖项": rng.choice(["一等奖", "二等奖", "三等奖"])})
         writer.writerow([row[h] for h in HEADER])
     return buf.getvalue().encode("utf-8")
+
+
+def make_file(n: int, seed: int = 7) -> bytes:
+    """A CSV of ``n`` distinct achievements of the bench's students."""
+    return achievement_csv(n, random.Random(seed),
+                           lambda rng: [f"2020{rng.randrange(N_STUDENTS):06d}" for _ in range(rng.randint(1, 3))])
 
 
 def run(n: int, database_url: str | None) -> dict[str, float]:

@@ -27,11 +27,9 @@ rows ≤ 3 s. Everything started (PostgreSQL, gunicorn) is stopped by its proces
 from __future__ import annotations
 
 import argparse
-import csv
 import http.cookiejar
 import importlib.util
 import inspect
-import io
 import os
 import random
 import re
@@ -50,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_dashboard import fetch, free_port, report, run_threads, start_gunicorn, stop  # noqa: E402
-from bench_imports import HEADER, THINGS, TOPICS, patent_number  # noqa: E402
+from bench_imports import achievement_csv  # noqa: E402
 
 ADMIN = "admin@demo.edu"
 PASSWORD = "eduinnov-demo"
@@ -206,30 +204,9 @@ def in_process(app, uni, args) -> dict:
 
 
 def import_file(numbers: list[str], n: int, rng: random.Random) -> bytes:
-    """A CSV of ``n`` distinct achievements naming one to three of ``numbers`` (as bench_imports.py's)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(HEADER)
-    for i in range(n):
-        year = rng.randint(2018, 2024)
-        people = "; ".join(dict.fromkeys(rng.choice(numbers) for _ in range(rng.randint(1, 3))))
-        row = dict.fromkeys(HEADER, "")
-        row.update({"题目": f"导入{rng.choice(TOPICS)}的{rng.choice(THINGS)}研究 {i}", "年份": str(year), "学生": people})
-        kind = i % 4
-        if kind == 0:
-            row.update({"类型": "项目", "级别": rng.choice(["国家级", "省级", "校级"]), "项目类型": "创新训练",
-                        "项目状态": rng.choice(["立项", "在研", "结题"])})
-        elif kind == 1:
-            row.update({"类型": "论文", "期刊": "计算机工程与应用", "DOI": f"10.3778/import.{i}",
-                        "收录": rng.choice(["北大核心", "SCI", "EI", "其他"])})
-        elif kind == 2:
-            row.update({"类型": "专利", "申请号": patent_number(i, year), "申请日期": f"{year}年3月{rng.randint(1, 28)}日",
-                        "专利状态": "已受理"})
-        else:
-            row.update({"类型": "竞赛获奖", "级别": rng.choice(["国家级", "省级"]), "竞赛名称": "互联网+大赛",
-                        "奖项": rng.choice(["一等奖", "二等奖", "三等奖"])})
-        writer.writerow([row[h] for h in HEADER])
-    return buf.getvalue().encode("utf-8")
+    """A CSV of ``n`` distinct achievements naming one to three of ``numbers`` (bench_imports.py's rows)."""
+    return achievement_csv(n, rng, lambda r: [r.choice(numbers) for _ in range(r.randint(1, 3))],
+                           title="导入", doi="import")
 
 
 def measure_import(app, uni, rows: int) -> dict:
