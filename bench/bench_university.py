@@ -12,8 +12,9 @@ Run: ``.venv/bin/python bench/bench_university.py [--scale 1] [--users 20] [--du
    that cohort (collecting the data, then the PDF), the school roll-up when the app has
    ``eduinnov.schools.queries.school_rollup``.
 4. ``gunicorn`` (``--workers`` sync workers) on loopback, logged in as the demo admin (who sees the whole
-   university): ``--users`` users reloading back to back for ``--duration`` s per page (the Python client
-   of ``bench_dashboard.py``): ``/healthz`` (a trivial page: the floor of this machine under the same load),
+   university): ``--users`` users reloading back to back for ``--duration`` s per page (``wrk`` when it is
+   installed, ``apt-get install -y wrk``, as ``bench_dashboard.py`` does: a client that leaves the two cores to
+   the server; else, or with ``--no-wrk``, its Python client of one thread per user): ``/healthz`` (a trivial page: the floor of this machine under the same load),
    the cohort dashboard, the OBE cohort page, a requirement drill-down, the achievement list with filters and
    a search, the verification queue, and the school page when there is one. p95 as a multiple of the
    trivial page's, measured in the same run.
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_dashboard import fetch, free_port, report, run_threads, start_gunicorn, stop  # noqa: E402
+from bench_dashboard import fetch, free_port, report, run_threads, run_wrk, start_gunicorn, stop  # noqa: E402
 from bench_imports import achievement_csv  # noqa: E402
 
 ADMIN = "admin@demo.edu"
@@ -291,6 +292,7 @@ def main() -> None:
                                                "starting a throwaway server")
     parser.add_argument("--pages", nargs="+", help="only these pages (keys printed in the table)")
     parser.add_argument("--no-pack", action="store_true", help="skip the evidence pack")
+    parser.add_argument("--no-wrk", action="store_true", help="load with the Python client even if wrk is installed")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="eduinnov-bench-university-"))
@@ -342,8 +344,10 @@ def main() -> None:
         school_url = school_page(app, uni)
         if school_url:
             pages["school"] = ("School page", school_url, "<table")
+        use_wrk = bool(shutil.which("wrk")) and not args.no_wrk
         print(f"gunicorn: {args.workers} sync workers on {base}; {args.users} users reloading back to back, "
-              f"{args.duration} s per page; logged in as {ADMIN}", flush=True)
+              f"{args.duration} s per page, client {'wrk' if use_wrk else 'Python threads'}; logged in as {ADMIN}",
+              flush=True)
         results, floor = {}, None
         for key, (title, path, needle) in pages.items():
             if args.pages and key not in args.pages and key != "healthz":
@@ -354,7 +358,8 @@ def main() -> None:
             for _ in range(2 * args.workers):
                 fetch(base + path, cookie)
             single = sorted(best(lambda p=path: fetch(base + p, cookie), 1)[0] for _ in range(5))
-            result = run_threads(base + path, cookie, args.users, args.duration)
+            result = (run_wrk(base + path, cookie, args.users, args.duration, folder) if use_wrk
+                      else run_threads(base + path, cookie, args.users, args.duration))
             results[key] = result
             report(f"[{key}] {title}", result)
             print(f"  alone: median {statistics.median(single):.0f} ms", end="")
