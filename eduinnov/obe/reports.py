@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import JSON, func, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from eduinnov.auth.access import program_ids
@@ -435,24 +435,27 @@ def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[i
     no framework look-up).
     """
     cohorts = queries.list_cohorts_of_program(cohort.program_id)[-limit:]
+    # Only the small copy of the requirement verdicts (a row stored without it: its whole document).
     rows = db.session.execute(select(AchievementResult.cohort_id, AchievementResult.framework_id,
-                                     AchievementResult.fingerprint, AchievementResult.data)
+                                     type_coerce(func.coalesce(AchievementResult.requirements,
+                                                               AchievementResult.data["requirements"]),
+                                                 JSON).label("requirements"))
                               .where(AchievementResult.cohort_id.in_([c.id for c in cohorts]))).all()
     by_cohort: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         by_cohort[r.cohort_id].append(r)
-    stored: dict[int, results.Results] = {}
+    stored: dict[int, dict[str, Any]] = {}  # cohort id → stored requirement entries
     framework_of: dict[int, int] = {}
     for c in cohorts:
         found = by_cohort.get(c.id, [])
         if len(found) == 1:
             framework_of[c.id] = found[0].framework_id
-            stored[c.id] = results.Results(c.id, found[0].framework_id, found[0].fingerprint, found[0].data)
+            stored[c.id] = found[0].requirements or {}
             continue
         framework = queries.get_framework_for_cohort(c)  # none stored yet, or under several versions
         if framework is not None:
             framework_of[c.id] = framework.id
-            stored[c.id] = results.get_many([c], {c.id: framework})[c.id]
+            stored[c.id] = results.get_many([c], {c.id: framework})[c.id].data["requirements"]
     info = {}
     if framework_of:
         info = {r.id: r for r in db.session.execute(
@@ -479,7 +482,7 @@ def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[i
         rule = info[framework_of[other.id]].aggregation_rule
         attr = "weighted_sum" if rule == AggregationRule.WEIGHTED_SUM else "minimum"
         values = {numbers[int(rid)]: _num(entry.get(attr))
-                  for rid, entry in stored[other.id].data["requirements"].items() if int(rid) in numbers}
+                  for rid, entry in stored[other.id].items() if int(rid) in numbers}
         values = dict(sorted(values.items()))
         if any(v is not None for v in values.values()):
             out.append((other, values))
