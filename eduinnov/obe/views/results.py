@@ -45,7 +45,7 @@ def cohort(cohort):
                                     report.threshold, title=_("Requirement achievement"),
                                     series_name=enum_label(report.rule), label_header=_("Requirement"),
                                     width=460, height=300)
-    trend = reports.cohort_trend(cohort)
+    trend = reports.cohort_trend(cohort, requirements=[r.requirement for r in report.requirements])
     return render_template("obe/cohort.html", cohort=cohort, report=report, bars=bars, trend=trend,
                            direct_weight=_direct_weight())
 
@@ -56,7 +56,7 @@ def cohort(cohort):
 @staff_required
 @loads(GraduationRequirement, "requirement_id")
 def requirement(cohort, requirement):
-    report = reports.cohort_report(cohort)
+    report = reports.cohort_report(cohort, only=requirement.id)
     row = next((r for r in report.requirements if r.requirement.id == requirement.id), None)
     if row is None:
         abort(404)
