@@ -99,3 +99,21 @@ def test_a_new_score_sheet_stores_its_summary_with_the_figures(plan, teacher):
     whole = {k: (json.loads(v) if isinstance(v, str) else v) for k, v in row.data.items()}
     assert row.summary == results.summary_of(whole)
     assert row.summary["requirements"][str(plan.requirement.id)]["weighted_sum"] == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize(("page", "most"), [("cohort", 12), ("requirement", 22), ("dashboard", 15)])
+def test_the_cohort_pages_take_a_bounded_number_of_queries(demo, login_as, statements, page, most):
+    """Every query counted on the demo's largest cohort (29 offerings, 12 requirements), logged in."""
+    from eduinnov.auth.models import User
+
+    director = db.session.scalar(select(User).where(User.email == "director@demo.edu"))
+    cohort = _se_2021()
+    requirement = reports.cohort_report(cohort).requirements[2].requirement
+    url = {"cohort": f"/obe/cohorts/{cohort.id}", "requirement": f"/obe/cohorts/{cohort.id}/requirements/{requirement.id}",
+           "dashboard": f"/dashboards/cohorts/{cohort.id}"}[page]
+    browser = login_as(director, "eduinnov-demo")
+    assert browser.get(url).status_code == 200
+    db.session.expire_all()
+    statements.clear()
+    assert browser.get(url).status_code == 200
+    assert len(statements) <= most, "\n".join(statements)
