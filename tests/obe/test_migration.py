@@ -1,12 +1,13 @@
-"""The summary revision on a populated database: every stored document gets its summary; the downgrade
-drops the column and keeps every row (SQLite and PostgreSQL)."""
+"""The summary revision on a populated database: every stored document gets its summary and the achievements
+index by program and status replaces the one by program and kind; the downgrade undoes both and keeps every
+row (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from eduinnov.extensions import db
 from tests.factories import app_for
@@ -50,10 +51,16 @@ def test_upgrade_fills_the_summary_of_every_stored_document(empty_database_url):
         upgrade(revision=SUMMARY)
         with db.engine.connect() as conn:
             summary, data = conn.execute(text("SELECT summary, data FROM obe_results")).one()
+        indexes_after = {i["name"] for i in inspect(db.engine).get_indexes("achievements")}
         downgrade(revision=BEFORE)
         with db.engine.connect() as conn:
             kept = conn.execute(text("SELECT fingerprint, data FROM obe_results")).all()
+        indexes_before = {i["name"] for i in inspect(db.engine).get_indexes("achievements")}
         db.engine.dispose()
     assert _json(summary) == {k: v for k, v in document.items() if k not in ("offerings", "students")}
     assert _json(data) == document
     assert len(kept) == 1 and _json(kept[0].data) == document
+    assert "ix_achievements_program_status_kind_year" in indexes_after
+    assert "ix_achievements_program_kind" not in indexes_after
+    assert "ix_achievements_program_kind" in indexes_before
+    assert "ix_achievements_program_status_kind_year" not in indexes_before
