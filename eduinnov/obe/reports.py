@@ -439,8 +439,8 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
     return report
 
 
-def cohort_trend(cohort: Cohort, *, limit: int = 6,
-                 requirements: Sequence[GraduationRequirement] = ()) -> list[tuple[Cohort, dict[int, float | None]]]:
+def cohort_trend(cohort: Cohort, *, limit: int = 6, requirements: Sequence[GraduationRequirement] = (),
+                 cohorts: Sequence[Cohort] | None = None) -> list[tuple[Cohort, dict[int, float | None]]]:
     """Requirement values (program rule) of the program's cohorts, by requirement number, oldest first.
 
     Numbers are those of ``cohort``'s framework version: a cohort taught under another version shows its
@@ -450,9 +450,9 @@ def cohort_trend(cohort: Cohort, *, limit: int = 6,
     Cohorts without a framework or without any value are left out; at most ``limit`` cohorts. The
     stored figures of all of them are read in one query (a cohort stored under one version only needs
     no framework look-up). ``requirements``: every requirement of one framework version, when the caller
-    has them (their numbers are not read again).
+    has them (their numbers are not read again); ``cohorts``: the program's cohorts, oldest first, likewise.
     """
-    cohorts = queries.list_cohorts_of_program(cohort.program_id)[-limit:]
+    cohorts = list(cohorts if cohorts is not None else queries.list_cohorts_of_program(cohort.program_id))[-limit:]
     # Only the small copy of the requirement verdicts (a row stored without it: its whole document).
     rows = db.session.execute(select(AchievementResult.cohort_id, AchievementResult.framework_id,
                                      FrameworkVersion.aggregation_rule,

@@ -101,7 +101,7 @@ def test_a_new_score_sheet_stores_its_summary_with_the_figures(plan, teacher):
     assert row.summary["requirements"][str(plan.requirement.id)]["weighted_sum"] == pytest.approx(0.6)
 
 
-@pytest.mark.parametrize(("page", "most"), [("cohort", 12), ("requirement", 22), ("dashboard", 15)])
+@pytest.mark.parametrize(("page", "most"), [("cohort", 12), ("requirement", 21), ("dashboard", 15)])
 def test_the_cohort_pages_take_a_bounded_number_of_queries(demo, login_as, statements, page, most):
     """Every query counted on the demo's largest cohort (29 offerings, 12 requirements), logged in."""
     from eduinnov.auth.models import User
