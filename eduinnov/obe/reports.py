@@ -215,6 +215,7 @@ class CohortReport:
     courses_without_scores: list[Course] = field(default_factory=list)
     direct_weight: float | None = None
     stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the stored document (decoded lazily)
+    results: results.Results | None = field(default=None, repr=False)  # ``stored`` with its cohort and version
 
     @property
     def students(self) -> dict[str, Any]:
@@ -343,8 +344,10 @@ def cohort_report(cohort: Cohort, framework: FrameworkVersion | None = None, *,
     framework = framework or queries.get_framework_for_cohort(cohort)
     if framework is None:
         return CohortReport(cohort=cohort, framework=None, threshold=0.7, rule=AggregationRule.WEIGHTED_SUM)
-    stored = results.get_results(cohort, framework).data
-    return _build(cohort, framework, stored, direct_weight, detail, extras or detail, only)
+    got = results.get_results(cohort, framework)
+    report = _build(cohort, framework, got.data, direct_weight, detail, extras or detail, only)
+    report.results = got
+    return report
 
 
 def _requirements(framework: FrameworkVersion, only: int | None = None) -> list[GraduationRequirement]:
@@ -529,7 +532,7 @@ class StudentReport:
 def student_report(student: Student) -> StudentReport:
     """A student's graduation-requirement achievement from their own scores, plus their objective values."""
     report = cohort_report(student.cohort)
-    stored = results.get_results(student.cohort, report.framework) if report.framework is not None else None
+    stored = report.results  # the same stored figures (their per-student parts read once)
     reqs = []
     for row in report.requirements:
         values = [_num(report.students.get(rule, {}).get(str(student.id), {}).get(str(row.requirement.id)))
