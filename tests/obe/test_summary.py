@@ -117,3 +117,21 @@ def test_the_cohort_pages_take_a_bounded_number_of_queries(demo, login_as, state
     statements.clear()
     assert browser.get(url).status_code == 200
     assert len(statements) <= most, "\n".join(statements)
+
+
+def test_the_report_of_one_requirement_equals_its_row_of_the_whole_report(demo):
+    """The drill-down builds one requirement's row only: the same points, courses, objectives and offerings."""
+    cohort = _se_2021()
+    whole = reports.cohort_report(cohort)
+    assert len(whole.requirements) == 12
+
+    def shape(row):
+        return (row.requirement.id, row.weighted_sum, row.minimum, row.share_weighted_sum, row.indirect,
+                [(p.point.id, p.weighted_sum, p.minimum, p.indirect,
+                  [(c.course.id, c.weight, c.normalised_weight, c.value, c.linked,
+                    [(o.id, v) for o, v in c.objectives], [o.id for o in c.offerings]) for c in p.courses])
+                 for p in row.points])
+
+    for row in whole.requirements:
+        one = reports.cohort_report(cohort, only=row.requirement.id)
+        assert [shape(r) for r in one.requirements] == [shape(row)]
