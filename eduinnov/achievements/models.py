@@ -162,7 +162,9 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "achievements"
     __audited__ = True
     __table_args__ = (
-        Index("ix_achievements_program_kind", "program_id", "kind", "verification_status"),
+        # By program and status, then kind and year: the lists' filters, and the school page's verified counts by
+        # kind and year read from the index alone (it replaced (program_id, kind, verification_status)).
+        Index("ix_achievements_program_status_kind_year", "program_id", "verification_status", "kind", "year"),
         # The list's order (newest year first): the first page without a full sort of every visible row.
         Index("ix_achievements_year_id", "year", "id"),
         # The verification queue and its counts (a few per cent of the rows wait): by status, then program.

@@ -84,7 +84,7 @@ def obe_section(cohort: Cohort) -> ObeSection | None:
     The figures are the stored results (one query), so the cohort dashboard shows this section with
     the page.
     """
-    report = reports.cohort_report(cohort, detail=False)
+    report = reports.cohort_report(cohort, detail=False, extras=False)
     if report.framework is None or not report.requirements:
         return None
     program_rule = report.rule == AggregationRule.WEIGHTED_SUM

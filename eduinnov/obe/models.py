@@ -339,3 +339,6 @@ class AchievementResult(db.Model):
     # ``data["requirements"]`` once more, on its own: the school roll-ups read every cohort's verdicts
     # without parsing whole documents (mostly per-student figures). NULL in rows stored without it.
     requirements: Mapped[dict | None] = mapped_column(JSON)
+    # ``data`` without its per-offering and per-student parts (a few KB of a few hundred): what the cohort
+    # page, the drill-down and the dashboard read. NULL in rows stored without it (``data`` is read then).
+    summary: Mapped[dict | None] = mapped_column(JSON)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from eduinnov.auth.access import restrict_to_programs
 from eduinnov.auth.models import MembershipRole, ProgramMembership, User
@@ -106,12 +105,16 @@ def get_framework_for_cohort(cohort: Cohort) -> FrameworkVersion | None:
     The version whose courses the cohort's offerings use (the most common one), else the program's
     version for the cohort's entry year, else its active version, else its newest.
     """
-    used = Counter(db.session.scalars(
-        select(Course.framework_id).join(CourseOffering, CourseOffering.course_id == Course.id)
+    # One query: the versions used, most offerings first (a tie: the version of the earliest offering).
+    used = db.session.scalars(
+        select(FrameworkVersion).join(Course, Course.framework_id == FrameworkVersion.id)
+        .join(CourseOffering, CourseOffering.course_id == Course.id)
         .where(CourseOffering.cohort_id == cohort.id)
-    ))
-    if used:
-        return db.session.get(FrameworkVersion, used.most_common(1)[0][0])
+        .group_by(FrameworkVersion.id)
+        .order_by(func.count(CourseOffering.id).desc(), func.min(CourseOffering.id)).limit(1)
+    ).first()
+    if used is not None:
+        return used
     versions = list(db.session.scalars(
         select(FrameworkVersion).where(FrameworkVersion.program_id == cohort.program_id)
         .order_by(FrameworkVersion.created_at.desc())
@@ -223,7 +226,7 @@ def list_improvements_of_framework(framework: FrameworkVersion) -> list[Improvem
 def list_cohorts_of_program(program_id: int) -> list[Cohort]:
     """A program's cohorts, oldest first."""
     return list(db.session.scalars(select(Cohort).where(Cohort.program_id == program_id)
-                                   .order_by(Cohort.entry_year)))
+                                   .options(joinedload(Cohort.program)).order_by(Cohort.entry_year)))
 
 
 def candidate_objectives(requirement: GraduationRequirement) -> list[CourseObjective]:
@@ -231,11 +234,9 @@ def candidate_objectives(requirement: GraduationRequirement) -> list[CourseObjec
     point_ids = [p.id for p in requirement.indicator_points]
     if not point_ids:
         return []
-    linked = set(db.session.scalars(select(ObjectiveIndicatorLink.objective_id)
-                                    .where(ObjectiveIndicatorLink.indicator_point_id.in_(point_ids))))
-    course_ids = set(db.session.scalars(select(CourseSupport.course_id)
-                                        .where(CourseSupport.indicator_point_id.in_(point_ids))))
-    stmt = (select(CourseObjective).join(CourseObjective.course)
-            .where((CourseObjective.id.in_(linked or {-1})) | (CourseObjective.course_id.in_(course_ids or {-1})))
+    linked = select(ObjectiveIndicatorLink.objective_id).where(ObjectiveIndicatorLink.indicator_point_id.in_(point_ids))
+    course_ids = select(CourseSupport.course_id).where(CourseSupport.indicator_point_id.in_(point_ids))
+    stmt = (select(CourseObjective).join(CourseObjective.course).options(contains_eager(CourseObjective.course))
+            .where(CourseObjective.id.in_(linked) | CourseObjective.course_id.in_(course_ids))
             .order_by(Course.code, CourseObjective.number))
     return list(db.session.scalars(stmt))

@@ -8,14 +8,15 @@ the CLI, the exports and the PDF evidence all read these reports, so they show t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import JSON, func, select, type_coerce
+from sqlalchemy.orm import contains_eager, joinedload
 
 from eduinnov.auth.access import program_ids
 from eduinnov.auth.models import MembershipRole, Role, User
@@ -214,6 +215,7 @@ class CohortReport:
     courses_without_scores: list[Course] = field(default_factory=list)
     direct_weight: float | None = None
     stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the stored document (decoded lazily)
+    results: results.Results | None = field(default=None, repr=False)  # ``stored`` with its cohort and version
 
     @property
     def students(self) -> dict[str, Any]:
@@ -265,20 +267,25 @@ class CohortReport:
         }
 
 
-def _tree(framework: FrameworkVersion) -> tuple[list[GraduationRequirement], list[CourseSupport],
-                                                dict[tuple[int, int], list[int]]]:
-    """Requirements with their points, supports with course and objectives, objective links: three queries."""
-    requirements = _requirements(framework)
-    supports = list(db.session.scalars(
-        select(CourseSupport).join(CourseSupport.course).where(Course.framework_id == framework.id)
-        .options(selectinload(CourseSupport.course).selectinload(Course.objectives)).order_by(CourseSupport.id)))
+def _tree(framework: FrameworkVersion, only: int | None = None) -> tuple[
+        list[GraduationRequirement], list[CourseSupport], dict[tuple[int, int], list[int]]]:
+    """Requirements with their points, supports with course and objectives, objective links: four queries
+    (``only``: one requirement's, and the supports and links of its points)."""
+    requirements = _requirements(framework, only)
+    stmt = (select(CourseSupport).join(CourseSupport.course).where(Course.framework_id == framework.id)
+            .options(contains_eager(CourseSupport.course).selectinload(Course.objectives)).order_by(CourseSupport.id))
+    links_stmt = (select(ObjectiveIndicatorLink.objective_id, CourseObjective.course_id,
+                         ObjectiveIndicatorLink.indicator_point_id)
+                  .join(CourseObjective, CourseObjective.id == ObjectiveIndicatorLink.objective_id)
+                  .join(Course, Course.id == CourseObjective.course_id)
+                  .where(Course.framework_id == framework.id).order_by(ObjectiveIndicatorLink.id))
+    if only is not None:
+        point_ids = [p.id for r in requirements for p in r.indicator_points] or [-1]
+        stmt = stmt.where(CourseSupport.indicator_point_id.in_(point_ids))
+        links_stmt = links_stmt.where(ObjectiveIndicatorLink.indicator_point_id.in_(point_ids))
+    supports = list(db.session.scalars(stmt))
     links: dict[tuple[int, int], list[int]] = defaultdict(list)  # (course, point) → objective ids
-    for oid, cid, pid in db.session.execute(
-            select(ObjectiveIndicatorLink.objective_id, CourseObjective.course_id,
-                   ObjectiveIndicatorLink.indicator_point_id)
-            .join(CourseObjective, CourseObjective.id == ObjectiveIndicatorLink.objective_id)
-            .join(Course, Course.id == CourseObjective.course_id)
-            .where(Course.framework_id == framework.id).order_by(ObjectiveIndicatorLink.id)):
+    for oid, cid, pid in db.session.execute(links_stmt):
         links[(cid, pid)].append(oid)
     return requirements, supports, links
 
@@ -308,7 +315,8 @@ def _row(entry: dict[str, Any] | None, key: str) -> Any:
 
 
 def cohort_report(cohort: Cohort, framework: FrameworkVersion | None = None, *,
-                  direct_weight: float | None = None, detail: bool = True) -> CohortReport:
+                  direct_weight: float | None = None, detail: bool = True, extras: bool = True,
+                  only: int | None = None) -> CohortReport:
     """Indicator-point and graduation-requirement achievement of a cohort, both rules, with drill-down data.
 
     Parameters
@@ -322,6 +330,12 @@ def cohort_report(cohort: Cohort, framework: FrameworkVersion | None = None, *,
     detail : bool
         False: requirement and point values only (points without their courses, no offerings), for
         pages that show the requirements; three queries fewer and no course tree.
+    extras : bool
+        False (with ``detail=False``): no survey values and no list of courses without scores either,
+        for a chart of the requirement values; two queries fewer.
+    only : int, optional
+        A requirement id: the report of that requirement alone (its row, built from its points' supports
+        and links only; the courses without scores among those supporting it), for its drill-down.
 
     Returns
     -------
@@ -330,14 +344,18 @@ def cohort_report(cohort: Cohort, framework: FrameworkVersion | None = None, *,
     framework = framework or queries.get_framework_for_cohort(cohort)
     if framework is None:
         return CohortReport(cohort=cohort, framework=None, threshold=0.7, rule=AggregationRule.WEIGHTED_SUM)
-    stored = results.get_results(cohort, framework).data
-    return _build(cohort, framework, stored, direct_weight, detail)
+    got = results.get_results(cohort, framework)
+    report = _build(cohort, framework, got.data, direct_weight, detail, extras or detail, only)
+    report.results = got
+    return report
 
 
-def _requirements(framework: FrameworkVersion) -> list[GraduationRequirement]:
-    return list(db.session.scalars(
-        select(GraduationRequirement).where(GraduationRequirement.framework_id == framework.id)
-        .options(selectinload(GraduationRequirement.indicator_points)).order_by(GraduationRequirement.number)))
+def _requirements(framework: FrameworkVersion, only: int | None = None) -> list[GraduationRequirement]:
+    stmt = (select(GraduationRequirement).where(GraduationRequirement.framework_id == framework.id)
+            .options(joinedload(GraduationRequirement.indicator_points)).order_by(GraduationRequirement.number))
+    if only is not None:
+        stmt = stmt.where(GraduationRequirement.id == only)
+    return list(db.session.scalars(stmt).unique())
 
 
 def _courses_without_scores(framework: FrameworkVersion, with_scores: set[int]) -> list[Course]:
@@ -348,13 +366,14 @@ def _courses_without_scores(framework: FrameworkVersion, with_scores: set[int]) 
 
 
 def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
-           direct_weight: float | None, detail: bool = True) -> CohortReport:
+           direct_weight: float | None, detail: bool = True, extras: bool = True,
+           only: int | None = None) -> CohortReport:
     threshold, rule = framework.threshold, framework.aggregation_rule
     if detail:
-        requirements, supports, links = _tree(framework)
+        requirements, supports, links = _tree(framework, only)
         offerings = _offerings_of(cohort, framework)
     else:
-        requirements, supports, links, offerings = _requirements(framework), [], {}, []
+        requirements, supports, links, offerings = _requirements(framework, only), [], {}, []
     offerings_by_course: dict[int, list[CourseOffering]] = defaultdict(list)
     for o in offerings:
         offerings_by_course[o.course_id].append(o)
@@ -384,14 +403,14 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
     for (pid, _cid), cell in cells.items():
         by_point[pid].append(cell)
 
-    surveys = _surveys(cohort)
+    surveys = _surveys(cohort) if extras else {}
     report = CohortReport(cohort=cohort, framework=framework, threshold=threshold, rule=rule,
                           objective_rule=framework.objective_rule,
                           offerings=offerings, direct_weight=direct_weight, stored=stored)
     with_scores = set(stored["courses_with_scores"])
     report.courses_without_scores = (sorted({s.course for s in supports if s.course_id not in with_scores},
                                             key=lambda c: c.code) if detail
-                                     else _courses_without_scores(framework, with_scores))
+                                     else _courses_without_scores(framework, with_scores) if extras else [])
     pts, reqs = stored["points"], stored["requirements"]
     for requirement in requirements:
         points = []
@@ -423,7 +442,8 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
     return report
 
 
-def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[int, float | None]]]:
+def cohort_trend(cohort: Cohort, *, limit: int = 6, requirements: Sequence[GraduationRequirement] = (),
+                 cohorts: Sequence[Cohort] | None = None) -> list[tuple[Cohort, dict[int, float | None]]]:
     """Requirement values (program rule) of the program's cohorts, by requirement number, oldest first.
 
     Numbers are those of ``cohort``'s framework version: a cohort taught under another version shows its
@@ -432,43 +452,50 @@ def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[i
 
     Cohorts without a framework or without any value are left out; at most ``limit`` cohorts. The
     stored figures of all of them are read in one query (a cohort stored under one version only needs
-    no framework look-up).
+    no framework look-up). ``requirements``: every requirement of one framework version, when the caller
+    has them (their numbers are not read again); ``cohorts``: the program's cohorts, oldest first, likewise.
     """
-    cohorts = queries.list_cohorts_of_program(cohort.program_id)[-limit:]
+    cohorts = list(cohorts if cohorts is not None else queries.list_cohorts_of_program(cohort.program_id))[-limit:]
+    # Only the small copy of the requirement verdicts (a row stored without it: its whole document).
     rows = db.session.execute(select(AchievementResult.cohort_id, AchievementResult.framework_id,
-                                     AchievementResult.fingerprint, AchievementResult.data)
+                                     FrameworkVersion.aggregation_rule,
+                                     type_coerce(func.coalesce(AchievementResult.requirements,
+                                                               AchievementResult.data["requirements"]),
+                                                 JSON).label("requirements"))
+                              .join(FrameworkVersion, FrameworkVersion.id == AchievementResult.framework_id)
                               .where(AchievementResult.cohort_id.in_([c.id for c in cohorts]))).all()
     by_cohort: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         by_cohort[r.cohort_id].append(r)
-    stored: dict[int, results.Results] = {}
+    stored: dict[int, dict[str, Any]] = {}  # cohort id → stored requirement entries
     framework_of: dict[int, int] = {}
+    rule_of: dict[int, AggregationRule] = {}  # framework id → its rule
     for c in cohorts:
         found = by_cohort.get(c.id, [])
         if len(found) == 1:
             framework_of[c.id] = found[0].framework_id
-            stored[c.id] = results.Results(c.id, found[0].framework_id, found[0].fingerprint, found[0].data)
+            rule_of[found[0].framework_id] = found[0].aggregation_rule
+            stored[c.id] = found[0].requirements or {}
             continue
         framework = queries.get_framework_for_cohort(c)  # none stored yet, or under several versions
         if framework is not None:
-            framework_of[c.id] = framework.id
-            stored[c.id] = results.get_many([c], {c.id: framework})[c.id]
-    info = {}
-    if framework_of:
-        info = {r.id: r for r in db.session.execute(
-            select(FrameworkVersion.id, FrameworkVersion.aggregation_rule)
-            .where(FrameworkVersion.id.in_(set(framework_of.values()))))}
-    req_rows = db.session.execute(select(GraduationRequirement.id, GraduationRequirement.number,
-                                         GraduationRequirement.framework_id).where(
-        GraduationRequirement.framework_id.in_(set(framework_of.values()) or {-1}))).all()
-    numbers = {r.id: r.number for r in req_rows}
+            framework_of[c.id], rule_of[framework.id] = framework.id, framework.aggregation_rule
+            stored[c.id] = results.get_many([c], {c.id: framework})[c.id].data["requirements"]
+    known = [(r.id, r.number, r.framework_id) for r in requirements]
+    wanted = set(framework_of.values()) - {fid for _i, _n, fid in known}
+    req_rows = [r for r in known if r[2] in framework_of.values()]
+    if wanted:
+        req_rows += db.session.execute(select(GraduationRequirement.id, GraduationRequirement.number,
+                                              GraduationRequirement.framework_id).where(
+            GraduationRequirement.framework_id.in_(wanted))).all()
+    numbers = {rid: n for rid, n, _f in req_rows}
     # Other versions' requirements by this cohort's numbering: through the links between versions
     # (a renumbered requirement stays in its own row); versions without any link keep equal numbers.
     own = framework_of.get(cohort.id)
     if own is not None and len(set(framework_of.values())) > 1:  # one version: nothing to translate
         here = db.session.get(FrameworkVersion, own)
         linked = framework_queries.lineage_numbers(here, set(numbers))
-        framework_of_req = {r.id: r.framework_id for r in req_rows}
+        framework_of_req = {rid: fid for rid, _n, fid in req_rows}
         linked_versions = {framework_of_req[rid] for rid in linked}
         numbers = {rid: linked.get(rid, n) for rid, n in numbers.items()
                    if rid in linked or framework_of_req[rid] not in linked_versions}
@@ -476,10 +503,10 @@ def cohort_trend(cohort: Cohort, *, limit: int = 6) -> list[tuple[Cohort, dict[i
     for other in cohorts:
         if other.id not in stored:
             continue
-        rule = info[framework_of[other.id]].aggregation_rule
+        rule = rule_of[framework_of[other.id]]
         attr = "weighted_sum" if rule == AggregationRule.WEIGHTED_SUM else "minimum"
         values = {numbers[int(rid)]: _num(entry.get(attr))
-                  for rid, entry in stored[other.id].data["requirements"].items() if int(rid) in numbers}
+                  for rid, entry in stored[other.id].items() if int(rid) in numbers}
         values = dict(sorted(values.items()))
         if any(v is not None for v in values.values()):
             out.append((other, values))
@@ -505,7 +532,7 @@ class StudentReport:
 def student_report(student: Student) -> StudentReport:
     """A student's graduation-requirement achievement from their own scores, plus their objective values."""
     report = cohort_report(student.cohort)
-    stored = results.get_results(student.cohort, report.framework) if report.framework is not None else None
+    stored = report.results  # the same stored figures (their per-student parts read once)
     reqs = []
     for row in report.requirements:
         values = [_num(report.students.get(rule, {}).get(str(student.id), {}).get(str(row.requirement.id)))

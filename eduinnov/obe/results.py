@@ -408,9 +408,30 @@ _PACKED = ("offerings", "students")
 
 
 class _Unpacked(dict):
-    """The stored document; its packed parts are decoded on first access."""
+    """The stored document; its packed parts are decoded on first access.
+
+    Read from the small ``summary`` copy, the packed parts are not there yet: ``load`` (the whole stored
+    document) is called the first time one of them is wanted.
+    """
+
+    def __init__(self, data: dict[str, Any], load: Any = None):
+        super().__init__(data)
+        self._load = load
+
+    def _complete(self, key: str) -> None:
+        if self._load is not None and key in _PACKED and not super().__contains__(key):
+            load, self._load = self._load, None
+            for k, v in load().items():
+                if k in _PACKED:
+                    super().__setitem__(k, v)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self._complete(key)
+        return super().__contains__(key)
 
     def __getitem__(self, key: str) -> Any:
+        self._complete(key)
         value = super().__getitem__(key)
         if key in _PACKED and isinstance(value, str):
             value = json.loads(value)
@@ -425,15 +446,45 @@ def _pack(data: dict[str, Any]) -> dict[str, Any]:
     return {k: (json.dumps(v, separators=(",", ":")) if k in _PACKED else v) for k, v in data.items()}
 
 
+def summary_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The stored document without its per-offering and per-student parts (``AchievementResult.summary``)."""
+    return {k: v for k, v in data.items() if k not in _PACKED}
+
+
 class Results:
     """The stored (or just computed) figures of a cohort under one framework version."""
 
-    def __init__(self, cohort_id: int, framework_id: int, fingerprint: str, data: dict[str, Any]):
+    def __init__(self, cohort_id: int, framework_id: int, fingerprint: str, data: dict[str, Any],
+                 load: Any = None):
         self.cohort_id, self.framework_id, self.fingerprint = cohort_id, framework_id, fingerprint
-        self.data = _Unpacked(data)
+        self.data = _Unpacked(data, load)
 
     def offering(self, offering_id: int) -> dict[str, Any] | None:
         return self.data["offerings"].get(str(offering_id))
+
+
+def _whole(cohort_id: int, framework_id: int, fp: str) -> Any:
+    """A loader of the whole stored document behind a summary (recomputed if it changed since)."""
+
+    def load() -> dict[str, Any]:
+        data = db.session.scalar(select(AchievementResult.data).where(
+            AchievementResult.cohort_id == cohort_id, AchievementResult.framework_id == framework_id,
+            AchievementResult.fingerprint == fp))
+        if data is None:  # recomputed in between by this transaction's own change
+            data = refresh(cohort_id, db.session.get(FrameworkVersion, framework_id)).data
+            return {k: data[k] for k in _PACKED if k in data}
+        return data
+
+    return load
+
+
+def _stored(cohort_id: int, framework_id: int, fp: str, summary: dict[str, Any] | None) -> Results:
+    """Results from a stored row's summary; a row stored without one: its whole document (one more query)."""
+    if summary is None:
+        data = db.session.scalar(select(AchievementResult.data).where(
+            AchievementResult.cohort_id == cohort_id, AchievementResult.framework_id == framework_id))
+        return Results(cohort_id, framework_id, fp, data)
+    return Results(cohort_id, framework_id, fp, summary, _whole(cohort_id, framework_id, fp))
 
 
 def _store(inputs: Inputs, fp: str, data: dict[str, Any]) -> None:
@@ -444,7 +495,7 @@ def _store(inputs: Inputs, fp: str, data: dict[str, Any]) -> None:
                                                                AchievementResult.framework_id == inputs.framework_id))
             db.session.add(AchievementResult(cohort_id=inputs.cohort_id, framework_id=inputs.framework_id,
                                              fingerprint=fp, computed_at=utcnow(), data=_pack(data),
-                                             requirements=data.get("requirements")))
+                                             requirements=data.get("requirements"), summary=summary_of(data)))
     except (IntegrityError, OperationalError) as exc:  # another request stored it first: theirs is as good
         log.info("OBE results of cohort %s not stored: %s", inputs.cohort_id, exc)
 
@@ -464,25 +515,26 @@ def refresh(cohort: Cohort | int, framework: FrameworkVersion) -> Results:
 
 
 def get_results(cohort: Cohort, framework: FrameworkVersion) -> Results:
-    """A cohort's figures: the stored row (one query), else computed now and stored."""
-    row = db.session.execute(select(AchievementResult.fingerprint, AchievementResult.data).where(
+    """A cohort's figures: the stored row's summary (one query; the per-student parts when first
+    wanted), else computed now and stored."""
+    row = db.session.execute(select(AchievementResult.fingerprint, AchievementResult.summary).where(
         AchievementResult.cohort_id == cohort.id, AchievementResult.framework_id == framework.id)).first()
     if row is not None:
-        return Results(cohort.id, framework.id, row.fingerprint, row.data)
+        return _stored(cohort.id, framework.id, row.fingerprint, row.summary)
     return refresh(cohort, framework)
 
 
 def get_many(cohorts: list[Cohort], framework_of: dict[int, FrameworkVersion]) -> dict[int, Results]:
-    """Figures of several cohorts: the stored rows in one query, the missing ones computed now."""
+    """Figures of several cohorts: the stored summaries in one query, the missing ones computed now."""
     wanted = {c.id: framework_of[c.id].id for c in cohorts if framework_of.get(c.id) is not None}
     out: dict[int, Results] = {}
     if wanted:
         rows = db.session.execute(select(AchievementResult.cohort_id, AchievementResult.framework_id,
-                                         AchievementResult.fingerprint, AchievementResult.data)
-                                  .where(AchievementResult.cohort_id.in_(list(wanted))))
+                                         AchievementResult.fingerprint, AchievementResult.summary)
+                                  .where(AchievementResult.cohort_id.in_(list(wanted)))).all()
         for r in rows:
             if wanted.get(r.cohort_id) == r.framework_id:
-                out[r.cohort_id] = Results(r.cohort_id, r.framework_id, r.fingerprint, r.data)
+                out[r.cohort_id] = _stored(r.cohort_id, r.framework_id, r.fingerprint, r.summary)
     for c in cohorts:
         if c.id in wanted and c.id not in out:
             out[c.id] = refresh(c, framework_of[c.id])

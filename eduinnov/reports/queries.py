@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import contains_eager, defer
 
 from eduinnov.achievements.models import (
     PENDING_STATES,
@@ -214,8 +214,8 @@ def list_cohorts_of(program_ids: Sequence[int]) -> list[Cohort]:
     if not program_ids:
         return []
     stmt = (
-        select(Cohort).join(Program).where(Cohort.program_id.in_(list(program_ids)))
-        .order_by(Program.code, Cohort.entry_year)
+        select(Cohort).join(Program).options(contains_eager(Cohort.program))
+        .where(Cohort.program_id.in_(list(program_ids))).order_by(Program.code, Cohort.entry_year)
     )
     return list(db.session.scalars(stmt))
 

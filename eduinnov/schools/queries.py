@@ -165,7 +165,8 @@ def count_verified_by_program(program_ids: Sequence[int]) -> dict[int, ProgramHe
     out: dict[int, ProgramHeadline] = {}
     if not program_ids:
         return out
-    stmt = (select(Achievement.program_id, Achievement.kind, Achievement.year, func.count(Achievement.id))
+    # count(*), not count(id): the counts come from the (program, status, kind, year) index alone.
+    stmt = (select(Achievement.program_id, Achievement.kind, Achievement.year, func.count())
             .where(Achievement.program_id.in_(list(program_ids)),
                    Achievement.verification_status == VerificationStatus.VERIFIED)
             .group_by(Achievement.program_id, Achievement.kind, Achievement.year))

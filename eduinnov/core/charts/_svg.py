@@ -85,7 +85,11 @@ class ChartData:
             return MISSING
         decimals = self.decimals
         if decimals is None:
-            decimals = 0 if all(float(v).is_integer() for v in self.all_values()) else 2
+            # Decided once per chart (the values never change): every label and cell asks.
+            decimals = self.__dict__.get("_auto_decimals")
+            if decimals is None:
+                decimals = 0 if all(float(v).is_integer() for v in self.all_values()) else 2
+                object.__setattr__(self, "_auto_decimals", decimals)
         text = f"{value:,.{decimals}f}"
         if text.startswith("-") and float(text.replace(",", "")) == 0:
             text = text[1:]  # no "-0.0"
@@ -140,15 +144,23 @@ def _n(x: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+_ATTR_NAMES: dict[str, str] = {}  # keyword → SVG attribute name ("stroke_width" → "stroke-width")
+
+
 def _attrs(**attrs: object) -> str:
     out = []
     for key, value in attrs.items():
         if value is None:
             continue
-        name = key.rstrip("_").replace("_", "-")
+        name = _ATTR_NAMES.get(key)
+        if name is None:
+            name = _ATTR_NAMES[key] = key.rstrip("_").replace("_", "-")
         if isinstance(value, float):
-            value = _n(value)
-        out.append(f' {name}="{escape(str(value))}"')
+            out.append(f' {name}="{_n(value)}"')  # digits, "-" and ".": nothing to escape
+        elif isinstance(value, int):
+            out.append(f' {name}="{value!s}"')
+        else:
+            out.append(f' {name}="{escape(str(value))}"')
     return "".join(out)
 
 

@@ -9,9 +9,12 @@ from eduinnov.frameworks.models import GraduationRequirement
 from eduinnov.obe import queries
 from eduinnov.obe.forms import ImprovementForm
 from eduinnov.obe.models import ImprovementRecord
+from eduinnov.programs.models import Cohort
 
 
-def _improvement_form(requirement: GraduationRequirement, record: ImprovementRecord | None = None) -> ImprovementForm:
+def _improvement_form(requirement: GraduationRequirement, record: ImprovementRecord | None = None, *,
+                      cohorts: list[Cohort] | None = None) -> ImprovementForm:
+    """The improvement form of a requirement (``cohorts``: its program's, when the caller has them)."""
     form = ImprovementForm(obj=record)
     choices = [("req", _("GR%(n)d itself", n=requirement.number))]
     choices += [(f"ip-{p.id}", _("Indicator point %(code)s", code=p.code)) for p in requirement.indicator_points]
@@ -19,7 +22,8 @@ def _improvement_form(requirement: GraduationRequirement, record: ImprovementRec
                 for o in queries.candidate_objectives(requirement)]
     form.target.choices = choices
     form.cohort_id.choices = [("", _("—"))] + [(c.id, c.display_name)
-                                               for c in queries.list_cohorts_of_program(requirement.program_id)]
+                                               for c in (cohorts if cohorts is not None
+                                                         else queries.list_cohorts_of_program(requirement.program_id))]
     if record is not None and request.method == "GET":
         form.status.data = record.status.value
         form.target.data = (f"co-{record.objective_id}" if record.objective_id else

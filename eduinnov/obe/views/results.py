@@ -45,7 +45,7 @@ def cohort(cohort):
                                     report.threshold, title=_("Requirement achievement"),
                                     series_name=enum_label(report.rule), label_header=_("Requirement"),
                                     width=460, height=300)
-    trend = reports.cohort_trend(cohort)
+    trend = reports.cohort_trend(cohort, requirements=[r.requirement for r in report.requirements])
     return render_template("obe/cohort.html", cohort=cohort, report=report, bars=bars, trend=trend,
                            direct_weight=_direct_weight())
 
@@ -56,17 +56,20 @@ def cohort(cohort):
 @staff_required
 @loads(GraduationRequirement, "requirement_id")
 def requirement(cohort, requirement):
-    report = reports.cohort_report(cohort)
+    report = reports.cohort_report(cohort, only=requirement.id)
     row = next((r for r in report.requirements if r.requirement.id == requirement.id), None)
     if row is None:
         abort(404)
-    form = _improvement_form(requirement) if can(current_user, Action.MANAGE, requirement) else None
+    # The form's choices, and the trend's cohorts (read once) when the requirement is of the cohort's program.
+    cohorts = queries.list_cohorts_of_program(requirement.program_id)
+    same = requirement.program_id == cohort.program_id
+    form = _improvement_form(requirement, cohorts=cohorts) if can(current_user, Action.MANAGE, requirement) else None
     if form is not None and request.method == "GET":
         form.cohort_id.data = cohort.id
         form.cycle_year.data = cohort.entry_year + 4
         if row.weighted_sum is not None and row.achieved_weighted_sum is False:
             form.achievement_value.data = round(row.weighted_sum, 4)
-    across = [(c, values[requirement.number]) for c, values in reports.cohort_trend(cohort)
+    across = [(c, values[requirement.number]) for c, values in reports.cohort_trend(cohort, cohorts=cohorts if same else None)
               if values.get(requirement.number) is not None]
     return render_template("obe/requirement.html", cohort=cohort, report=report, row=row, form=form,
                            history=queries.list_improvements_of_requirement(requirement), sources=list(SurveySource),
