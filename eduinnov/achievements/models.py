@@ -24,6 +24,7 @@ from sqlalchemy import (
     event,
     false,
     inspect,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -159,6 +160,11 @@ class ParticipantRole(LabelledEnum):
     INVENTOR = "inventor", _l("Inventor")
 
 
+# What queries.awaiting_verification selects, in SQL (the predicate of the queue's partial index).
+_AWAITING = ("verification_status = 'reviewed' OR "
+             "(verification_status = 'submitted' AND declared_by_student IS false)")
+
+
 class Achievement(TimestampMixin, VersionedMixin, db.Model):
     """One achievement of one or more students; columns of other kinds stay NULL."""
 
@@ -172,6 +178,11 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_achievements_year_id", "year", "id"),
         # The verification queue and its counts (a few per cent of the rows wait): by status, then program.
         Index("ix_achievements_status_program", "verification_status", "program_id"),
+        # The verification queue in its order (queries.pending_verification_stmt): only the rows waiting for a
+        # director (the predicate is queries.awaiting_verification, as written there), so the first page is
+        # read from the index and the count is an index-only scan.
+        Index("ix_achievements_awaiting_order", text("coalesce(submitted_at, created_at)"), "id", "program_id",
+              postgresql_where=text(_AWAITING), sqlite_where=text(_AWAITING)),
         # Duplicate look-ups (achievements.duplicates): by identifier, and titles of a block.
         Index("ix_achievements_program_identifier_key", "program_id", "identifier_key"),
         Index("ix_achievements_program_grant_key", "program_id", "grant_key"),

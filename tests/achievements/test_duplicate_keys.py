@@ -187,3 +187,23 @@ def test_the_queue_looks_up_duplicates_in_a_fixed_number_of_queries(app, program
         event.remove(db.engine, "before_cursor_execute", count)
     assert all(len(v) == 1 for v in found.values())
     assert len(seen) <= 2  # identifiers and title blocks, whatever the number of programs (was one per program)
+
+
+def test_the_queue_order_and_count_can_be_read_from_the_partial_index(app, admin, program):
+    # The index's predicate must be implied by queries.awaiting_verification, or PostgreSQL sorts every
+    # waiting row again: with sequential scans and sorts priced out, the plan shows whether it can be used.
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the plan check is PostgreSQL's (SQLite is the small embedded database)")
+    from sqlalchemy import func, text
+
+    from eduinnov.achievements import queries
+
+    make_achievement(program, [], verification_status=VerificationStatus.SUBMITTED)
+    stmt = queries.pending_verification_stmt(admin)
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    db.session.execute(text("SET LOCAL enable_sort = off"))
+    page, count = stmt.limit(25), select(func.count()).select_from(stmt.order_by(None).subquery())
+    plans = ["\n".join(db.session.execute(text("EXPLAIN " + str(
+        query.compile(db.engine, compile_kwargs={"literal_binds": True})))).scalars()) for query in (page, count)]
+    assert "Index Scan using ix_achievements_awaiting_order" in plans[0] and "Sort" not in plans[0], plans[0]
+    assert "Index Only Scan using ix_achievements_awaiting_order" in plans[1], plans[1]
