@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
 
 from eduinnov.achievements.keys import (
     ID_FIELDS,
@@ -60,6 +60,8 @@ TITLE_THRESHOLD = 90.0
 FULL_SCAN_LIMIT = 5000
 # Items looked up together (the queue's "only duplicates" compares the whole queue): bounded IN lists.
 _PROBE_CHUNK = 500
+# Up to this many title blocks are selected with one (program, kind, numbers) row-value IN.
+_ROW_IN_LIMIT = 50
 _ID_FIELDS = ID_FIELDS
 
 
@@ -234,12 +236,15 @@ def _title_blocks(probes: Sequence[_Probe]) -> dict[tuple[int, AchievementKind, 
     if not numbers:
         return {}
     a = Achievement
-    # One condition per (program, kind) with a list of numbers: a (program, kind, numbers) row-value IN of
-    # hundreds of blocks costs PostgreSQL's planner 100+ ms; this shape plans in a few.
-    stmt = (select(a.id, a.program_id, a.kind, a.title_numbers, a.title_key)
-            .where(or_(*(and_(a.program_id == program_id, a.kind == kind, a.title_numbers.in_(sorted(ns)))
-                         for (program_id, kind), ns in sorted(numbers.items()))))
-            .order_by(a.id))
+    blocks = sorted((program_id, kind, n) for (program_id, kind), ns in numbers.items() for n in ns)
+    if len(blocks) <= _ROW_IN_LIMIT:  # a page: one statement shape, compiled once
+        where = tuple_(a.program_id, a.kind, a.title_numbers).in_(blocks)
+    else:
+        # One condition per (program, kind) with a list of numbers: a row-value IN of hundreds of blocks costs
+        # PostgreSQL's planner 100+ ms; this shape plans in a few.
+        where = or_(*(and_(a.program_id == program_id, a.kind == kind, a.title_numbers.in_(sorted(ns)))
+                      for (program_id, kind), ns in sorted(numbers.items())))
+    stmt = select(a.id, a.program_id, a.kind, a.title_numbers, a.title_key).where(where).order_by(a.id)
     out: dict[tuple[int, AchievementKind, str], tuple[list[str], list[int]]] = {}
     for achievement_id, program_id, kind, numbers, key in db.session.execute(stmt):
         keys, ids = out.setdefault((program_id, AchievementKind(kind), numbers), ([], []))
