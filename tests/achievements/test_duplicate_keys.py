@@ -207,3 +207,36 @@ def test_the_queue_order_and_count_can_be_read_from_the_partial_index(app, admin
         query.compile(db.engine, compile_kwargs={"literal_binds": True})))).scalars()) for query in (page, count)]
     assert "Index Scan using ix_achievements_awaiting_order" in plans[0] and "Sort" not in plans[0], plans[0]
     assert "Index Only Scan using ix_achievements_awaiting_order" in plans[1], plans[1]
+
+
+def test_the_queue_page_costs_the_same_queries_whatever_the_number_of_programs(login_as, admin):
+    def waiting_in_new_program(k: int) -> None:
+        p = make_program(f"Q{k:02d}")
+        make_achievement(p, [], AchievementKind.PUBLICATION, title=f"Paper {k}", venue="V", doi=f"10.1/{k}",
+                         verification_status=VerificationStatus.SUBMITTED)
+        make_achievement(p, [], AchievementKind.PUBLICATION, title=f"Paper {k}!", venue="V", doi=f"10.1/{k}",
+                         verification_status=VerificationStatus.DRAFT)
+
+    def statements() -> tuple[str, int]:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            html = b.get("/achievements/pending").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return html, len(seen)
+
+    b = login_as(admin)
+    for k in range(2):
+        waiting_in_new_program(k)
+    html, few = statements()
+    assert html.count("Possible duplicate") == 2
+    for k in range(2, 7):
+        waiting_in_new_program(k)
+    html, many = statements()
+    assert html.count("Possible duplicate") == 7 and "same DOI 10.1/6" in html
+    assert many == few  # no query per program (the duplicate index of each program was one)
