@@ -63,6 +63,8 @@ _PROBE_CHUNK = 500
 # Up to this many title blocks are selected with one (program, kind, numbers) row-value IN.
 _ROW_IN_LIMIT = 50
 _ID_FIELDS = ID_FIELDS
+# The code under which a kind's stored identifier and grant keys are compared.
+_CODE_OF_KIND = {AchievementKind(kind): code for code, (kind, _names) in ID_FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -118,32 +120,37 @@ class DuplicateIndex:
 
     @classmethod
     def load(cls, program_id: int) -> DuplicateIndex:
-        """Index every achievement of the program (a single query of a few columns)."""
+        """Index every achievement of the program (a single query of a few columns, the stored keys: nothing
+        is normalised again)."""
         index = cls()
-        stmt = select(Achievement.id, Achievement.kind, Achievement.title, Achievement.year, Achievement.doi,
-                      Achievement.application_number, Achievement.grant_number, Achievement.project_number
-                      ).where(Achievement.program_id == program_id).order_by(Achievement.id)
-        result = db.session.execute(stmt)
-        names = list(result.keys())  # plain dicts: a Row's _asdict() rebuilds its keys every time
-        for row in result:
-            values = dict(zip(names, row, strict=True))
-            index.add(values["id"], AchievementKind(values["kind"]), values)
+        a = Achievement
+        stmt = (select(a.id, a.kind, a.title, a.year, a.title_key, a.title_numbers, a.identifier_key, a.grant_key)
+                .where(a.program_id == program_id).order_by(a.id))
+        for achievement_id, kind, title, year, key, numbers, identifier, grant in db.session.execute(stmt).tuples():
+            kind = AchievementKind(kind)
+            code = _CODE_OF_KIND.get(kind)
+            ids = [(code, k) for k in (identifier, grant) if k] if code else []
+            index._insert(achievement_id, kind, title or "", int(year or 0), key or "", numbers or "", ids)
         return index
 
     def add(self, achievement_id: int, kind: AchievementKind, values: Mapping[str, Any]) -> None:
         """Index one achievement given by its column values."""
         kind = AchievementKind(kind)
-        self.entries[achievement_id] = _Entry(achievement_id, kind, values.get("title") or "",
-                                              int(values.get("year") or 0))
-        for code, key in self._keys(kind, values):
-            self.by_key.setdefault((code, key), []).append(achievement_id)
         key = title_key(values.get("title"))
-        block = (kind, title_numbers(key))
-        keys, ids = self.titles.setdefault(block, ([], []))
+        self._insert(achievement_id, kind, values.get("title") or "", int(values.get("year") or 0), key,
+                     title_numbers(key), list(self._keys(kind, values)))
+
+    def _insert(self, achievement_id: int, kind: AchievementKind, title: str, year: int, key: str, numbers: str,
+                ids: list[tuple[str, str]]) -> None:
+        self.entries[achievement_id] = _Entry(achievement_id, kind, title, year)
+        for code_key in ids:
+            self.by_key.setdefault(code_key, []).append(achievement_id)
+        block = (kind, numbers)
+        keys, achievement_ids = self.titles.setdefault(block, ([], []))
         for end in {"<" + key[:3], key[-3:] + ">"}:
             self.ends.setdefault((block, end), []).append(len(keys))
         keys.append(key)
-        ids.append(achievement_id)
+        achievement_ids.append(achievement_id)
         self.exact_titles.setdefault((kind, key), []).append(achievement_id)
 
     def same_title(self, kind: AchievementKind, title: str, year: int) -> int | None:
