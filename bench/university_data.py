@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Table, func, select, text
 
+from eduinnov.achievements.keys import KEY_COLUMNS, stored_keys
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏飞浩然思远雨欣子涵梓轩宇航晨曦"
 TOPICS = ["深度学习", "知识图谱", "边缘计算", "区块链", "数字孪生", "联邦学习", "智能传感", "大语言模型"]
@@ -293,7 +295,7 @@ def _achievements(w: Writer, uni: University, program_ids, cohort_students, dire
     cols = ["id", "program_id", "kind", "title", "year", "supervisor_id", "created_by_id", "level", "project_type",
             "project_status", "funding", "venue", "doi", "indexing", "patent_type", "patent_status",
             "application_number", "competition", "prize_rank", "verification_status", "verified_by_id",
-            "verified_at", "verification_note", "submitted_at"]
+            "verified_at", "verification_note", "submitted_at", *KEY_COLUMNS]
     levels = ["national", "provincial", "provincial", "university", "university", "university"]
     for k, pid in enumerate(program_ids):
         supervisor = director_ids[k]
@@ -324,6 +326,7 @@ def _achievements(w: Writer, uni: University, program_ids, cohort_students, dire
                          verification_note="材料不全" if status == "rejected" else None)
             if status == "submitted":
                 r["submitted_at"] = w.now
+            r.update(stored_keys(kind, r))  # the duplicate-check keys, as every app write path fills them
             rows.append(tuple(r[c] for c in cols))
             team = rng.sample(cohort_students[rng.choice(cohorts)], rng.choice([1, 1, 2, 2, 3]))
             for rank, sid in enumerate(team, start=1):

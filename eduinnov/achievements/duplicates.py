@@ -1,12 +1,15 @@
 """Duplicate achievements: the same DOI, patent number, project number or evidence file, or a near-identical title.
 
-One index of a program's achievements answers every caller: the forms (before saving a new or changed
-item), the evidence upload (same file already attached to another item), the imports (each row against
-the program and against the earlier rows of the file), and the verification queue and item page
-(:func:`list_duplicates_of`, :func:`duplicates_by_achievement`).
+Two ways to one answer. :class:`DuplicateIndex` loads a program's achievements once and matches many
+rows, including rows not stored yet (the imports: each row against the program and against the earlier
+rows of the file). The forms (before saving a new or changed item), the item page and the verification
+queue (:func:`find_duplicates`, :func:`list_duplicates_of`, :func:`duplicates_by_achievement`) ask the
+database for the candidates of their few items only, by the comparison keys stored with every row
+(:mod:`.keys`, indexed), and score the candidate titles with the same rule. The evidence upload looks
+for the same file already attached to another item (:func:`find_evidence_duplicates`).
 
 Identifiers are compared in a normal form: DOIs lowercase without ``https://doi.org/`` or ``doi:``;
-patent numbers as letters and digits without CN / ZL (``patents.number_key``; application and grant
+patent numbers as letters and digits without CN / ZL (``keys.patent_number_key``; application and grant
 numbers against each other); project numbers NFKC, case-folded, without spaces, dashes or dots.
 Titles are compared with rapidfuzz's ``ratio`` over NFKC-normalised, case-folded text keeping only
 letters and digits (Chinese characters included), among items of the same kind: a score of
@@ -16,17 +19,23 @@ differ (parts of a series such as "… (1)" and "… (2)" are different items).
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, tuple_
 
-from eduinnov.achievements import patents
+from eduinnov.achievements.keys import (
+    ID_FIELDS,
+    doi_key,
+    identifier_keys,
+    project_number_key,
+    title_key,
+    title_numbers,
+)
 from eduinnov.achievements.models import Achievement, AchievementKind, EvidenceFile
 from eduinnov.core.audit import AuditLog
 from eduinnov.extensions import db
@@ -49,43 +58,13 @@ TITLE_THRESHOLD = 90.0
 # Above this many titles of one kind, a title is compared only with titles sharing its first or last three
 # characters (an import of tens of thousands of rows stays fast; a typo at both ends goes unnoticed there).
 FULL_SCAN_LIMIT = 5000
-_DIGITS = re.compile(r"\d+")
-# What str.isalnum() rejects: \w is exactly isalnum() plus the underscore.
-_NOT_ALNUM = re.compile(r"[\W_]+")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi\s*[:：]\s*)", re.IGNORECASE)
-# Kinds whose identifier columns are compared (a DOI only among publications, and so on).
-_ID_FIELDS: dict[str, tuple[AchievementKind, tuple[str, ...]]] = {
-    "doi": (AchievementKind.PUBLICATION, ("doi",)),
-    "patent": (AchievementKind.PATENT, ("application_number", "grant_number")),
-    "project_number": (AchievementKind.PROJECT, ("project_number",)),
-}
-
-
-def _nfkc(value: Any) -> str:
-    return unicodedata.normalize("NFKC", str(value or "")).strip()
-
-
-def doi_key(value: Any) -> str | None:
-    """``https://doi.org/10.1234/ABC`` and ``doi:10.1234/abc`` → ``10.1234/abc``; empty → None."""
-    text = _DOI_PREFIX.sub("", _nfkc(value)).strip().lower()
-    return text or None
-
-
-def project_number_key(value: Any) -> str | None:
-    """A project number without spaces, dashes, dots or case: ``S 2024-10001`` → ``s202410001``."""
-    text = re.sub(r"[\s\-_.·/]", "", _nfkc(value).casefold())
-    return text or None
-
-
-def title_key(value: Any) -> str:
-    """A title as compared: NFKC, case-folded, letters and digits only (punctuation and spaces dropped).
-
-    "基于深度学习的 GPU 调度。" and "基于深度学习的GPU调度" have the same key.
-    """
-    return _NOT_ALNUM.sub("", _nfkc(value).casefold())
-
-
-_KEYS = {"doi": doi_key, "patent": patents.number_key, "project_number": project_number_key}
+# Items looked up together (the queue's "only duplicates" compares the whole queue): bounded IN lists.
+_PROBE_CHUNK = 500
+# Up to this many title blocks are selected with one (program, kind, numbers) row-value IN.
+_ROW_IN_LIMIT = 50
+_ID_FIELDS = ID_FIELDS
+# The code under which a kind's stored identifier and grant keys are compared.
+_CODE_OF_KIND = {AchievementKind(kind): code for code, (kind, _names) in ID_FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -141,32 +120,37 @@ class DuplicateIndex:
 
     @classmethod
     def load(cls, program_id: int) -> DuplicateIndex:
-        """Index every achievement of the program (a single query of a few columns)."""
+        """Index every achievement of the program (a single query of a few columns, the stored keys: nothing
+        is normalised again)."""
         index = cls()
-        stmt = select(Achievement.id, Achievement.kind, Achievement.title, Achievement.year, Achievement.doi,
-                      Achievement.application_number, Achievement.grant_number, Achievement.project_number
-                      ).where(Achievement.program_id == program_id).order_by(Achievement.id)
-        result = db.session.execute(stmt)
-        names = list(result.keys())  # plain dicts: a Row's _asdict() rebuilds its keys every time
-        for row in result:
-            values = dict(zip(names, row, strict=True))
-            index.add(values["id"], AchievementKind(values["kind"]), values)
+        a = Achievement
+        stmt = (select(a.id, a.kind, a.title, a.year, a.title_key, a.title_numbers, a.identifier_key, a.grant_key)
+                .where(a.program_id == program_id).order_by(a.id))
+        for achievement_id, kind, title, year, key, numbers, identifier, grant in db.session.execute(stmt).tuples():
+            kind = AchievementKind(kind)
+            code = _CODE_OF_KIND.get(kind)
+            ids = [(code, k) for k in (identifier, grant) if k] if code else []
+            index._insert(achievement_id, kind, title or "", int(year or 0), key or "", numbers or "", ids)
         return index
 
     def add(self, achievement_id: int, kind: AchievementKind, values: Mapping[str, Any]) -> None:
         """Index one achievement given by its column values."""
         kind = AchievementKind(kind)
-        self.entries[achievement_id] = _Entry(achievement_id, kind, values.get("title") or "",
-                                              int(values.get("year") or 0))
-        for code, key in self._keys(kind, values):
-            self.by_key.setdefault((code, key), []).append(achievement_id)
         key = title_key(values.get("title"))
-        block = (kind, *_DIGITS.findall(key))
-        keys, ids = self.titles.setdefault(block, ([], []))
+        self._insert(achievement_id, kind, values.get("title") or "", int(values.get("year") or 0), key,
+                     title_numbers(key), list(self._keys(kind, values)))
+
+    def _insert(self, achievement_id: int, kind: AchievementKind, title: str, year: int, key: str, numbers: str,
+                ids: list[tuple[str, str]]) -> None:
+        self.entries[achievement_id] = _Entry(achievement_id, kind, title, year)
+        for code_key in ids:
+            self.by_key.setdefault(code_key, []).append(achievement_id)
+        block = (kind, numbers)
+        keys, achievement_ids = self.titles.setdefault(block, ([], []))
         for end in {"<" + key[:3], key[-3:] + ">"}:
             self.ends.setdefault((block, end), []).append(len(keys))
         keys.append(key)
-        ids.append(achievement_id)
+        achievement_ids.append(achievement_id)
         self.exact_titles.setdefault((kind, key), []).append(achievement_id)
 
     def same_title(self, kind: AchievementKind, title: str, year: int) -> int | None:
@@ -178,13 +162,7 @@ class DuplicateIndex:
 
     @staticmethod
     def _keys(kind: AchievementKind, values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-        for code, (code_kind, names) in _ID_FIELDS.items():
-            if kind != code_kind:
-                continue
-            for name in names:
-                key = _KEYS[code](values.get(name)) if values.get(name) else None
-                if key:
-                    yield code, key
+        return identifier_keys(kind, values)
 
     def match(self, kind: AchievementKind, values: Mapping[str, Any], *, exclude: Iterable[int] = (),
               titles: bool = True) -> list[Duplicate]:
@@ -202,7 +180,7 @@ class DuplicateIndex:
                     e = self.entries[other]
                     found[other] = Duplicate(other, e.title, e.year, code, _reason(code, str(shown or key)))
         key = title_key(values.get("title"))
-        block = (kind, *_DIGITS.findall(key))
+        block = (kind, title_numbers(key))
         keys, ids = self.titles.get(block, ([], []))
         if titles and key and keys:
             choices: Any = keys
@@ -217,12 +195,133 @@ class DuplicateIndex:
                 if other not in skip and other not in found:
                     e = self.entries[other]
                     found[other] = Duplicate(other, e.title, e.year, "title", _reason("title", "", score), score)
-        return sorted(found.values(), key=lambda d: (not d.is_exact, -(d.score or 100), d.achievement_id))
+        return _sorted(found)
+
+
+@dataclass
+class _Probe:
+    """One item whose look-alikes are searched among the stored keys of its program."""
+
+    program_id: int
+    kind: AchievementKind
+    values: Mapping[str, Any]
+    exclude: frozenset[int]
+    ids: list[tuple[str, str]] = field(init=False)
+    key: str = field(init=False)
+    numbers: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kind = AchievementKind(self.kind)
+        self.ids = list(identifier_keys(self.kind, self.values))
+        self.key = title_key(self.values.get("title"))
+        self.numbers = title_numbers(self.key)
+
+
+def _identifier_rows(probes: Sequence[_Probe]) -> dict[tuple[int, AchievementKind, str], list[Any]]:
+    """(program, kind, key) → the stored items with that identifier key, in id order (one query)."""
+    keys = {key for p in probes for _code, key in p.ids}
+    if not keys:
+        return {}
+    a = Achievement
+    stmt = (select(a.id, a.program_id, a.kind, a.title, a.year, a.identifier_key, a.grant_key)
+            .where(a.program_id.in_({p.program_id for p in probes}),
+                   or_(a.identifier_key.in_(keys), a.grant_key.in_(keys)))
+            .order_by(a.id))
+    out: dict[tuple[int, AchievementKind, str], list[Any]] = {}
+    for row in db.session.execute(stmt):
+        for key in {row.identifier_key, row.grant_key} - {None}:
+            out.setdefault((row.program_id, AchievementKind(row.kind), key), []).append(row)
+    return out
+
+
+def _title_blocks(probes: Sequence[_Probe]) -> dict[tuple[int, AchievementKind, str], tuple[list[str], list[int]]]:
+    """(program, kind, numbers) → the title keys and ids of that block, in id order (one query, keys only)."""
+    numbers: dict[tuple[int, AchievementKind], set[str]] = {}
+    for p in probes:
+        if p.key:
+            numbers.setdefault((p.program_id, p.kind), set()).add(p.numbers)
+    if not numbers:
+        return {}
+    a = Achievement
+    blocks = sorted((program_id, kind, n) for (program_id, kind), ns in numbers.items() for n in ns)
+    if len(blocks) <= _ROW_IN_LIMIT:  # a page: one statement shape, compiled once
+        where = tuple_(a.program_id, a.kind, a.title_numbers).in_(blocks)
+    else:
+        # One condition per (program, kind) with a list of numbers: a row-value IN of hundreds of blocks costs
+        # PostgreSQL's planner 100+ ms; this shape plans in a few.
+        where = or_(*(and_(a.program_id == program_id, a.kind == kind, a.title_numbers.in_(sorted(ns)))
+                      for (program_id, kind), ns in sorted(numbers.items())))
+    stmt = select(a.id, a.program_id, a.kind, a.title_numbers, a.title_key).where(where).order_by(a.id)
+    out: dict[tuple[int, AchievementKind, str], tuple[list[str], list[int]]] = {}
+    for achievement_id, program_id, kind, numbers, key in db.session.execute(stmt):
+        keys, ids = out.setdefault((program_id, AchievementKind(kind), numbers), ([], []))
+        keys.append(key or "")
+        ids.append(achievement_id)
+    return out
+
+
+def _title_matches(probes: Sequence[_Probe]) -> list[list[tuple[int, float]]]:
+    """For each probe, the (id, score) of the titles of its block scoring :data:`TITLE_THRESHOLD` or more.
+
+    The same comparison as :meth:`DuplicateIndex.match` (rapidfuzz ``ratio``, the >
+    :data:`FULL_SCAN_LIMIT` rule), with every probe of a block scored in one ``cdist`` call.
+    """
+    blocks = _title_blocks(probes)
+    out: list[list[tuple[int, float]]] = [[] for _p in probes]
+    members: dict[tuple, list[int]] = {}
+    for i, p in enumerate(probes):
+        if p.key and (p.program_id, p.kind, p.numbers) in blocks:
+            members.setdefault((p.program_id, p.kind, p.numbers), []).append(i)
+    for block, positions in members.items():
+        keys, ids = blocks[block]
+        if len(keys) > FULL_SCAN_LIMIT:
+            for i in positions:
+                head, tail = probes[i].key[:3], probes[i].key[-3:]
+                choices = {pos: k for pos, k in enumerate(keys) if k[:3] == head or k[-3:] == tail}
+                out[i] = [(ids[pos], score) for _c, score, pos in process.extract(
+                    probes[i].key, choices, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=None)]
+            continue
+        scores = process.cdist([probes[i].key for i in positions], keys, scorer=fuzz.ratio,
+                               score_cutoff=TITLE_THRESHOLD, dtype=np.float64)
+        for row, i in enumerate(positions):
+            out[i] = [(ids[pos], float(scores[row, pos])) for pos in np.flatnonzero(scores[row] >= TITLE_THRESHOLD)]
+    return out
+
+
+def _lookup(probes: Sequence[_Probe]) -> list[dict[int, Duplicate]]:
+    """The look-alikes of each probe by identifier and title, from the stored keys (a few queries per
+    :data:`_PROBE_CHUNK` probes): the same as :meth:`DuplicateIndex.match` on an index of the program."""
+    out: list[dict[int, Duplicate]] = []
+    for start in range(0, len(probes), _PROBE_CHUNK):
+        chunk = probes[start:start + _PROBE_CHUNK]
+        by_key = _identifier_rows(chunk)
+        titles = _title_matches(chunk)
+        known = {row.id: (row.title, row.year) for rows in by_key.values() for row in rows}
+        missing = {i for matches in titles for i, _score in matches} - set(known)
+        if missing:
+            known.update((r.id, (r.title, r.year)) for r in db.session.execute(
+                select(Achievement.id, Achievement.title, Achievement.year).where(Achievement.id.in_(missing))))
+        for p, matches in zip(chunk, titles, strict=True):
+            found: dict[int, Duplicate] = {}
+            for code, key in p.ids:
+                shown = p.values.get(_ID_FIELDS[code][1][0]) if code != "patent" else key
+                for row in by_key.get((p.program_id, p.kind, key), ()):
+                    if row.id not in p.exclude and row.id not in found:
+                        found[row.id] = Duplicate(row.id, row.title, row.year, code,
+                                                  _reason(code, str(shown or key)))
+            for other, score in matches:
+                if other not in p.exclude and other not in found:
+                    title, year = known[other]
+                    found[other] = Duplicate(other, title, year, "title", _reason("title", "", score), score)
+            out.append(found)
+    return out
 
 
 def find_duplicates(program_id: int, kind: AchievementKind, values: Mapping[str, Any], *,
                     exclude_id: int | None = None) -> list[Duplicate]:
     """Achievements of the program that look like ``values`` (an item being entered or changed).
+
+    Looked up by the stored keys (:mod:`.keys`): a few indexed queries, not an index of the whole program.
 
     Parameters
     ----------
@@ -235,7 +334,8 @@ def find_duplicates(program_id: int, kind: AchievementKind, values: Mapping[str,
     exclude_id : int, optional
         The item being edited (it is not its own duplicate).
     """
-    return DuplicateIndex.load(program_id).match(kind, values, exclude=[exclude_id] if exclude_id else [])
+    probe = _Probe(program_id, kind, values, frozenset([exclude_id] if exclude_id else []))
+    return _sorted(_lookup([probe])[0])
 
 
 def find_evidence_duplicates(program_id: int, sha256: str, *, exclude_id: int | None = None) -> list[Duplicate]:
@@ -261,10 +361,16 @@ def _identifiers(achievement: Achievement) -> dict[str, Any]:
 
 
 def list_duplicates_of(achievement: Achievement, index: DuplicateIndex | None = None) -> list[Duplicate]:
-    """Every other item of the program that looks like ``achievement``: identifiers, title, evidence files."""
-    index = index or DuplicateIndex.load(achievement.program_id)
-    found = {d.achievement_id: d for d in index.match(achievement.kind, _identifiers(achievement),
-                                                      exclude=[achievement.id])}
+    """Every other item of the program that looks like ``achievement``: identifiers, title, evidence files.
+
+    Without ``index``, looked up by the stored keys (:func:`find_duplicates`' few queries).
+    """
+    if index is None:
+        found = _lookup([_Probe(achievement.program_id, achievement.kind, _identifiers(achievement),
+                                frozenset([achievement.id]))])[0]
+    else:
+        found = {d.achievement_id: d for d in index.match(achievement.kind, _identifiers(achievement),
+                                                          exclude=[achievement.id])}
     for f in achievement.evidence_files:
         for d in find_evidence_duplicates(achievement.program_id, f.sha256, exclude_id=achievement.id):
             found.setdefault(d.achievement_id, d)
@@ -291,18 +397,15 @@ def _evidence_holders(achievements: list[Achievement]) -> dict[tuple[int, str], 
 def duplicates_by_achievement(achievements: Iterable[Achievement]) -> dict[int, list[Duplicate]]:
     """For the verification queue: the look-alikes of each listed item.
 
-    A fixed number of queries whatever the number of items: one index per program, and one query for the
+    A fixed number of queries whatever the programs (for up to :data:`_PROBE_CHUNK` items): identifiers,
+    title blocks and the matched titles by the stored keys (:func:`find_duplicates`), and one query for the
     items sharing any of their evidence files (the evidence files themselves should be loaded with the items).
     """
     items = list(achievements)
-    indexes: dict[int, DuplicateIndex] = {}
     holders = _evidence_holders(items)
+    looked_up = _lookup([_Probe(a.program_id, a.kind, _identifiers(a), frozenset([a.id])) for a in items])
     out: dict[int, list[Duplicate]] = {}
-    for a in items:
-        index = indexes.get(a.program_id)
-        if index is None:
-            index = indexes[a.program_id] = DuplicateIndex.load(a.program_id)
-        found = {d.achievement_id: d for d in index.match(a.kind, _identifiers(a), exclude=[a.id])}
+    for a, found in zip(items, looked_up, strict=True):
         for f in a.evidence_files:
             for row in holders.get((a.program_id, f.sha256), ()):
                 if row.id != a.id and row.id not in found:

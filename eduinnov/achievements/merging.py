@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import delete, inspect, select, update
 
+from eduinnov.achievements.keys import KEY_INPUTS, stored_keys
 from eduinnov.achievements.models import Achievement, AchievementParticipant, EvidenceFile, PatentTransfer
 from eduinnov.achievements.services import COMMON_FIELDS, KIND_FIELDS, NotAllowed
 from eduinnov.auth.access import Action, can
@@ -103,7 +104,10 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
     db.session.expunge(other)
     db.session.execute(delete(Achievement).where(Achievement.id == other_id))
     now = utcnow()
-    db.session.execute(update(Achievement).where(Achievement.id == keep.id).values(updated_at=now, **filled))
+    # A filled identifier changes the kept item's duplicate-check keys (Core update: no mapper event).
+    inputs = {name: filled.get(name, getattr(keep, name)) for name in KEY_INPUTS}
+    db.session.execute(update(Achievement).where(Achievement.id == keep.id)
+                       .values(updated_at=now, **filled, **stored_keys(keep.kind, inputs)))
     db.session.execute(AuditLog.__table__.insert().values(
         created_at=now, user_id=user.id, program_id=keep.program_id, entity_type=Achievement.__tablename__,
         entity_id=keep.id, action="merge",

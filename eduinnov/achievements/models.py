@@ -21,10 +21,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    inspect,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eduinnov.achievements.keys import KEY_COLUMNS, KEY_INPUTS, stored_keys
 from eduinnov.core.models import LabelledEnum, TimestampMixin, enum_type
 from eduinnov.core.versioning import VersionedMixin
 from eduinnov.extensions import db
@@ -156,11 +160,18 @@ class ParticipantRole(LabelledEnum):
     INVENTOR = "inventor", _l("Inventor")
 
 
+# What queries.awaiting_verification selects, in SQL (the predicate of the queue's partial index).
+_AWAITING = ("verification_status = 'reviewed' OR "
+             "(verification_status = 'submitted' AND declared_by_student IS false)")
+
+
 class Achievement(TimestampMixin, VersionedMixin, db.Model):
     """One achievement of one or more students; columns of other kinds stay NULL."""
 
     __tablename__ = "achievements"
     __audited__ = True
+    # Derived from other columns (keys.stored_keys): never shown in the history.
+    __audit_skip__ = KEY_COLUMNS
     __table_args__ = (
         # By program and status, then kind and year: the lists' filters, and the school page's verified counts by
         # kind and year read from the index alone (it replaced (program_id, kind, verification_status)).
@@ -169,6 +180,15 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_achievements_year_id", "year", "id"),
         # The verification queue and its counts (a few per cent of the rows wait): by status, then program.
         Index("ix_achievements_status_program", "verification_status", "program_id"),
+        # The verification queue in its order (queries.pending_verification_stmt): only the rows waiting for a
+        # director (the predicate is queries.awaiting_verification, as written there), so the first page is
+        # read from the index and the count is an index-only scan.
+        Index("ix_achievements_awaiting_order", text("coalesce(submitted_at, created_at)"), "id", "program_id",
+              postgresql_where=text(_AWAITING), sqlite_where=text(_AWAITING)),
+        # Duplicate look-ups (achievements.duplicates): by identifier, and titles of a block.
+        Index("ix_achievements_program_identifier_key", "program_id", "identifier_key"),
+        Index("ix_achievements_program_grant_key", "program_id", "grant_key"),
+        Index("ix_achievements_program_kind_title_numbers", "program_id", "kind", "title_numbers"),
         CheckConstraint("year BETWEEN 1950 AND 2100", name="year_range"),
         CheckConstraint("funding IS NULL OR funding >= 0", name="funding_nonnegative"),
         CheckConstraint("kind <> 'project' OR level IS NOT NULL", name="project_has_level"),
@@ -233,6 +253,13 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verification_note: Mapped[str | None] = mapped_column(Text)
 
+    # Comparison keys of the duplicate checks (keys.stored_keys), kept in step with title, kind and the
+    # identifiers on every write: the mapper events below for the ORM, the Core writers call stored_keys.
+    title_key: Mapped[str] = mapped_column(Text)
+    title_numbers: Mapped[str] = mapped_column(Text)
+    identifier_key: Mapped[str | None] = mapped_column(Text)
+    grant_key: Mapped[str | None] = mapped_column(Text)
+
     program: Mapped[Program] = relationship()
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -280,6 +307,27 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Achievement {self.id} {self.kind.value} {self.title[:30]!r}>"
+
+
+def _set_keys(achievement: Achievement) -> None:
+    keys = stored_keys(achievement.kind, {name: getattr(achievement, name) for name in KEY_INPUTS})
+    for column, value in keys.items():
+        if getattr(achievement, column) != value:
+            setattr(achievement, column, value)
+
+
+@event.listens_for(Achievement, "before_insert")
+def _keys_on_insert(_mapper, _connection, achievement: Achievement) -> None:
+    """Derive the duplicate-check keys of a new row (see ``keys.stored_keys``)."""
+    _set_keys(achievement)
+
+
+@event.listens_for(Achievement, "before_update")
+def _keys_on_update(_mapper, _connection, achievement: Achievement) -> None:
+    """Derive them again when the title, the kind or an identifier changes (no load otherwise)."""
+    attrs = inspect(achievement).attrs
+    if any(attrs[name].history.has_changes() for name in ("kind", *KEY_INPUTS)):
+        _set_keys(achievement)
 
 
 class AchievementParticipant(VersionedMixin, db.Model):

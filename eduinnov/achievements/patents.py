@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from eduinnov.achievements.keys import patent_number_key as number_key
 from eduinnov.achievements.models import PatentType
 
 __all__ = [
@@ -164,13 +165,3 @@ def parse_grant_number(value: Any, *, application_number: str | None = None,
         raise PatentNumberError(_("%(value)s is not the grant number of application %(number)s.", value=raw,
                                   number=application_number))
     return f"ZL{number}", kind
-
-
-def number_key(value: Any) -> str | None:
-    """A comparison key for any spelling of a patent number: letters and digits, no CN/ZL prefix, uppercase.
-
-    ``CN 201710601862.3``, ``ZL201710601862.3`` and ``2017106018623`` share the key ``2017106018623``.
-    """
-    text = re.sub(r"[^0-9A-Z]", "", _text(value).upper())
-    text = re.sub(r"^(?:CN|ZL)", "", text)
-    return text or None

@@ -194,8 +194,11 @@ def pending_verification_stmt(user: User, filters: AchievementFilters | None = N
     if text:
         stmt = stmt.where(func.lower(Achievement.title).like(f"%{_escape_like(text.lower())}%", escape="\\"))
     order = func.coalesce(Achievement.submitted_at, Achievement.created_at)
-    return _with_people(stmt.order_by(order, Achievement.id)).options(
-        selectinload(Achievement.evidence_files), selectinload(Achievement.created_by)
+    # What the queue shows (not the supervisor: one query fewer per page).
+    return stmt.order_by(order, Achievement.id).options(
+        selectinload(Achievement.participants).selectinload(AchievementParticipant.student),
+        selectinload(Achievement.program), selectinload(Achievement.evidence_files),
+        selectinload(Achievement.created_by),
     )
 
 

@@ -1,5 +1,7 @@
 """Audit log: who changed what and when, recorded automatically for models marked ``__audited__``.
 
+Columns named in a model's ``__audit_skip__`` (values derived from other columns) are not recorded.
+
 Also enforces read-only archived framework versions: any change to a row that belongs to an archived
 version is refused at flush time, whatever code path tried it.
 """
@@ -70,8 +72,9 @@ def _program_id(obj: Any) -> int | None:
 def _changes(obj: Any, action: str) -> dict[str, Any]:
     state = inspect(obj)
     out: dict[str, Any] = {}
+    skip = getattr(obj, "__audit_skip__", ())  # columns derived from others (e.g. comparison keys)
     for attr in state.mapper.column_attrs:
-        if attr.key in ("row_version", "updated_at"):  # the locking counter (core.versioning) and its touch
+        if attr.key in ("row_version", "updated_at") or attr.key in skip:  # the locking counter and its touch
             continue
         hist = state.attrs[attr.key].history
         if action == "update":

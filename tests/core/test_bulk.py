@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from eduinnov.achievements.keys import stored_keys
 from eduinnov.achievements.models import (
     Achievement,
     AchievementKind,
@@ -20,7 +21,8 @@ from eduinnov.extensions import db
 
 def _records(program, n: int) -> list[dict]:
     return [{"program_id": program.id, "kind": AchievementKind.PROJECT, "title": f"项目 {i}", "year": 2020 + i % 5,
-             "level": Level.PROVINCIAL if i % 2 else Level.NATIONAL, "funding": None, "description": None}
+             "level": Level.PROVINCIAL if i % 2 else Level.NATIONAL, "funding": None, "description": None,
+             **stored_keys(AchievementKind.PROJECT, {"title": f"项目 {i}"})}
             for i in range(n)]
 
 

@@ -4,8 +4,8 @@
 audit). :func:`bulk_record` takes items already cleaned by :func:`~.rules.clean_values` (the rules the forms
 apply), checks every student and supervisor in one query per 500 ids, then writes achievements (with
 ``RETURNING`` ids), their participants and their audit-log rows with a handful of SQLAlchemy Core
-``insert()`` executemany statements. The audit rows are written here because Core inserts bypass the
-ORM flush hooks that write them for single records. 50,000 items take seconds (``bench/bench_imports.py``).
+``insert()`` executemany statements. The audit rows and the duplicate-check keys (``keys.stored_keys``)
+are written here because Core inserts bypass the ORM flush hooks that write them for single records. 50,000 items take seconds (``bench/bench_imports.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
+from eduinnov.achievements.keys import stored_keys
 from eduinnov.achievements.models import (
     Achievement,
     AchievementKind,
@@ -117,12 +118,14 @@ def bulk_record(user: User, program: Program, items: Sequence[BulkAchievement], 
     records = [{**base, **item.values, "program_id": program.id, "kind": item.kind, "created_by_id": user.id,
                 "verification_status": VerificationStatus.SUBMITTED, "submitted_at": now, "created_at": now,
                 "updated_at": now} for item in items]
+    # The duplicate-check keys (derived, not audited) as the ORM's mapper events would fill them.
+    rows = [{**rec, **stored_keys(item.kind, rec)} for item, rec in zip(items, records, strict=True)]
     # On PostgreSQL: ids from the sequence and COPY (core/bulk.py), seconds faster for tens of thousands of rows.
     if bulk.uses_copy():
-        ids = bulk.insert_rows(table, records, return_ids=True)
+        ids = bulk.insert_rows(table, rows, return_ids=True)
     else:
         id_of: dict[tuple, int] = {}
-        for chunk in _chunks(records, _INSERT_CHUNK):
+        for chunk in _chunks(rows, _INSERT_CHUNK):
             result = db.session.execute(
                 insert(table).returning(table.c.id, table.c.kind, table.c.title, table.c.year), chunk)
             id_of.update({(AchievementKind(r.kind), r.title, r.year): r.id for r in result})

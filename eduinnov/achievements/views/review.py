@@ -38,13 +38,12 @@ def pending():
     if not _is_director_somewhere():
         abort(403)
     form = forms.QueueFilterForm(request.args)
-    form.program.choices = [(None, _("All programs"))] + [
-        (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
-    ]
+    programs = queries.list_visible_programs(current_user)  # once: the filter's choices and the evidence settings
+    form.program.choices = [(None, _("All programs"))] + [(p.id, f"{p.code} {p.display_name}") for p in programs]
     filters = form.filters()
     page, duplicates = queries.pending_verification_page(current_user, filters, request.args.get("page"),
                                                          only_duplicates=bool(form.duplicates.data))
-    directed = [p for p in queries.list_visible_programs(current_user)
+    directed = [p for p in programs
                 if current_user.role == Role.ADMIN or p.id in program_ids(current_user, role=MembershipRole.DIRECTOR)]
     return render_template("achievements/pending.html", page=page, form=form, duplicates=duplicates,
                            batch_form=forms.BatchVerifyForm(formdata=None), directed=directed,
