@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -141,6 +142,10 @@ class VerificationStatus(LabelledEnum):
 
 # States in which an achievement waits for someone (a teacher's review or a director's decision).
 PENDING_STATES = (VerificationStatus.SUBMITTED, VerificationStatus.REVIEWED)
+# Waiting for a director: reviewed declarations and submitted staff records (the predicate of a partial
+# index; ``queries.awaiting_verification`` writes the same condition, as each database spells booleans).
+AWAITING_SQL = ("verification_status = 'reviewed' OR "
+                "(verification_status = 'submitted' AND declared_by_student IS {false})")
 
 
 class ClaimStatus(LabelledEnum):
@@ -165,8 +170,16 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_achievements_program_kind", "program_id", "kind", "verification_status"),
         # The list's order (newest year first): the first page without a full sort of every visible row.
         Index("ix_achievements_year_id", "year", "id"),
+        # The same order within one program (a director's list, the list filtered by program); it also
+        # serves every lookup by program alone.
+        Index("ix_achievements_program_year_id", "program_id", "year", "id"),
         # The verification queue and its counts (a few per cent of the rows wait): by status, then program.
         Index("ix_achievements_status_program", "verification_status", "program_id"),
+        # What waits for a director's decision (queries.awaiting_verification), by program: the "waiting"
+        # badge counts from this small index alone, without reading the table.
+        Index("ix_achievements_awaiting_program", "program_id",
+              postgresql_where=text(AWAITING_SQL.format(false="false")),
+              sqlite_where=text(AWAITING_SQL.format(false="0"))),
         CheckConstraint("year BETWEEN 1950 AND 2100", name="year_range"),
         CheckConstraint("funding IS NULL OR funding >= 0", name="funding_nonnegative"),
         CheckConstraint("kind <> 'project' OR level IS NOT NULL", name="project_has_level"),
@@ -183,7 +196,7 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     kind: Mapped[AchievementKind] = mapped_column(enum_type(AchievementKind))
     title: Mapped[str] = mapped_column(String(500))
     year: Mapped[int] = mapped_column(Integer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,6 +74,29 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def is_caseless(text: str) -> bool:
+    """True when no character of ``text`` has a case: ASCII digits, spaces and punctuation, and letters
+    without case (Chinese characters, kana, Hangul: Unicode category Lo).
+
+    No character lower-cases into such a character, so ``lower(column) LIKE '%text%'`` matches exactly the
+    rows ``column LIKE '%text%'`` does (checked over every code point in the tests).
+    """
+    return all((ch.isascii() and not ch.isalpha()) or unicodedata.category(ch) == "Lo" for ch in text)
+
+
+def contains_text(column: ColumnElement, text: str) -> ColumnElement[bool]:
+    """``column`` contains ``text``, ignoring case: ``lower(column) LIKE lower('%text%')``.
+
+    Written as ILIKE (on PostgreSQL exactly that comparison; SQLAlchemy spells it with ``lower()`` elsewhere),
+    or as plain LIKE when ``text`` has no case at all (:func:`is_caseless`: the same rows, without lower-casing
+    every value, several times cheaper on Chinese titles).
+    """
+    pattern = f"%{_escape_like(text.lower())}%"
+    if is_caseless(text):
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
 def _with_people(stmt: Select) -> Select:
     return stmt.options(
         selectinload(Achievement.participants).selectinload(AchievementParticipant.student),
@@ -142,8 +166,9 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
     text = (f.q or "").strip()
     if text:
         pattern = f"%{_escape_like(text.lower())}%"
-        # Not correlated: the matching students' achievements are found once (a hashed set on PostgreSQL),
-        # not by one sub-query per visible achievement (an EXISTS inside OR cannot become a join).
+        # Not correlated: the matching students' achievements are found once (a hashed set on PostgreSQL,
+        # from the students' trigram indexes on lower(name) and lower(student_no)), not by one sub-query per
+        # visible achievement (an EXISTS inside OR cannot become a join).
         by_student = (
             select(AchievementParticipant.achievement_id)
             .join(Student, Student.id == AchievementParticipant.student_id)
@@ -151,8 +176,8 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
                        func.lower(Student.student_no).like(pattern, escape="\\")))
         )
         stmt = stmt.where(or_(
-            func.lower(Achievement.title).like(pattern, escape="\\"),
-            func.lower(Achievement.doi).like(pattern, escape="\\"),
+            contains_text(Achievement.title, text),
+            contains_text(Achievement.doi, text),
             Achievement.id.in_(by_student),
         ))
     return _with_people(stmt.order_by(Achievement.year.desc(), Achievement.id.desc()))
@@ -222,10 +247,16 @@ def list_pending_verification(user: User, filters: AchievementFilters | None = N
     return list(db.session.scalars(pending_verification_stmt(user, filters)).unique())
 
 
-def count_pending_verification(user: User) -> int:
-    """How many achievements wait for a decision by ``user``."""
-    stmt = _directed(user, select(func.count(Achievement.id)).where(awaiting_verification()))
-    return db.session.scalar(stmt) or 0
+def count_pending_verification(user: User, at_most: int | None = None) -> int:
+    """How many achievements wait for a decision by ``user`` (no more than ``at_most``, when given).
+
+    Only program ids are read, from the partial index of the waiting rows (``ix_achievements_awaiting_program``);
+    ``at_most`` stops counting there (a badge showing "999+" need not count 70,000 rows on every page).
+    """
+    waiting = _directed(user, select(Achievement.program_id).where(awaiting_verification()))
+    if at_most is not None:
+        waiting = waiting.limit(at_most)
+    return db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
 
 
 def queue_summary(user: User) -> QueueSummary:

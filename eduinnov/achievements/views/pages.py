@@ -73,6 +73,13 @@ ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l(
                  "merge": _l("Merged")}
 
 
+# The list counts its rows up to the asked page plus this many ("more than 1,000 records" beyond): an exact
+# count of 200,000 visible rows would cost more than the page itself.
+LIST_COUNT_AT_MOST = 1000
+# The "waiting for verification" badge shows up to this number, then "999+".
+BADGE_AT_MOST = 999
+
+
 def _is_director_somewhere() -> bool:
     return current_user.role == Role.ADMIN or bool(program_ids(current_user, role=MembershipRole.DIRECTOR))
 
@@ -97,8 +104,12 @@ def list_achievements():
         (c.id, c.display_name) for c in queries.list_visible_cohorts(current_user)
     ]
     filters = form.filters(current_user)
-    page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"))
-    pending = queries.count_pending_verification(current_user) if _is_director_somewhere() else 0
+    page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"),
+                    count_at_most=LIST_COUNT_AT_MOST)
+    pending = (queries.count_pending_verification(current_user, at_most=BADGE_AT_MOST + 1)
+               if _is_director_somewhere() else 0)
+    if pending > BADGE_AT_MOST:
+        pending = f"{BADGE_AT_MOST}+"
     return render_template(
         "achievements/list.html", page=page, form=form, pending=pending,
         is_student=current_user.role == Role.STUDENT,
