@@ -25,6 +25,7 @@ from eduinnov.achievements.models import (
 from eduinnov.auth.access import program_ids, restrict_to_programs
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
 from eduinnov.core.audit import AuditLog
+from eduinnov.core.models import bilingual_name, display_language
 from eduinnov.core.pagination import Page, paginate, paginate_list
 from eduinnov.extensions import db
 from eduinnov.programs.models import Cohort, Program, Student
@@ -74,14 +75,18 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Letters without case (Chinese characters, kana, Hangul), decimal digits, punctuation, spaces.
+_CASELESS_CATEGORIES = {"Lo", "Nd", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Zs"}
+
+
 def is_caseless(text: str) -> bool:
-    """True when no character of ``text`` has a case: ASCII digits, spaces and punctuation, and letters
-    without case (Chinese characters, kana, Hangul: Unicode category Lo).
+    """True when no character of ``text`` has a case: only letters without case (Chinese characters, kana,
+    Hangul), decimal digits, punctuation and spaces (ASCII or full-width).
 
     No character lower-cases into such a character, so ``lower(column) LIKE '%text%'`` matches exactly the
     rows ``column LIKE '%text%'`` does (checked over every code point in the tests).
     """
-    return all((ch.isascii() and not ch.isalpha()) or unicodedata.category(ch) == "Lo" for ch in text)
+    return all(unicodedata.category(ch) in _CASELESS_CATEGORIES for ch in text)
 
 
 def contains_text(column: ColumnElement, text: str) -> ColumnElement[bool]:
@@ -413,6 +418,35 @@ def list_visible_programs(user: User) -> list[Program]:
     if user.role == Role.STUDENT:
         return []
     return list(db.session.scalars(restrict_to_programs(user, select(Program), Program.id).order_by(Program.code)))
+
+
+def list_visible_program_choices(user: User) -> list[tuple[int, str]]:
+    """``(id, "code name")`` of the programs whose achievements ``user`` may list, by code (the filter's
+    options: four columns read, no program loaded)."""
+    if user.role == Role.STUDENT:
+        return []
+    stmt = select(Program.id, Program.code, Program.name_zh, Program.name_en).order_by(Program.code)
+    lang = display_language()
+    return [(pid, f"{code} {bilingual_name(zh, en, lang)}")
+            for pid, code, zh, en in db.session.execute(restrict_to_programs(user, stmt, Program.id))]
+
+
+def list_visible_cohort_choices(user: User) -> list[tuple[int, str]]:
+    """``(id, name)`` of the cohorts of the programs ``user`` may see, in the order of
+    :func:`list_visible_cohorts` (the filter's options, read as columns)."""
+    if user.role == Role.STUDENT:
+        return []
+    stmt = (select(Cohort.id, Cohort.label, Program.code, Cohort.entry_year).join(Program)
+            .order_by(Program.code, Cohort.entry_year.desc()))
+    return [(cid, Cohort.format_name(label, code, year))
+            for cid, label, code, year in db.session.execute(restrict_to_programs(user, stmt, Cohort.program_id))]
+
+
+def has_programs_for_logging(user: User) -> bool:
+    """Whether :func:`list_programs_for_logging` would give any program (without loading them)."""
+    if user.role == Role.ADMIN:
+        return db.session.scalar(select(select(Program.id).exists())) or False
+    return user.role != Role.STUDENT and bool(program_ids(user))
 
 
 def list_visible_cohorts(user: User) -> list[Cohort]:

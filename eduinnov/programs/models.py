@@ -102,7 +102,12 @@ class Cohort(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.label or f"{self.program.code} {self.entry_year}"
+        return self.format_name(self.label, self.program.code, self.entry_year)
+
+    @staticmethod
+    def format_name(label: str | None, program_code: str, entry_year: int) -> str:
+        """A cohort's name from its columns (for lists that read columns, not cohorts)."""
+        return label or f"{program_code} {entry_year}"
 
     def __repr__(self) -> str:
         return f"<Cohort {self.program_id}/{self.entry_year}>"

@@ -97,12 +97,8 @@ def _kind_or_404(value: str) -> AchievementKind:
 @login_required
 def list_achievements():
     form = forms.AchievementFilterForm(clean_query_ids("program", "cohort"))
-    form.program.choices = [(None, _("All programs"))] + [
-        (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
-    ]
-    form.cohort.choices = [(None, _("All cohorts"))] + [
-        (c.id, c.display_name) for c in queries.list_visible_cohorts(current_user)
-    ]
+    form.program.choices = [(None, _("All programs")), *queries.list_visible_program_choices(current_user)]
+    form.cohort.choices = [(None, _("All cohorts")), *queries.list_visible_cohort_choices(current_user)]
     filters = form.filters(current_user)
     page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"),
                     count_at_most=LIST_COUNT_AT_MOST)
@@ -113,7 +109,7 @@ def list_achievements():
     return render_template(
         "achievements/list.html", page=page, form=form, pending=pending,
         is_student=current_user.role == Role.STUDENT,
-        can_log=bool(queries.list_programs_for_logging(current_user)) or services.may_declare(current_user),
+        can_log=queries.has_programs_for_logging(current_user) or services.may_declare(current_user),
         filtered=any(v for v in vars(filters).values()),
     )
 
