@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from eduinnov.achievements.duplicates import Duplicate, duplicates_by_achievement, history_ids
 from eduinnov.achievements.models import (
@@ -103,10 +103,12 @@ def contains_text(column: ColumnElement, text: str) -> ColumnElement[bool]:
 
 
 def _with_people(stmt: Select) -> Select:
+    # Supervisor and program come in the same query (one row each); students with their participations in
+    # a second one.
     return stmt.options(
-        selectinload(Achievement.participants).selectinload(AchievementParticipant.student),
-        selectinload(Achievement.supervisor),
-        selectinload(Achievement.program),
+        selectinload(Achievement.participants).joinedload(AchievementParticipant.student),
+        joinedload(Achievement.supervisor),
+        joinedload(Achievement.program),
     )
 
 

@@ -8,7 +8,7 @@ import re
 import sys
 
 import pytest
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, or_, select
 
 from eduinnov.achievements import queries
 from eduinnov.achievements.models import (
@@ -18,9 +18,10 @@ from eduinnov.achievements.models import (
     VerificationStatus,
 )
 from eduinnov.achievements.views import pages
+from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.programs.models import Cohort, Program, Student
-from tests.factories import make_achievement, make_cohort, make_program, make_student
+from tests.factories import make_achievement, make_cohort, make_program, make_student, make_user
 
 
 def test_caseless_text_has_no_character_that_anything_lowercases_into():
@@ -165,3 +166,38 @@ def test_filter_options_are_the_programs_and_cohorts_names(admin, director, prog
     assert queries.has_programs_for_logging(admin) and queries.has_programs_for_logging(director)
     db.session.execute(Cohort.__table__.delete())
     assert queries.list_visible_cohort_choices(admin) == []
+
+
+def _statements(browser, url: str) -> tuple[str, int]:
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        html = browser.get(url).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return html, len(seen)
+
+
+def test_list_page_takes_a_fixed_small_number_of_statements(login_as, admin):
+    def grow(k: int) -> None:
+        program = make_program(f"G{k:02d}")
+        cohort = make_cohort(program)
+        supervisor = make_user(Role.TEACHER, [program])
+        for n in range(3):
+            make_achievement(program, [make_student(cohort), make_student(cohort)], supervisor_id=supervisor.id,
+                             verification_status=VerificationStatus.SUBMITTED, title=f"成果{k}-{n}")
+
+    grow(0)
+    b = login_as(admin)
+    _html, few = _statements(b, "/achievements/")
+    for k in range(1, 8):
+        grow(k)
+    html, many = _statements(b, "/achievements/")
+    assert "成果7-2" in html and "成果0-0" in html
+    # the user, the filter's programs and cohorts, the count, the rows (with supervisor and program), their
+    # students, the waiting badge, may-record, the unread notices
+    assert many == few <= 9

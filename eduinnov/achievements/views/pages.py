@@ -73,9 +73,9 @@ ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l(
                  "merge": _l("Merged")}
 
 
-# The list counts its rows up to the asked page plus this many ("more than 1,000 records" beyond): an exact
-# count of 200,000 visible rows would cost more than the page itself.
-LIST_COUNT_AT_MOST = 1000
+# The list counts its rows up to the asked page or this many ("More than 500 records" beyond): an exact count
+# of 200,000 visible rows, or of every row matching a search, would cost more than the page itself.
+LIST_COUNT_AT_MOST = 500
 # The "waiting for verification" badge shows up to this number, then "999+".
 BADGE_AT_MOST = 999
 
