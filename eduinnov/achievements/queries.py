@@ -422,26 +422,26 @@ def list_visible_programs(user: User) -> list[Program]:
     return list(db.session.scalars(restrict_to_programs(user, select(Program), Program.id).order_by(Program.code)))
 
 
-def list_visible_program_choices(user: User) -> list[tuple[int, str]]:
-    """``(id, "code name")`` of the programs whose achievements ``user`` may list, by code (the filter's
-    options: four columns read, no program loaded)."""
+def list_filter_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The list filter's options, from one query of columns (no program or cohort loaded):
+    ``(id, "code name")`` of the programs whose achievements ``user`` may list, by code (as
+    :func:`list_visible_programs`), and ``(id, name)`` of their cohorts, in the order of
+    :func:`list_visible_cohorts` (by program code, newest entry year first)."""
     if user.role == Role.STUDENT:
-        return []
-    stmt = select(Program.id, Program.code, Program.name_zh, Program.name_en).order_by(Program.code)
-    lang = display_language()
-    return [(pid, f"{code} {bilingual_name(zh, en, lang)}")
-            for pid, code, zh, en in db.session.execute(restrict_to_programs(user, stmt, Program.id))]
-
-
-def list_visible_cohort_choices(user: User) -> list[tuple[int, str]]:
-    """``(id, name)`` of the cohorts of the programs ``user`` may see, in the order of
-    :func:`list_visible_cohorts` (the filter's options, read as columns)."""
-    if user.role == Role.STUDENT:
-        return []
-    stmt = (select(Cohort.id, Cohort.label, Program.code, Cohort.entry_year).join(Program)
+        return [], []
+    stmt = (select(Program.id, Program.code, Program.name_zh, Program.name_en,
+                   Cohort.id, Cohort.label, Cohort.entry_year)
+            .outerjoin(Cohort, Cohort.program_id == Program.id)
             .order_by(Program.code, Cohort.entry_year.desc()))
-    return [(cid, Cohort.format_name(label, code, year))
-            for cid, label, code, year in db.session.execute(restrict_to_programs(user, stmt, Cohort.program_id))]
+    lang = display_language()
+    programs: list[tuple[int, str]] = []
+    cohorts: list[tuple[int, str]] = []
+    for pid, code, zh, en, cid, label, year in db.session.execute(restrict_to_programs(user, stmt, Program.id)):
+        if not programs or programs[-1][0] != pid:
+            programs.append((pid, f"{code} {bilingual_name(zh, en, lang)}"))
+        if cid is not None:
+            cohorts.append((cid, Cohort.format_name(label, code, year)))
+    return programs, cohorts
 
 
 def has_programs_for_logging(user: User) -> bool:

@@ -97,8 +97,9 @@ def _kind_or_404(value: str) -> AchievementKind:
 @login_required
 def list_achievements():
     form = forms.AchievementFilterForm(clean_query_ids("program", "cohort"))
-    form.program.choices = [(None, _("All programs")), *queries.list_visible_program_choices(current_user)]
-    form.cohort.choices = [(None, _("All cohorts")), *queries.list_visible_cohort_choices(current_user)]
+    programs, cohorts = queries.list_filter_choices(current_user)
+    form.program.choices = [(None, _("All programs")), *programs]
+    form.cohort.choices = [(None, _("All cohorts")), *cohorts]
     filters = form.filters(current_user)
     page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"),
                     count_at_most=LIST_COUNT_AT_MOST)
