@@ -444,9 +444,14 @@ def list_filter_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[i
     return programs, cohorts
 
 
-def has_programs_for_logging(user: User) -> bool:
-    """Whether :func:`list_programs_for_logging` would give any program (without loading them)."""
+def has_programs_for_logging(user: User, visible: list | None = None) -> bool:
+    """Whether :func:`list_programs_for_logging` would give any program (without loading them).
+
+    ``visible``: the programs ``user`` may list, when already read (an admin sees and records in every one).
+    """
     if user.role == Role.ADMIN:
+        if visible is not None:
+            return bool(visible)
         return db.session.scalar(select(select(Program.id).exists())) or False
     return user.role != Role.STUDENT and bool(program_ids(user))
 

@@ -110,7 +110,7 @@ def list_achievements():
     return render_template(
         "achievements/list.html", page=page, form=form, pending=pending,
         is_student=current_user.role == Role.STUDENT,
-        can_log=queries.has_programs_for_logging(current_user) or services.may_declare(current_user),
+        can_log=queries.has_programs_for_logging(current_user, programs) or services.may_declare(current_user),
         filtered=any(v for v in vars(filters).values()),
     )
 
