@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import widgets
 
@@ -23,6 +24,9 @@ class Select(widgets.Select):
             value = str(value)
         # As html_params: attributes sorted by name ("selected" before "value"), quotes escaped.
         value = str(escape(value)).replace('"', "&quot;")
-        label = escape(choice.label or choice.value)
+        label = choice.label
+        if isinstance(label, LazyString):  # translated once, not once for "or" and again for escape()
+            label = str(label)
+        label = escape(label or choice.value)
         selected = "selected " if choice.selected else ""
         return Markup(f'<option {selected}value="{value}">{label}</option>')
