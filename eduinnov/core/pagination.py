@@ -46,7 +46,8 @@ def paginate(stmt: Select, page: int | str | None, per_page: int = 25, *,
     counted = stmt.order_by(None)
     bound = None
     if count_at_most is not None:
-        bound = max(count_at_most, max(page, 1) * per_page)
+        # (a page number past any real list counts no further than a million pages: the LIMIT stays an integer)
+        bound = max(count_at_most, min(max(page, 1), 1_000_000) * per_page)
         # One column the FROM already has (not every column of the row) and no more rows than needed.
         counted = counted.with_only_columns(literal_column("1").label("one"), maintain_column_froms=True).limit(bound + 1)
     total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0

@@ -94,6 +94,8 @@ def test_pagination_counts_only_up_to_the_bound_and_keeps_next_pages(app):
     assert (last.page, last.total, last.more, last.has_next) == (6, 30, False, False)
     beyond = paginate(stmt, 9, per_page=5, count_at_most=10)  # clamped to the last page, as without a bound
     assert (beyond.page, beyond.total, beyond.more) == (6, 30, False)
+    absurd = paginate(stmt, "99999999999999999999", per_page=5, count_at_most=10)
+    assert (absurd.page, absurd.total, absurd.more) == (6, 30, False)
     exact = paginate(stmt, 1, per_page=5)
     assert (exact.total, exact.more, exact.pages) == (30, False, 6)
     assert paginate(stmt, 1, per_page=5, count_at_most=30).more is False
