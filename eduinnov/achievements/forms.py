@@ -38,6 +38,7 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.core.i18n import enum_choices, enum_label
 from eduinnov.core.web import parse_id
+from eduinnov.core.widgets import Select
 
 DEFAULT_ROWS = 5
 MAX_ROWS = 50
@@ -289,20 +290,21 @@ class AchievementFilterForm(Form):
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
                     description=_l("Title, student name or number, DOI"))
-    program = SelectField(_l("Program"), coerce=_optional_int, validate_choice=False)
+    program = SelectField(_l("Program"), coerce=_optional_int, validate_choice=False, widget=Select())
     kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), *enum_choices(AchievementKind)],
-                       validators=[Optional()])
+                       validators=[Optional()], widget=Select())
     status = SelectField(_l("Status"), choices=[("", _l("Any status")), ("pending", _l("Waiting (submitted or reviewed)")),
                                                 *enum_choices(VerificationStatus)],
-                         validators=[Optional()])
+                         validators=[Optional()], widget=Select())
     mine = BooleanField(_l("Recorded or supervised by me"))
     evidence = SelectField(_l("Evidence"), choices=[("", _l("With or without")), ("with", _l("With evidence")),
-                                                    ("without", _l("Without evidence"))], validators=[Optional()])
+                                                    ("without", _l("Without evidence"))], validators=[Optional()],
+                           widget=Select())
     level = SelectField(_l("Level"), choices=[("", _l("Any level")), *enum_choices(Level)],
-                        validators=[Optional()])
+                        validators=[Optional()], widget=Select())
     year_from = IntegerField(_l("From year"), validators=[Optional(), NumberRange(min=1950, max=2100)])
     year_to = IntegerField(_l("To year"), validators=[Optional(), NumberRange(min=1950, max=2100)])
-    cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False)
+    cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False, widget=Select())
 
     def filters(self, user=None) -> queries.AchievementFilters:
         """The valid filters as a query object (invalid ones are ignored and shown as errors)."""

@@ -145,6 +145,10 @@ class VerificationStatus(LabelledEnum):
 
 # States in which an achievement waits for someone (a teacher's review or a director's decision).
 PENDING_STATES = (VerificationStatus.SUBMITTED, VerificationStatus.REVIEWED)
+# Waiting for a director: reviewed declarations and submitted staff records (the predicate of a partial
+# index; ``queries.awaiting_verification`` writes the same condition, as each database spells booleans).
+AWAITING_SQL = ("verification_status = 'reviewed' OR "
+                "(verification_status = 'submitted' AND declared_by_student IS {false})")
 
 
 class ClaimStatus(LabelledEnum):
@@ -160,9 +164,8 @@ class ParticipantRole(LabelledEnum):
     INVENTOR = "inventor", _l("Inventor")
 
 
-# What queries.awaiting_verification selects, in SQL (the predicate of the queue's partial index).
-_AWAITING = ("verification_status = 'reviewed' OR "
-             "(verification_status = 'submitted' AND declared_by_student IS false)")
+# The predicate of the queue's partial index (as its revision f1c874de50d6 wrote it, on both databases).
+_AWAITING = AWAITING_SQL.format(false="false")
 
 
 class Achievement(TimestampMixin, VersionedMixin, db.Model):
@@ -178,6 +181,9 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_achievements_program_status_kind_year", "program_id", "verification_status", "kind", "year"),
         # The list's order (newest year first): the first page without a full sort of every visible row.
         Index("ix_achievements_year_id", "year", "id"),
+        # The same order within one program (a director's list, the list filtered by program); it also
+        # serves every lookup by program alone.
+        Index("ix_achievements_program_year_id", "program_id", "year", "id"),
         # The verification queue and its counts (a few per cent of the rows wait): by status, then program.
         Index("ix_achievements_status_program", "verification_status", "program_id"),
         # The verification queue in its order (queries.pending_verification_stmt): only the rows waiting for a
@@ -189,6 +195,11 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_achievements_program_identifier_key", "program_id", "identifier_key"),
         Index("ix_achievements_program_grant_key", "program_id", "grant_key"),
         Index("ix_achievements_program_kind_title_numbers", "program_id", "kind", "title_numbers"),
+        # What waits for a director's decision (queries.awaiting_verification), by program: the "waiting"
+        # badge counts from this small index alone, without reading the table.
+        Index("ix_achievements_awaiting_program", "program_id",
+              postgresql_where=text(AWAITING_SQL.format(false="false")),
+              sqlite_where=text(AWAITING_SQL.format(false="0"))),
         CheckConstraint("year BETWEEN 1950 AND 2100", name="year_range"),
         CheckConstraint("funding IS NULL OR funding >= 0", name="funding_nonnegative"),
         CheckConstraint("kind <> 'project' OR level IS NOT NULL", name="project_has_level"),
@@ -205,7 +216,7 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     kind: Mapped[AchievementKind] = mapped_column(enum_type(AchievementKind))
     title: Mapped[str] = mapped_column(String(500))
     year: Mapped[int] = mapped_column(Integer)

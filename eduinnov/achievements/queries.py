@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from eduinnov.achievements.duplicates import Duplicate, duplicates_by_achievement, history_ids
 from eduinnov.achievements.models import (
@@ -24,6 +25,7 @@ from eduinnov.achievements.models import (
 from eduinnov.auth.access import program_ids, restrict_to_programs
 from eduinnov.auth.models import MembershipRole, ProgramMembership, Role, User
 from eduinnov.core.audit import AuditLog
+from eduinnov.core.models import bilingual_name, display_language
 from eduinnov.core.pagination import Page, paginate, paginate_list
 from eduinnov.extensions import db
 from eduinnov.programs.models import Cohort, Program, Student
@@ -73,11 +75,40 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Letters without case (Chinese characters, kana, Hangul), decimal digits, punctuation, spaces.
+_CASELESS_CATEGORIES = {"Lo", "Nd", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Zs"}
+
+
+def is_caseless(text: str) -> bool:
+    """True when no character of ``text`` has a case: only letters without case (Chinese characters, kana,
+    Hangul), decimal digits, punctuation and spaces (ASCII or full-width).
+
+    No character lower-cases into such a character, so ``lower(column) LIKE '%text%'`` matches exactly the
+    rows ``column LIKE '%text%'`` does (checked over every code point in the tests).
+    """
+    return all(unicodedata.category(ch) in _CASELESS_CATEGORIES for ch in text)
+
+
+def contains_text(column: ColumnElement, text: str) -> ColumnElement[bool]:
+    """``column`` contains ``text``, ignoring case: ``lower(column) LIKE lower('%text%')``.
+
+    Written as ILIKE (on PostgreSQL exactly that comparison; SQLAlchemy spells it with ``lower()`` elsewhere),
+    or as plain LIKE when ``text`` has no case at all (:func:`is_caseless`: the same rows, without lower-casing
+    every value, several times cheaper on Chinese titles).
+    """
+    pattern = f"%{_escape_like(text.lower())}%"
+    if is_caseless(text):
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
 def _with_people(stmt: Select) -> Select:
+    # Supervisor and program come in the same query (one row each); students with their participations in
+    # a second one.
     return stmt.options(
-        selectinload(Achievement.participants).selectinload(AchievementParticipant.student),
-        selectinload(Achievement.supervisor),
-        selectinload(Achievement.program),
+        selectinload(Achievement.participants).joinedload(AchievementParticipant.student),
+        joinedload(Achievement.supervisor),
+        joinedload(Achievement.program),
     )
 
 
@@ -142,8 +173,9 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
     text = (f.q or "").strip()
     if text:
         pattern = f"%{_escape_like(text.lower())}%"
-        # Not correlated: the matching students' achievements are found once (a hashed set on PostgreSQL),
-        # not by one sub-query per visible achievement (an EXISTS inside OR cannot become a join).
+        # Not correlated: the matching students' achievements are found once (a hashed set on PostgreSQL,
+        # from the students' trigram indexes on lower(name) and lower(student_no)), not by one sub-query per
+        # visible achievement (an EXISTS inside OR cannot become a join).
         by_student = (
             select(AchievementParticipant.achievement_id)
             .join(Student, Student.id == AchievementParticipant.student_id)
@@ -151,8 +183,8 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
                        func.lower(Student.student_no).like(pattern, escape="\\")))
         )
         stmt = stmt.where(or_(
-            func.lower(Achievement.title).like(pattern, escape="\\"),
-            func.lower(Achievement.doi).like(pattern, escape="\\"),
+            contains_text(Achievement.title, text),
+            contains_text(Achievement.doi, text),
             Achievement.id.in_(by_student),
         ))
     return _with_people(stmt.order_by(Achievement.year.desc(), Achievement.id.desc()))
@@ -225,10 +257,16 @@ def list_pending_verification(user: User, filters: AchievementFilters | None = N
     return list(db.session.scalars(pending_verification_stmt(user, filters)).unique())
 
 
-def count_pending_verification(user: User) -> int:
-    """How many achievements wait for a decision by ``user``."""
-    stmt = _directed(user, select(func.count(Achievement.id)).where(awaiting_verification()))
-    return db.session.scalar(stmt) or 0
+def count_pending_verification(user: User, at_most: int | None = None) -> int:
+    """How many achievements wait for a decision by ``user`` (no more than ``at_most``, when given).
+
+    Only program ids are read, from the partial index of the waiting rows (``ix_achievements_awaiting_program``);
+    ``at_most`` stops counting there (a badge showing "999+" need not count 70,000 rows on every page).
+    """
+    waiting = _directed(user, select(Achievement.program_id).where(awaiting_verification()))
+    if at_most is not None:
+        waiting = waiting.limit(at_most)
+    return db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
 
 
 def queue_summary(user: User) -> QueueSummary:
@@ -385,6 +423,40 @@ def list_visible_programs(user: User) -> list[Program]:
     if user.role == Role.STUDENT:
         return []
     return list(db.session.scalars(restrict_to_programs(user, select(Program), Program.id).order_by(Program.code)))
+
+
+def list_filter_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The list filter's options, from one query of columns (no program or cohort loaded):
+    ``(id, "code name")`` of the programs whose achievements ``user`` may list, by code (as
+    :func:`list_visible_programs`), and ``(id, name)`` of their cohorts, in the order of
+    :func:`list_visible_cohorts` (by program code, newest entry year first)."""
+    if user.role == Role.STUDENT:
+        return [], []
+    stmt = (select(Program.id, Program.code, Program.name_zh, Program.name_en,
+                   Cohort.id, Cohort.label, Cohort.entry_year)
+            .outerjoin(Cohort, Cohort.program_id == Program.id)
+            .order_by(Program.code, Cohort.entry_year.desc()))
+    lang = display_language()
+    programs: list[tuple[int, str]] = []
+    cohorts: list[tuple[int, str]] = []
+    for pid, code, zh, en, cid, label, year in db.session.execute(restrict_to_programs(user, stmt, Program.id)):
+        if not programs or programs[-1][0] != pid:
+            programs.append((pid, f"{code} {bilingual_name(zh, en, lang)}"))
+        if cid is not None:
+            cohorts.append((cid, Cohort.format_name(label, code, year)))
+    return programs, cohorts
+
+
+def has_programs_for_logging(user: User, visible: list | None = None) -> bool:
+    """Whether :func:`list_programs_for_logging` would give any program (without loading them).
+
+    ``visible``: the programs ``user`` may list, when already read (an admin sees and records in every one).
+    """
+    if user.role == Role.ADMIN:
+        if visible is not None:
+            return bool(visible)
+        return db.session.scalar(select(select(Program.id).exists())) or False
+    return user.role != Role.STUDENT and bool(program_ids(user))
 
 
 def list_visible_cohorts(user: User) -> list[Cohort]:

@@ -44,13 +44,23 @@ class BilingualMixin:
 
     @property
     def display_name(self) -> str:
-        try:
-            lang = str(get_locale() or "zh")
-        except RuntimeError:  # outside a request
-            lang = "zh"
-        if lang.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_zh or (self.name_en or "")
+        return bilingual_name(self.name_zh, self.name_en)
+
+
+def display_language() -> str:
+    """The language names are shown in: the request's locale ("zh" outside a request)."""
+    try:
+        return str(get_locale() or "zh")
+    except RuntimeError:  # outside a request
+        return "zh"
+
+
+def bilingual_name(name_zh: str | None, name_en: str | None, lang: str | None = None) -> str:
+    """The name to show of a row with ``name_zh`` / ``name_en`` (``BilingualMixin.display_name``), in ``lang``
+    (default: :func:`display_language`; pass it once for many rows read as plain columns)."""
+    if (lang or display_language()).startswith("en") and name_en:
+        return name_en
+    return name_zh or (name_en or "")
 
 
 class LabelledEnum(str, enum.Enum):  # noqa: UP042 (values are stored and compared as plain str)

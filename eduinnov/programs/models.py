@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    func,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduinnov.core.models import BilingualMixin, LabelledEnum, TimestampMixin, enum_type
@@ -90,7 +102,12 @@ class Cohort(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.label or f"{self.program.code} {self.entry_year}"
+        return self.format_name(self.label, self.program.code, self.entry_year)
+
+    @staticmethod
+    def format_name(label: str | None, program_code: str, entry_year: int) -> str:
+        """A cohort's name from its columns (for lists that read columns, not cohorts)."""
+        return label or f"{program_code} {entry_year}"
 
     def __repr__(self) -> str:
         return f"<Cohort {self.program_id}/{self.entry_year}>"
@@ -119,3 +136,20 @@ class Student(TimestampMixin, VersionedMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Student {self.student_no}>"
+
+
+def _trigram_index(name: str, column) -> Index:
+    """A PostgreSQL trigram index on ``lower(column)``: ``lower(column) LIKE '%text%'`` without reading the table.
+
+    Other databases do without (the search then reads every row, as before).
+    """
+    return Index(name, func.lower(column).label("lowered"), postgresql_using="gin",
+                 postgresql_ops={"lowered": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+
+# The achievement search matches students by any part of their name or number (achievements.queries).
+_trigram_index("ix_students_name_trgm", Student.name)
+_trigram_index("ix_students_student_no_trgm", Student.student_no)
+# The trigram operator class comes with PostgreSQL's pg_trgm extension (trusted: a database owner may add it).
+event.listen(Student.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))

@@ -73,6 +73,13 @@ ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l(
                  "merge": _l("Merged")}
 
 
+# The list counts its rows up to the asked page or this many ("More than 500 records" beyond): an exact count
+# of 200,000 visible rows, or of every row matching a search, would cost more than the page itself.
+LIST_COUNT_AT_MOST = 500
+# The "waiting for verification" badge shows up to this number, then "999+".
+BADGE_AT_MOST = 999
+
+
 def _is_director_somewhere() -> bool:
     return current_user.role == Role.ADMIN or bool(program_ids(current_user, role=MembershipRole.DIRECTOR))
 
@@ -90,19 +97,20 @@ def _kind_or_404(value: str) -> AchievementKind:
 @login_required
 def list_achievements():
     form = forms.AchievementFilterForm(clean_query_ids("program", "cohort"))
-    form.program.choices = [(None, _("All programs"))] + [
-        (p.id, f"{p.code} {p.display_name}") for p in queries.list_visible_programs(current_user)
-    ]
-    form.cohort.choices = [(None, _("All cohorts"))] + [
-        (c.id, c.display_name) for c in queries.list_visible_cohorts(current_user)
-    ]
+    programs, cohorts = queries.list_filter_choices(current_user)
+    form.program.choices = [(None, _("All programs")), *programs]
+    form.cohort.choices = [(None, _("All cohorts")), *cohorts]
     filters = form.filters(current_user)
-    page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"))
-    pending = queries.count_pending_verification(current_user) if _is_director_somewhere() else 0
+    page = paginate(queries.list_achievements_stmt(current_user, filters), request.args.get("page"),
+                    count_at_most=LIST_COUNT_AT_MOST)
+    pending = (queries.count_pending_verification(current_user, at_most=BADGE_AT_MOST + 1)
+               if _is_director_somewhere() else 0)
+    if pending > BADGE_AT_MOST:
+        pending = f"{BADGE_AT_MOST}+"
     return render_template(
         "achievements/list.html", page=page, form=form, pending=pending,
         is_student=current_user.role == Role.STUDENT,
-        can_log=bool(queries.list_programs_for_logging(current_user)) or services.may_declare(current_user),
+        can_log=queries.has_programs_for_logging(current_user, programs) or services.may_declare(current_user),
         filtered=any(v for v in vars(filters).values()),
     )
 
