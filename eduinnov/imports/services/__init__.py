@@ -24,7 +24,9 @@ numbers / titles), then written in one call of ``achievements.services.bulk_reco
 executemany statements; 50,000 rows take seconds, see ``bench/bench_imports.py``).
 
 The package: ``_plan`` (the preview and its rows), one module per kind of file (``students``,
-``achievements``, ``publications``, ``partners``, ``scores``), and ``running`` (preview and confirm).
+``achievements``, ``publications``, ``partners``, ``scores``), ``running`` (preview and confirm), and
+``stored`` (the confirm of an achievement file carries out the previewed plan, stored with the upload,
+when nothing the plan was made from has changed: no second planning of tens of thousands of rows).
 """
 
 from eduinnov.core.errors import ImportRefused
@@ -40,8 +42,9 @@ from eduinnov.imports.services._plan import (
 from eduinnov.imports.services._plan import _program_students as _program_students  # the author picker
 from eduinnov.imports.services.achievements import _apply_achievements as _apply_achievements  # tests wrap it
 from eduinnov.imports.services.running import APPLIERS, PLANNERS, may_import, preview_import, run_import
+from eduinnov.imports.services.stored import dump_plan, load_plan
 
 __all__ = [
     "APPLIERS", "CREATE", "PLANNERS", "SKIP", "UPDATE", "ImportRefused", "PlanRow", "Preview", "UnmatchedAuthor",
-    "may_import", "preview_import", "run_import",
+    "dump_plan", "load_plan", "may_import", "preview_import", "run_import",
 ]
