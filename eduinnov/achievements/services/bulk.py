@@ -35,6 +35,7 @@ from eduinnov.programs.models import Cohort, Program, Student
 
 _IN_CHUNK = 500
 _INSERT_CHUNK = 5000
+_AS_IS = frozenset({str, int, bool, float})  # audit values JSON holds as they are (no jsonable() call per cell)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def bulk_record(user: User, program: Program, items: Sequence[BulkAchievement], 
     bulk.insert_rows(AuditLog.__table__, [{
         "created_at": now, "user_id": user.id, "program_id": program.id, "entity_type": "achievements",
         "entity_id": achievement_id, "action": "create",
-        "changes": {**{k: jsonable(val) for k, val in rec.items() if val is not None}, "id": achievement_id,
+        "changes": {**{k: val if val.__class__ in _AS_IS else jsonable(val) for k, val in rec.items()
+                       if val is not None}, "id": achievement_id,
                     "source": source},
     } for rec, achievement_id in zip(records, ids, strict=True)])
     db.session.expire_all()
