@@ -148,3 +148,26 @@ def test_latin_indexing_names_must_be_whole_words():
     assert v.INDEXING.find_in("PKU core journal") == Indexing.PKU_CORE
     assert v.INDEXING.find_in("北大核心;CSSCI") == Indexing.PKU_CORE
     assert v.INDEXING.find_in("CSSCI;北大核心") == Indexing.CSSCI
+
+
+def _normalise_text_slowly(value) -> str:
+    """The original three-pass form of :func:`v.normalise_text` for text (NFKC, controls out, spaces collapsed)."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(value))
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_normalise_text_of_text_is_the_three_pass_form_on_random_strings():
+    import random
+
+    rng = random.Random(13)
+    pool = ([chr(i) for i in range(0x300)] + list("\u3000\u00a0\u2028\u2029\u200b\u1680\u202f\ufeff") +
+            list("全角ＡＢＣ１２３、。，（）；张伟欧阳ｘ"))
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 16)))
+        assert v.normalise_text(text) == _normalise_text_slowly(text), repr(text)
+    for code in range(0x3100):  # every single character of the planes a sheet uses
+        assert v.normalise_text(chr(code)) == _normalise_text_slowly(chr(code)), hex(code)
