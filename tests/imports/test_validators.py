@@ -171,3 +171,13 @@ def test_normalise_text_of_text_is_the_three_pass_form_on_random_strings():
         assert v.normalise_text(text) == _normalise_text_slowly(text), repr(text)
     for code in range(0x3100):  # every single character of the planes a sheet uses
         assert v.normalise_text(chr(code)) == _normalise_text_slowly(chr(code)), hex(code)
+
+
+def test_a_vocabulary_answers_the_same_for_a_spelling_seen_before():
+    spellings = ["国家级", " 国家级 ", "ＮＡＴＩＯＮＡＬ", "national", "省级", "校级", "省 级"]
+    fresh = [v.LEVELS.parse(s) for s in spellings]
+    assert [v.LEVELS.parse(s) for s in spellings] == fresh == [Level.NATIONAL] * 4 + [Level.PROVINCIAL,
+                                                                                      Level.UNIVERSITY, Level.PROVINCIAL]
+    for _ in range(2):  # a refused spelling is refused every time, with its message
+        with pytest.raises(v.CellError, match="“县级” is not one of"):
+            v.LEVELS.parse("县级")
