@@ -197,3 +197,20 @@ def test_the_confirm_page_uses_the_stored_plan(login_as, program, roster, planne
     assert db.session.scalar(select(func.count(Achievement.id))) == 4
     assert db.session.scalar(select(func.count(AchievementParticipant.id))) == 6
     assert not storage.pending_store().exists(f"{token}.plan")
+
+
+def test_a_teacher_who_left_the_program_cannot_confirm_a_stored_plan(program, roster):
+    from eduinnov.auth.models import ProgramMembership
+    from eduinnov.core.errors import DomainError
+
+    teacher = make_user(Role.TEACHER, [program])
+    data = _file()
+    stored = services.load_plan(services.dump_plan(services.preview_import("achievements", program, teacher, data,
+                                                                           "a.csv")))
+    for membership in db.session.scalars(select(ProgramMembership).where(ProgramMembership.user_id == teacher.id)):
+        db.session.delete(membership)
+    db.session.flush()
+    db.session.expire(teacher)
+    with pytest.raises(DomainError):
+        services.run_import("achievements", program, teacher, data, "a.csv", stored=stored)
+    assert db.session.scalar(select(func.count(Achievement.id))) == 0

@@ -114,7 +114,8 @@ def dump_plan(preview: Preview) -> bytes | None:
     """The plan to store with the upload (signed), or None when it may not be reused (errors, other kinds)."""
     if not preview.ok or not preview.inputs_digest or preview.kind not in REUSABLE:
         return None
-    payload = zlib.compress(pickle.dumps(preview, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    with paused_gc():  # the pickler's memo holds a tuple per object: see core/memory.py
+        payload = zlib.compress(pickle.dumps(preview, protocol=pickle.HIGHEST_PROTOCOL), 1)
     return _signature(payload) + payload
 
 
