@@ -9,7 +9,9 @@ The browser only carries a random token. The file's bytes and a small JSON recor
 which program and kind, the plan's fingerprint, when) stay on the server; confirm loads them by token
 and refuses a token of another user, program or kind, or one older than :data:`MAX_AGE`. Row data is
 never round-tripped through the form: confirm re-reads the stored bytes (the very file that was
-previewed) and compares the new plan with the fingerprint of the one the user saw.
+previewed) and compares the new plan with the fingerprint of the one the user saw. An achievement file's
+preview also stores its plan (``{token}.plan``, signed: ``services.dump_plan``), which the confirm carries
+out instead of planning again when nothing the plan was made from has changed (``services.stored``).
 """
 
 from __future__ import annotations

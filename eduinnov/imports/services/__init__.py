@@ -3,7 +3,8 @@
 Every import has two steps. :func:`preview_import` reads the file, checks every cell, looks up what
 exists in one query per lookup, and returns a :class:`Preview`: each row *created*, *updated* or
 *skipped* with the reason, every error with its row, column and reason, and (publications) the authors
-that matched no student. It never writes. :func:`run_import` plans again from the same bytes, refuses if
+that matched no student. It never writes. :func:`run_import` plans again from the same bytes (or, for an
+achievement file, takes the plan the preview stored when nothing it was made from has changed), refuses if
 there is any error or if the plan differs from the one the user saw, and then writes everything. It
 flushes and never commits: the request (or the CLI command) commits once, so a failure anywhere — a
 broken row, a database error, a killed process — leaves the database exactly as it was.
