@@ -15,6 +15,7 @@ Column defaults are applied as an ORM insert would (Python-side ``default=`` val
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert, text
@@ -55,14 +56,22 @@ def _copy(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
             defaults[col.name] = col.default.arg(None)
     names = [*given, *defaults]
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    # Per row: the given values in one C call, then only the columns with a bind processor (enums, JSON …).
+    processed = [(i, p) for i, p in enumerate(processors[:len(given)]) if p is not None]
+    pick = itemgetter(*given) if len(given) > 1 else (lambda row: tuple(row[name] for name in given))
+    default_values = [processors[i](v) if processors[i] is not None and v is not None else v
+                      for i, v in enumerate(defaults.values(), start=len(given))]
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
     raw = connection.connection.dbapi_connection
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        write_row = copy.write_row
         for row in rows:
-            values = [row[name] for name in given] + list(defaults.values())
-            copy.write_row([p(v) if p is not None and v is not None else v
-                            for p, v in zip(processors, values, strict=True)])
+            values = [*pick(row), *default_values]
+            for i, p in processed:
+                if values[i] is not None:
+                    values[i] = p(values[i])
+            write_row(values)
 
 
 def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]], *, return_ids: bool = False) -> list[int]:

@@ -28,6 +28,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -380,11 +381,25 @@ def _clean_cell(value: Any) -> Any:
 
 def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell cleaned by :func:`_clean_cell`; rows with no value at all dropped (keeping sheet row numbers)."""
-    result = frame.map(_clean_cell) if len(frame) else frame
+    result = frame.map(_cleaner()) if len(frame) else frame
     if not len(result.columns):
         return result
     empty = (result == "").all(axis=1)
     return result[~empty]
+
+
+def _cleaner() -> Callable[[Any], Any]:
+    """:func:`_clean_cell` for one sheet, each distinct text cleaned once (a sheet repeats "", levels, kinds …)."""
+    done: dict[str, str] = {"": ""}
+
+    def clean(value: Any) -> Any:
+        if value.__class__ is not str:
+            return _clean_cell(value)
+        out = done.get(value)
+        if out is None:
+            out = done[value] = _clean_cell(value)
+        return out
+    return clean
 
 
 def _check_rows(count: int) -> None:

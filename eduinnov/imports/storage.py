@@ -9,7 +9,9 @@ The browser only carries a random token. The file's bytes and a small JSON recor
 which program and kind, the plan's fingerprint, when) stay on the server; confirm loads them by token
 and refuses a token of another user, program or kind, or one older than :data:`MAX_AGE`. Row data is
 never round-tripped through the form: confirm re-reads the stored bytes (the very file that was
-previewed) and compares the new plan with the fingerprint of the one the user saw.
+previewed) and compares the new plan with the fingerprint of the one the user saw. An achievement file's
+preview also stores its plan (``{token}.plan``, signed: ``services.dump_plan``), which the confirm carries
+out instead of planning again when nothing the plan was made from has changed (``services.stored``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Pending:
     program_id: int
     user_id: int
     fingerprint: str
+    plan: bytes | None = None  # the signed plan of the preview (``services.dump_plan``), if stored
 
 
 NAMESPACE = "import-pending"
@@ -65,16 +68,20 @@ def _read(store: BlobStore, key: str) -> bytes:
 
 
 def save_pending(data: bytes, *, filename: str, kind: str, program_id: int, user_id: int,
-                 fingerprint: str) -> tuple[str, list]:
-    """Store an upload; return its token and an undo action for each stored part (for ``undo_on_failure``)."""
+                 fingerprint: str, plan: bytes | None = None) -> tuple[str, list]:
+    """Store an upload (and the plan of its preview, if given); return its token and an undo action for each
+    stored part (for ``undo_on_failure``)."""
     token = secrets.token_urlsafe(24)
     store = pending_store()
     store.delete_older_than(MAX_AGE)  # forgotten previews
     meta = json.dumps({"filename": filename, "kind": kind, "program_id": program_id, "user_id": user_id,
                        "fingerprint": fingerprint, "created": time.time()}).encode("utf-8")
     data_key = store.put(io.BytesIO(data), key=f"{token}.upload")
-    meta_key = store.put(io.BytesIO(meta), key=f"{token}.json")
-    return token, [lambda key=key: store.delete(key) for key in (data_key, meta_key)]
+    keys = [data_key]
+    if plan:
+        keys.append(store.put(io.BytesIO(plan), key=f"{token}.plan"))
+    keys.append(store.put(io.BytesIO(meta), key=f"{token}.json"))  # last: the upload is complete once listed
+    return token, [lambda key=key: store.delete(key) for key in keys]
 
 
 def load_pending(token: str | None, *, kind: str, program_id: int, user_id: int) -> Pending | None:
@@ -91,7 +98,12 @@ def load_pending(token: str | None, *, kind: str, program_id: int, user_id: int)
         return None
     if time.time() - float(meta.get("created", 0)) > MAX_AGE:
         return None
-    return Pending(token, data, meta.get("filename") or "upload", kind, program_id, user_id, meta.get("fingerprint", ""))
+    try:
+        plan = _read(store, f"{token}.plan") if store.exists(f"{token}.plan") else None
+    except OSError:
+        plan = None
+    return Pending(token, data, meta.get("filename") or "upload", kind, program_id, user_id,
+                   meta.get("fingerprint", ""), plan)
 
 
 @dataclass(frozen=True)
@@ -158,7 +170,7 @@ def discard_pending(token: str, *, on_commit: bool = False) -> None:
     if not TOKEN_RE.match(token or ""):
         return
     store = pending_store()
-    for suffix in (".upload", ".json", ".claimed"):
+    for suffix in (".upload", ".plan", ".json", ".claimed"):
         if on_commit:
             store.delete_on_commit(f"{token}{suffix}")
         else:

@@ -95,7 +95,8 @@ def preview(program_id: int, kind: str):
     confirm = None
     if result.ok:
         token, undos = storage.save_pending(data, filename=filename, kind=kind.value, program_id=program.id,
-                                            user_id=current_user.id, fingerprint=result.plan_digest)
+                                            user_id=current_user.id, fingerprint=result.plan_digest,
+                                            plan=services.dump_plan(result))
         for undo in undos:
             undo_on_failure(undo)  # removed again if this request fails
         confirm = ConfirmForm(formdata=None, token=token)
@@ -151,7 +152,8 @@ def confirm(program_id: int, kind: str):
     try:
         result = services.run_import(kind, program, current_user, pending.data, pending.filename,
                                      resolutions=resolutions, expected_fingerprint=pending.fingerprint,
-                                     confirm_duplicates=bool(form.confirm_duplicates.data))
+                                     confirm_duplicates=bool(form.confirm_duplicates.data),
+                                     stored=services.load_plan(pending.plan))
     except services.ImportRefused as exc:
         fail_request(exc)
         db.session.rollback()
@@ -162,7 +164,8 @@ def confirm(program_id: int, kind: str):
             # upload must outlive it for the next confirm; it expires like any other.
             token, _undos = storage.save_pending(pending.data, filename=pending.filename, kind=kind.value,
                                                  program_id=program.id, user_id=current_user.id,
-                                                 fingerprint=exc.preview.plan_digest)
+                                                 fingerprint=exc.preview.plan_digest,
+                                                 plan=services.dump_plan(exc.preview))
             new_confirm = ConfirmForm(formdata=None, token=token)
         storage.discard_pending(pending.token)
         return render_template("imports/upload.html", **_context(

@@ -170,3 +170,20 @@ def test_bibliography_over_the_record_limit_is_refused_before_parsing(app, monke
         assert [e.reason for e in preview.errors] == ["The file has more than 20 records; split it."]
     finally:
         app.config.pop("IMPORT_MAX_ROWS")
+
+
+def test_cleaning_a_sheet_once_per_distinct_cell_equals_cleaning_every_cell():
+    import random
+    from datetime import date
+
+    import pandas as pd
+
+    from eduinnov.imports import readers
+
+    rng = random.Random(5)
+    pool = ["", " ", "国家级", "国家级 ", "ＡＢＣ　１２", "a\tb\x01c", None, 3, 2.5, date(2024, 3, 1), "张伟; 李娜"]
+    frame = pd.DataFrame([[rng.choice(pool) for _ in range(6)] for _ in range(500)], dtype=object)
+    frame.index = range(2, 502)
+    expected = frame.map(readers._clean_cell)
+    expected = expected[~(expected == "").all(axis=1)]
+    pd.testing.assert_frame_equal(readers._normalise_frame(frame), expected)

@@ -148,3 +148,36 @@ def test_latin_indexing_names_must_be_whole_words():
     assert v.INDEXING.find_in("PKU core journal") == Indexing.PKU_CORE
     assert v.INDEXING.find_in("北大核心;CSSCI") == Indexing.PKU_CORE
     assert v.INDEXING.find_in("CSSCI;北大核心") == Indexing.CSSCI
+
+
+def _normalise_text_slowly(value) -> str:
+    """The original three-pass form of :func:`v.normalise_text` for text (NFKC, controls out, spaces collapsed)."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(value))
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_normalise_text_of_text_is_the_three_pass_form_on_random_strings():
+    import random
+
+    rng = random.Random(13)
+    pool = ([chr(i) for i in range(0x300)] + list("\u3000\u00a0\u2028\u2029\u200b\u1680\u202f\ufeff") +
+            list("全角ＡＢＣ１２３、。，（）；张伟欧阳ｘ"))
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 16)))
+        assert v.normalise_text(text) == _normalise_text_slowly(text), repr(text)
+    for code in range(0x3100):  # every single character of the planes a sheet uses
+        assert v.normalise_text(chr(code)) == _normalise_text_slowly(chr(code)), hex(code)
+
+
+def test_a_vocabulary_answers_the_same_for_a_spelling_seen_before():
+    spellings = ["国家级", " 国家级 ", "ＮＡＴＩＯＮＡＬ", "national", "省级", "校级", "省 级"]
+    fresh = [v.LEVELS.parse(s) for s in spellings]
+    assert [v.LEVELS.parse(s) for s in spellings] == fresh == [Level.NATIONAL] * 4 + [Level.PROVINCIAL,
+                                                                                      Level.UNIVERSITY, Level.PROVINCIAL]
+    for _ in range(2):  # a refused spelling is refused every time, with its message
+        with pytest.raises(v.CellError, match="“县级” is not one of"):
+            v.LEVELS.parse("县级")

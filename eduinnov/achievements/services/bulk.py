@@ -36,6 +36,7 @@ from eduinnov.programs.models import Cohort, Program, Student
 
 _IN_CHUNK = 500
 _INSERT_CHUNK = 5000
+_AS_IS = frozenset({str, int, bool, float})  # audit values JSON holds as they are (no jsonable() call per cell)
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,21 @@ def bulk_record(user: User, program: Program, items: Sequence[BulkAchievement], 
                     for item, achievement_id in zip(items, ids, strict=True)
                     for student_id, role, rank in item.participants]
     bulk.insert_rows(AchievementParticipant.__table__, participants)
+    # jsonable() once per distinct object (the shared timestamp, enum members …), by identity: every object
+    # stays referenced by ``records`` until the audit rows are built, so an id is never reused meanwhile.
+    as_json: dict[int, Any] = {}
+
+    def json_value(val: Any) -> Any:
+        out = as_json.get(id(val), as_json)
+        if out is as_json:
+            out = as_json[id(val)] = jsonable(val)
+        return out
+
     bulk.insert_rows(AuditLog.__table__, [{
         "created_at": now, "user_id": user.id, "program_id": program.id, "entity_type": "achievements",
         "entity_id": achievement_id, "action": "create",
-        "changes": {**{k: jsonable(val) for k, val in rec.items() if val is not None}, "id": achievement_id,
+        "changes": {**{k: val if val.__class__ in _AS_IS else json_value(val) for k, val in rec.items()
+                       if val is not None}, "id": achievement_id,
                     "source": source},
     } for rec, achievement_id in zip(records, ids, strict=True)])
     db.session.expire_all()

@@ -203,7 +203,10 @@ def clean_values(kind: AchievementKind, data: Mapping[str, Any]) -> dict[str, An
 
     fields = KIND_FIELDS[kind]
     for name in _ALL_KIND_FIELDS:
-        value = data.get(name) if name in fields else None
+        if name not in fields:  # another kind's column: None (nothing to check)
+            out[name] = None
+            continue
+        value = data.get(name)
         if isinstance(value, str):
             value = value.strip() or None
         if name in _ENUMS:

@@ -71,6 +71,7 @@ class Preview:
     new_cohorts: list[int] = field(default_factory=list)
     header_row: int | None = None
     plan_digest: str = ""  # the fingerprint of the plan as previewed, before any author choices
+    inputs_digest: str = ""  # what the plan was made from (``stored.inputs_digest``); "" if it may not be reused
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from eduinnov.auth.access import Action, can
 from eduinnov.auth.models import User
 from eduinnov.core.errors import DomainError
+from eduinnov.core.memory import paused_gc
 from eduinnov.extensions import db
 from eduinnov.imports import validators as v
 from eduinnov.imports.readers import FileRefused, read_table
@@ -35,6 +36,7 @@ from eduinnov.imports.services.partners import (
 )
 from eduinnov.imports.services.publications import _plan_publications, _resolve_authors
 from eduinnov.imports.services.scores import _apply_scores, _plan_scores
+from eduinnov.imports.services.stored import inputs_digest
 from eduinnov.imports.services.students import _apply_students, _plan_students
 from eduinnov.programs.models import Program
 
@@ -80,10 +82,15 @@ def preview_import(kind: ImportKind | str, program: Program, user: User, data: b
     DomainError
         The user may not import this kind into this program.
     """
-    kind = ImportKind(kind)
+    with paused_gc():  # millions of live objects for a big file: see core/memory.py
+        return _preview(ImportKind(kind), program, user, data, filename)
+
+
+def _preview(kind: ImportKind, program: Program, user: User, data: bytes, filename: str) -> Preview:
     if not may_import(user, program, kind):
         raise DomainError(_("You are not allowed to import this into %(program)s.", program=program.code))
     preview = Preview(kind=kind, program_id=program.id, filename=filename)
+    before = inputs_digest(kind, program, user, data, filename)
     try:
         if kind == ImportKind.PUBLICATIONS:
             _plan_publications(preview, program, user, data, filename)
@@ -106,6 +113,9 @@ def preview_import(kind: ImportKind | str, program: Program, user: User, data: b
     if preview.errors:
         preview.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
     preview.plan_digest = preview.fingerprint
+    # The plan may be reused by the confirm only if nothing it read changed while it was being made.
+    if before and preview.ok and inputs_digest(kind, program, user, data, filename) == before:
+        preview.inputs_digest = before
     return preview
 
 
@@ -126,6 +136,20 @@ def _check_references(preview: Preview, program: Program, kind: ImportKind, rows
             _error(preview, row, row.column("supervisor"), _("%(name)s is not a teacher of this program.",
                                                              name=supervisor))
 
+
+
+def _reusable(stored: Preview | None, kind: ImportKind, program: Program, user: User, data: bytes,
+              filename: str) -> Preview | None:
+    """``stored`` if it is the plan :func:`preview_import` would make now, else None (plan again)."""
+    if stored is None or not stored.inputs_digest or not stored.ok:
+        return None
+    if stored.kind != kind or stored.program_id != program.id or stored.filename != filename:
+        return None
+    if not may_import(user, program, kind):
+        raise DomainError(_("You are not allowed to import this into %(program)s.", program=program.code))
+    if inputs_digest(kind, program, user, data, filename) != stored.inputs_digest:
+        return None
+    return stored
 
 
 PLANNERS = {
@@ -156,8 +180,8 @@ APPLIERS = {
 
 def run_import(kind: ImportKind | str, program: Program, user: User, data: bytes, filename: str, *,
                resolutions: Mapping[str, Any] | None = None, expected_fingerprint: str | None = None,
-               confirm_duplicates: bool = False) -> Preview:
-    """Plan the import again from ``data`` and carry it out; flush, never commit.
+               confirm_duplicates: bool = False, stored: Preview | None = None) -> Preview:
+    """Plan the import again from ``data`` (or take the stored plan) and carry it out; flush, never commit.
 
     Parameters
     ----------
@@ -172,6 +196,10 @@ def run_import(kind: ImportKind | str, program: Program, user: User, data: bytes
     confirm_duplicates : bool
         The person confirmed that rows with a near-identical title (:attr:`Preview.similar_rows`) are
         different achievements; without it such an import is refused.
+    stored : Preview, optional
+        The plan the preview stored (``stored.load_plan``). It is carried out instead of planning again
+        only when everything it was made from is unchanged (:func:`~.stored.inputs_digest`: same file,
+        user, program, day, language, and the same students, teachers and achievements in the database).
 
     Returns
     -------
@@ -187,7 +215,17 @@ def run_import(kind: ImportKind | str, program: Program, user: User, data: bytes
     DomainError
         The user may not import this kind into this program.
     """
-    preview = preview_import(kind, program, user, data, filename)
+    with paused_gc():
+        return _run(ImportKind(kind), program, user, data, filename, resolutions, expected_fingerprint,
+                    confirm_duplicates, stored)
+
+
+def _run(kind: ImportKind, program: Program, user: User, data: bytes, filename: str,
+         resolutions: Mapping[str, Any] | None, expected_fingerprint: str | None, confirm_duplicates: bool,
+         stored: Preview | None) -> Preview:
+    preview = _reusable(stored, kind, program, user, data, filename)
+    if preview is None:
+        preview = preview_import(kind, program, user, data, filename)
     if not preview.ok:
         raise refusal(preview)
     if expected_fingerprint is not None and preview.plan_digest != expected_fingerprint:
