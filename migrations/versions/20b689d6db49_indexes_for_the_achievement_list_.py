@@ -9,7 +9,7 @@
   every student; other databases keep reading the table.
 
 Revision ID: 20b689d6db49
-Revises: 2e0dc1b06a7e
+Revises: f1c874de50d6
 Create Date: 2026-12-05 11:11:12.004341
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20b689d6db49'
-down_revision = '2e0dc1b06a7e'
+down_revision = 'f1c874de50d6'
 branch_labels = None
 depends_on = None
 

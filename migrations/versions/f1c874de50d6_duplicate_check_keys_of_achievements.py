@@ -12,7 +12,7 @@ The verification queue (oldest first) reads its first page from a partial index 
 scan of the same index.
 
 Revision ID: f1c874de50d6
-Revises: 2e0dc1b06a7e
+Revises: 970a854661a1
 Create Date: 2026-12-05 11:10:09.423241
 
 """
@@ -24,7 +24,7 @@ from eduinnov.achievements.keys import stored_keys
 
 # revision identifiers, used by Alembic.
 revision = 'f1c874de50d6'
-down_revision = '2e0dc1b06a7e'
+down_revision = '970a854661a1'
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from eduinnov.achievements.keys import stored_keys
 from eduinnov.extensions import db
 from tests.factories import app_for
 
-BEFORE, REVISION = "2e0dc1b06a7e", "f1c874de50d6"
+BEFORE, REVISION = "970a854661a1", "f1c874de50d6"
 NOW = "2025-03-01 10:00:00"
 ROWS = [  # id, kind, title, doi, application number, grant number, project number
     (1, "publication", "Graph networks, part 2", "https://doi.org/10.1/ABC", None, None, None),

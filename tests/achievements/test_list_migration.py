@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 from eduinnov.extensions import db
 from tests.factories import app_for
 
-BEFORE, REVISION = "2e0dc1b06a7e", "20b689d6db49"
+BEFORE, REVISION = "f1c874de50d6", "20b689d6db49"
 NOW = "2025-03-01 10:00:00"
 
 
@@ -37,9 +37,10 @@ def test_upgrade_adds_the_list_indexes_and_downgrade_restores_the_program_index(
                               "updated_at) VALUES (1, '2022001', '张伟', 1, 'enrolled', :now, :now)"), {"now": NOW})
             for ident, status in enumerate(("submitted", "draft", "submitted"), start=1):
                 conn.execute(text(
-                    "INSERT INTO achievements (id, program_id, kind, title, year, level, verification_status, "
-                    "created_at, updated_at) VALUES (:id, 1, 'project', :title, 2024, 'university', :status, "
-                    ":now, :now)"), {"id": ident, "title": f"项目{ident}", "status": status, "now": NOW})
+                    "INSERT INTO achievements (id, program_id, kind, title, title_key, title_numbers, year, level, "
+                    "verification_status, created_at, updated_at) VALUES (:id, 1, 'project', :title, :title, "
+                    ":numbers, 2024, 'university', :status, :now, :now)"),
+                    {"id": ident, "title": f"项目{ident}", "numbers": str(ident), "status": status, "now": NOW})
         assert "ix_achievements_program_id" in _indexes("achievements")
         upgrade(revision=REVISION)
         names = _indexes("achievements")
