@@ -15,7 +15,7 @@ Run: ``.venv/bin/python bench/bench_university.py [--scale 1] [--users 20] [--du
    university): ``--users`` users reloading back to back for ``--duration`` s per page (``wrk`` when it is
    installed, ``apt-get install -y wrk``, as ``bench_dashboard.py`` does: a client that leaves the two cores to
    the server; else, or with ``--no-wrk``, its Python client of one thread per user): ``/healthz`` (a trivial page: the floor of this machine under the same load),
-   the cohort dashboard, the OBE cohort page, a requirement drill-down, the achievement list with filters and
+   the home page, the cohort dashboard, the OBE cohort page, a requirement drill-down, the achievement list with filters and
    a search, the verification queue, and the school page when there is one. p95 as a multiple of the
    trivial page's, measured in the same run.
 5. The import of ``--import-rows`` achievement rows (a CSV naming the students of one program): preview
@@ -337,6 +337,7 @@ def main() -> None:
         program_id = uni.programs[0]
         pages = {
             "healthz": ("Trivial page /healthz", "/healthz", '"ok"'),
+            "home": ("Home page (what waits for the admin)", "/", 'id="main"'),
             "dashboard": ("Cohort dashboard (250 students)", f"/dashboards/cohorts/{cohort_id}", "<svg"),
             "obe": ("OBE cohort page", f"/obe/cohorts/{cohort_id}", "<svg"),
             "drilldown": ("Requirement drill-down (GR3)",
