@@ -222,7 +222,8 @@ class Achievement(TimestampMixin, VersionedMixin, db.Model):
     year: Mapped[int] = mapped_column(Integer)
     description: Mapped[str | None] = mapped_column(Text)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Indexed: "my items by status" on the home page (recorded by me or supervised by me).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     # Projects and awards
     level: Mapped[Level | None] = mapped_column(enum_type(Level))

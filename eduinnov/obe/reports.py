@@ -595,23 +595,36 @@ def list_obe_shortfalls(user: User) -> list[CohortShortfall]:
     """Cohorts of the programs ``user`` directs whose graduation requirements fall below the threshold.
 
     The verdict follows each framework's own rule (weighted sum or minimum); cohorts without scores
-    are left out. Only the :data:`MAX_OBE_COHORTS` most recent cohorts are computed.
+    are left out. Only the :data:`MAX_OBE_COHORTS` most recent cohorts are judged, from their stored
+    figures (:func:`results.get_many`: the summaries in one query, a cohort not stored yet computed now;
+    stored figures are never stale, see :mod:`eduinnov.obe.results`) and the requirements' numbers (one
+    query): the verdicts :func:`cohort_report` shows, without building each cohort's report.
     """
     ids = None if user.role == Role.ADMIN else program_ids(user, role=MembershipRole.DIRECTOR)
     stmt = select(Cohort).order_by(Cohort.entry_year.desc(), Cohort.id).limit(MAX_OBE_COHORTS)
     if ids is not None:
         stmt = stmt.where(Cohort.program_id.in_(ids or [-1]))
+    cohorts = list(db.session.scalars(stmt))
+    framework_of = {c.id: queries.get_framework_for_cohort(c) for c in cohorts}
+    got = results.get_many(cohorts, framework_of)
+    numbers: dict[int, list[tuple[int, int]]] = defaultdict(list)  # framework id → (number, requirement id)
+    framework_ids = {f.id for f in framework_of.values() if f is not None}
+    for rid, number, fid in db.session.execute(
+            select(GraduationRequirement.id, GraduationRequirement.number, GraduationRequirement.framework_id)
+            .where(GraduationRequirement.framework_id.in_(framework_ids or {-1}))
+            .order_by(GraduationRequirement.number)):
+        numbers[fid].append((number, rid))
     out = []
-    for cohort in db.session.scalars(stmt):
-        report = cohort_report(cohort)
-        if report.framework is None or not report.offerings:
+    for cohort in cohorts:
+        framework = framework_of[cohort.id]
+        if framework is None or cohort.id not in got:
             continue
-        minimum = report.rule == AggregationRule.MINIMUM
-        verdicts = [(r.requirement.number, r.achieved_minimum if minimum else r.achieved_weighted_sum)
-                    for r in report.requirements]
-        judged = [(n, v) for n, v in verdicts if v is not None]
+        key = "achieved_minimum" if framework.aggregation_rule == AggregationRule.MINIMUM else "achieved_weighted_sum"
+        stored = got[cohort.id].data["requirements"]
+        judged = [(n, _row(stored.get(str(rid)), key)) for n, rid in numbers[framework.id]]
+        judged = [(n, v) for n, v in judged if v is not None]
         below = [str(n) for n, v in judged if v is False]
         if below:
             out.append(CohortShortfall(cohort=cohort, below=len(below), total=len(judged),
-                                       threshold=report.threshold, numbers=below))
+                                       threshold=framework.threshold, numbers=below))
     return out

@@ -4,6 +4,8 @@
   (the list filtered by program, a director's list) and every lookup by program alone still has its index.
 - The "waiting for verification" badge counts what waits for a director (reviewed declarations, submitted
   staff records): a partial index on program_id holding only those rows lets the count read the index alone.
+- The home page counts "my items by status" (recorded or supervised by me): created_by_id gets the index
+  supervisor_id already had.
 - The search matches students by any part of their name or number (``lower(x) LIKE '%text%'``): on
   PostgreSQL, trigram (pg_trgm) GIN indexes on lower(name) and lower(student_no) find them without reading
   every student; other databases keep reading the table.
@@ -31,6 +33,7 @@ def upgrade():
     with op.batch_alter_table('achievements', schema=None) as batch_op:
         batch_op.drop_index('ix_achievements_program_id')
         batch_op.create_index('ix_achievements_program_year_id', ['program_id', 'year', 'id'], unique=False)
+        batch_op.create_index('ix_achievements_created_by_id', ['created_by_id'], unique=False)
         batch_op.create_index('ix_achievements_awaiting_program', ['program_id'], unique=False,
                               postgresql_where=sa.text(AWAITING.format("false")),
                               sqlite_where=sa.text(AWAITING.format("0")))
@@ -49,4 +52,5 @@ def downgrade():
     with op.batch_alter_table('achievements', schema=None) as batch_op:
         batch_op.drop_index('ix_achievements_awaiting_program')
         batch_op.drop_index('ix_achievements_program_year_id')
+        batch_op.drop_index('ix_achievements_created_by_id')
         batch_op.create_index('ix_achievements_program_id', ['program_id'], unique=False)

@@ -44,7 +44,8 @@ def test_upgrade_adds_the_list_indexes_and_downgrade_restores_the_program_index(
         assert "ix_achievements_program_id" in _indexes("achievements")
         upgrade(revision=REVISION)
         names = _indexes("achievements")
-        assert {"ix_achievements_program_year_id", "ix_achievements_awaiting_program"} <= names
+        assert {"ix_achievements_program_year_id", "ix_achievements_awaiting_program",
+                "ix_achievements_created_by_id"} <= names
         assert "ix_achievements_program_id" not in names
         postgres = db.engine.dialect.name == "postgresql"
         assert ({"ix_students_name_trgm", "ix_students_student_no_trgm"} <= _indexes("students")) == postgres
@@ -60,7 +61,8 @@ def test_upgrade_adds_the_list_indexes_and_downgrade_restores_the_program_index(
         downgrade(revision=BEFORE)
         names = _indexes("achievements")
         assert "ix_achievements_program_id" in names
-        assert not names & {"ix_achievements_program_year_id", "ix_achievements_awaiting_program"}
+        assert not names & {"ix_achievements_program_year_id", "ix_achievements_awaiting_program",
+                            "ix_achievements_created_by_id"}
         assert not _indexes("students") & {"ix_students_name_trgm", "ix_students_student_no_trgm"}
         with db.engine.begin() as conn:
             assert _counts(conn) == (3, 1, 1)

@@ -220,10 +220,13 @@ def test_queue_summary_counts_and_splits_by_evidence(program, teacher, director,
                                 [author(student)])
     services.record_achievement(teacher, program, AchievementKind.PUBLICATION, dict(PAPER, title="三"),
                                 [author(student)], draft=True)
+    attach_pdf(teacher, first)  # a second file: the item still counts once
     summary = queries.queue_summary(director)
     # The student's declaration waits for a teacher, the draft for its author: neither is counted.
     assert (summary.count, summary.with_evidence, summary.without_evidence) == (2, 1, 1)
-    assert summary.oldest is not None
+    waiting = [first, *db.session.scalars(select(Achievement).where(Achievement.title == "二"))]
+    naive = [(a.submitted_at or a.created_at).replace(tzinfo=None) for a in waiting]  # as each database returns it
+    assert summary.oldest.replace(tzinfo=None) == min(naive)
     assert queries.count_review_queue(teacher) == 1
     without = queries.AchievementFilters(evidence=False)
     assert [a.title for a in queries.list_pending_verification(director, without)] == ["二"]
