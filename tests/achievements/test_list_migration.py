@@ -38,9 +38,9 @@ def test_upgrade_adds_the_list_indexes_and_downgrade_restores_the_program_index(
             for ident, status in enumerate(("submitted", "draft", "submitted"), start=1):
                 conn.execute(text(
                     "INSERT INTO achievements (id, program_id, kind, title, title_key, title_numbers, year, level, "
-                    "verification_status, created_at, updated_at) VALUES (:id, 1, 'project', :title, :title, "
+                    "verification_status, created_at, updated_at) VALUES (:id, 1, 'project', :title, :key, "
                     ":numbers, 2024, 'university', :status, :now, :now)"),
-                    {"id": ident, "title": f"项目{ident}", "numbers": str(ident), "status": status, "now": NOW})
+                    {"id": ident, "title": f"项目{ident}", "key": f"项目{ident}", "numbers": str(ident), "status": status, "now": NOW})
         assert "ix_achievements_program_id" in _indexes("achievements")
         upgrade(revision=REVISION)
         names = _indexes("achievements")
