@@ -8,6 +8,7 @@ import html as html_lib
 import re
 
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from eduinnov.core.versioning import FIELD
 from eduinnov.extensions import db as _db
@@ -101,3 +102,18 @@ def heading(response) -> str:
     match = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
     assert match, "the page has no <h1>"
     return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1)))).strip()
+
+
+def get_counting_statements(browser, url: str) -> tuple[str, int]:
+    """GET ``url`` with ``browser``: the page's HTML and how many SQL statements the request ran."""
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        html = browser.get(url).get_data(as_text=True)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", count)
+    return html, len(seen)

@@ -8,7 +8,7 @@ import re
 import sys
 
 import pytest
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import func, or_, select
 
 from eduinnov.achievements import queries
 from eduinnov.achievements.models import (
@@ -21,6 +21,7 @@ from eduinnov.achievements.views import pages
 from eduinnov.auth.models import Role
 from eduinnov.extensions import db
 from eduinnov.programs.models import Cohort, Program, Student
+from tests.clients import get_counting_statements
 from tests.factories import make_achievement, make_cohort, make_program, make_student, make_user
 
 
@@ -174,20 +175,6 @@ def test_filter_options_are_the_programs_and_cohorts_names(admin, director, prog
     assert [label.split()[0] for _id, label in programs] == ["NUR", "SE", "ZZ"] and cohorts == []
 
 
-def _statements(browser, url: str) -> tuple[str, int]:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        html = browser.get(url).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return html, len(seen)
-
-
 def test_list_page_takes_a_fixed_small_number_of_statements(login_as, admin):
     def grow(k: int) -> None:
         program = make_program(f"G{k:02d}")
@@ -199,10 +186,10 @@ def test_list_page_takes_a_fixed_small_number_of_statements(login_as, admin):
 
     grow(0)
     b = login_as(admin)
-    _html, few = _statements(b, "/achievements/")
+    _html, few = get_counting_statements(b, "/achievements/")
     for k in range(1, 8):
         grow(k)
-    html, many = _statements(b, "/achievements/")
+    html, many = get_counting_statements(b, "/achievements/")
     assert "成果7-2" in html and "成果0-0" in html
     # the user, the filter's programs with their cohorts, the count, the rows (with supervisor and program), their
     # students, the waiting badge, the unread notices

@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from eduinnov.extensions import db
+from tests.clients import get_counting_statements
 from tests.factories import make_achievement, make_cohort, make_program, make_student
-
-
-def _statements(browser, url: str) -> tuple[str, int]:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        html = browser.get(url).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return html, len(seen)
 
 
 def _university(n: int) -> None:
@@ -35,13 +20,13 @@ def _university(n: int) -> None:
 def test_cohort_filter_labels_every_cohort_with_its_program_in_fixed_queries(login_as, admin):
     _university(2)
     b = login_as(admin)
-    html, few = _statements(b, "/achievements/")
+    html, few = get_counting_statements(b, "/achievements/")
     options = re.findall(r'<option value="\d+">(P\d\d \d{4})</option>', html)
     assert options == ["P00 2023", "P00 2022", "P01 2023", "P01 2022"]  # by program code, newest first
     for k in range(2, 6):  # four more programs
         program = make_program(f"P{k:02d}")
         make_cohort(program, entry_year=2024)
-    html, many = _statements(b, "/achievements/")
+    html, many = get_counting_statements(b, "/achievements/")
     assert "P05 2024" in html
     assert many == few  # the program of each cohort comes with it, not one query per program
 
