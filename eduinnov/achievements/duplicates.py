@@ -126,7 +126,7 @@ class DuplicateIndex:
         a = Achievement
         stmt = (select(a.id, a.kind, a.title, a.year, a.title_key, a.title_numbers, a.identifier_key, a.grant_key)
                 .where(a.program_id == program_id).order_by(a.id))
-        for achievement_id, kind, title, year, key, numbers, identifier, grant in db.session.execute(stmt).tuples():
+        for achievement_id, kind, title, year, key, numbers, identifier, grant in db.session.execute(stmt):
             kind = AchievementKind(kind)
             code = _CODE_OF_KIND.get(kind)
             ids = [(code, k) for k in (identifier, grant) if k] if code else []

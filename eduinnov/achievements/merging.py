@@ -85,7 +85,7 @@ def merge_achievements(user: User, keep: Achievement, other: Achievement) -> Mer
         kept_students.add(p.student_id)
         added.append(p.student_id)
     numbers = dict(db.session.execute(select(Student.id, Student.student_no)
-                                      .where(Student.id.in_(added or [-1]))).tuples().all())
+                                      .where(Student.id.in_(added or [-1]))).all())
     # Columns the kept item left empty take the other item's values (its own values always win).
     filled = {name: getattr(other, name) for name in (*COMMON_FIELDS, *KIND_FIELDS[keep.kind])
               if name not in ("title", "year") and getattr(keep, name) in (None, "")

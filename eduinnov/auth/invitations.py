@@ -130,7 +130,7 @@ def _roster_accounts(actor: User, cohort: Cohort) -> list[tuple[Student, User, b
         select(User).where(User.student_id.in_([s.id for s in students] or [-1])))}
     wanted = {s.id: _login_email(s) for s in students if s.id not in accounts}
     taken = dict(db.session.execute(select(func.lower(User.email), User.id)
-                                    .where(func.lower(User.email).in_(list(wanted.values()) or [""]))).tuples().all())
+                                    .where(func.lower(User.email).in_(list(wanted.values()) or [""]))).all())
     seen: dict[str, str] = {}
     for s in students:
         email = wanted.get(s.id)

@@ -119,6 +119,7 @@ def _chunks(items: list[Any], size: int = _IN_CHUNK) -> Iterable[list[Any]]:
 def _program_students(program: Program) -> list[bib.StudentRef]:
     rows = db.session.execute(
         select(Student.id, Student.student_no, Student.name).join(Cohort).where(Cohort.program_id == program.id)
+        .order_by(Student.student_no, Student.id)  # candidates for an ambiguous name are listed in this order
     )
     return [bib.StudentRef(r.id, r.student_no, r.name) for r in rows]
 
@@ -126,6 +127,8 @@ def _program_students(program: Program) -> list[bib.StudentRef]:
 def _error(preview: Preview, row: Row | int, column: str | None, reason: str) -> None:
     number = row.row if isinstance(row, Row) else row
     preview.errors.append(Issue(number, column, reason))
+
+
 def _call(plan: PlanRow, service, *args, **kwargs):
     """Call a domain service for one row; its refusal becomes an error on that row."""
     try:
