@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -100,31 +102,49 @@ def list_teachers_of(program_id: int) -> list[User]:
 
 
 def get_framework_for_cohort(cohort: Cohort) -> FrameworkVersion | None:
-    """The framework version a cohort was taught under.
+    """The framework version a cohort was taught under (see :func:`get_frameworks_for_cohorts`)."""
+    return get_frameworks_for_cohorts([cohort])[cohort.id]
 
-    The version whose courses the cohort's offerings use (the most common one), else the program's
-    version for the cohort's entry year, else its active version, else its newest.
+
+def get_frameworks_for_cohorts(cohorts: Iterable[Cohort]) -> dict[int, FrameworkVersion | None]:
+    """Cohort id → the framework version each cohort was taught under, in at most two queries.
+
+    The version whose courses the cohort's offerings use (the most common one; a tie: the version of the
+    earliest offering), else the program's version for the cohort's entry year, else its active version,
+    else its newest.
     """
-    # One query: the versions used, most offerings first (a tie: the version of the earliest offering).
-    used = db.session.scalars(
-        select(FrameworkVersion).join(Course, Course.framework_id == FrameworkVersion.id)
-        .join(CourseOffering, CourseOffering.course_id == Course.id)
-        .where(CourseOffering.cohort_id == cohort.id)
-        .group_by(FrameworkVersion.id)
-        .order_by(func.count(CourseOffering.id).desc(), func.min(CourseOffering.id)).limit(1)
-    ).first()
-    if used is not None:
-        return used
-    versions = list(db.session.scalars(
-        select(FrameworkVersion).where(FrameworkVersion.program_id == cohort.program_id)
-        .order_by(FrameworkVersion.created_at.desc())
-    ))
-    for pick in (lambda v: v.entry_year == cohort.entry_year and v.status != Lifecycle.DRAFT,
-                 lambda v: v.status == Lifecycle.ACTIVE, lambda v: True):
-        for version in versions:
-            if pick(version):
-                return version
-    return None
+    cohorts = list(cohorts)
+    out: dict[int, FrameworkVersion | None] = {c.id: None for c in cohorts}
+    if not cohorts:
+        return out
+    # The versions each cohort's offerings use: (offerings, earliest offering) per (cohort, version).
+    best: dict[int, tuple[tuple[int, int], FrameworkVersion]] = {}
+    for cohort_id, version, count, first in db.session.execute(
+            select(CourseOffering.cohort_id, FrameworkVersion, func.count(CourseOffering.id),
+                   func.min(CourseOffering.id))
+            .join(Course, Course.framework_id == FrameworkVersion.id)
+            .join(CourseOffering, CourseOffering.course_id == Course.id)
+            .where(CourseOffering.cohort_id.in_(list(out)))
+            .group_by(CourseOffering.cohort_id, FrameworkVersion.id)):
+        rank = (-count, first)
+        if cohort_id not in best or rank < best[cohort_id][0]:
+            best[cohort_id] = (rank, version)
+    for cohort_id, (_rank, version) in best.items():
+        out[cohort_id] = version
+    rest = [c for c in cohorts if c.id not in best]
+    if not rest:
+        return out
+    versions: dict[int, list[FrameworkVersion]] = {}
+    for version in db.session.scalars(
+            select(FrameworkVersion).where(FrameworkVersion.program_id.in_({c.program_id for c in rest}))
+            .order_by(FrameworkVersion.created_at.desc(), FrameworkVersion.id.desc())):
+        versions.setdefault(version.program_id, []).append(version)
+    for cohort in rest:
+        mine = versions.get(cohort.program_id, [])
+        out[cohort.id] = next(
+            (v for v in mine if v.entry_year == cohort.entry_year and v.status != Lifecycle.DRAFT),
+            next((v for v in mine if v.status == Lifecycle.ACTIVE), mine[0] if mine else None))
+    return out
 
 
 def list_scores_of_offering(offering: CourseOffering) -> list[tuple[int, int, float | None]]:

@@ -605,7 +605,7 @@ def list_obe_shortfalls(user: User) -> list[CohortShortfall]:
     if ids is not None:
         stmt = stmt.where(Cohort.program_id.in_(ids or [-1]))
     cohorts = list(db.session.scalars(stmt))
-    framework_of = {c.id: queries.get_framework_for_cohort(c) for c in cohorts}
+    framework_of = queries.get_frameworks_for_cohorts(cohorts)
     got = results.get_many(cohorts, framework_of)
     numbers: dict[int, list[tuple[int, int]]] = defaultdict(list)  # framework id → (number, requirement id)
     framework_ids = {f.id for f in framework_of.values() if f is not None}
