@@ -91,6 +91,10 @@ def run_migrations_online():
 
     connectable = get_engine()
 
+    # Indexes made on one database only (trigram indexes of PostgreSQL) are not expected on another.
+    from eduinnov.core.models import autogenerate_filter
+    conf_args.setdefault("include_object", autogenerate_filter(connectable.dialect.name))
+
     with connectable.connect() as connection:
         if connection.dialect.name == "sqlite":
             # Batch migrations rebuild tables; with foreign keys on, dropping the old copy would cascade.

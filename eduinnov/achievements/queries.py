@@ -172,22 +172,36 @@ def list_achievements_stmt(user: User, filters: AchievementFilters | None = None
         stmt = stmt.where(in_cohort.exists())
     text = (f.q or "").strip()
     if text:
-        pattern = f"%{_escape_like(text.lower())}%"
-        # Not correlated: the matching students' achievements are found once (a hashed set on PostgreSQL,
-        # from the students' trigram indexes on lower(name) and lower(student_no)), not by one sub-query per
-        # visible achievement (an EXISTS inside OR cannot become a join).
-        by_student = (
-            select(AchievementParticipant.achievement_id)
-            .join(Student, Student.id == AchievementParticipant.student_id)
-            .where(or_(func.lower(Student.name).like(pattern, escape="\\"),
-                       func.lower(Student.student_no).like(pattern, escape="\\")))
-        )
-        stmt = stmt.where(or_(
-            contains_text(Achievement.title, text),
-            contains_text(Achievement.doi, text),
-            Achievement.id.in_(by_student),
-        ))
+        stmt = stmt.where(or_(contains_text(Achievement.title, text), contains_text(Achievement.doi, text),
+                              _named_students(text)))
     return _with_people(stmt.order_by(Achievement.year.desc(), Achievement.id.desc()))
+
+
+# The search reads the achievements of the students it matches first, as a list of ids, when there are at most
+# this many (a specific name or number); beyond that (a common fragment such as "2022") as a sub-query.
+SEARCH_NAMED_AT_MOST = 1000
+
+
+def _named_students(text: str) -> ColumnElement[bool]:
+    """Achievements naming a student whose name or number contains ``text`` (ignoring case).
+
+    The matching students' achievements are read first (one query; on PostgreSQL from the students' trigram
+    indexes). A short list of ids lets the database combine the three parts of the search through indexes
+    (title and DOI trigram indexes OR'ed with the primary key: a title searched for that few achievements
+    have is found without reading the table); a long list stays a sub-query, found once as a hashed set, the
+    list's own order then stopping at the first page.
+    """
+    pattern = f"%{_escape_like(text.lower())}%"
+    by_student = (
+        select(AchievementParticipant.achievement_id)
+        .join(Student, Student.id == AchievementParticipant.student_id)
+        .where(or_(func.lower(Student.name).like(pattern, escape="\\"),
+                   func.lower(Student.student_no).like(pattern, escape="\\")))
+    )
+    ids = list(db.session.scalars(by_student.distinct().limit(SEARCH_NAMED_AT_MOST + 1)))
+    if len(ids) > SEARCH_NAMED_AT_MOST:
+        return Achievement.id.in_(by_student)
+    return Achievement.id.in_(ids) if ids else false()
 
 
 def _has_evidence() -> ColumnElement[bool]:

@@ -86,3 +86,17 @@ class LabelledEnum(str, enum.Enum):  # noqa: UP042 (values are stored and compar
 
     def __str__(self) -> str:
         return self.value
+
+
+def autogenerate_filter(dialect_name: str):
+    """Alembic's ``include_object`` for a database of ``dialect_name``: an index the models make on one database
+    only (``Index(...).ddl_if(dialect="postgresql")``, e.g. trigram indexes) is not expected on another."""
+
+    def include_object(obj, _name, type_, reflected, _compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None) if type_ == "index" and not reflected else None
+        if condition is None or condition.dialect is None:
+            return True
+        wanted = (condition.dialect,) if isinstance(condition.dialect, str) else tuple(condition.dialect)
+        return dialect_name in wanted
+
+    return include_object

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from eduinnov.extensions import db
 from tests.clients import get_counting_statements
 from tests.factories import make_achievement, make_cohort, make_program, make_student
@@ -31,10 +33,15 @@ def test_cohort_filter_labels_every_cohort_with_its_program_in_fixed_queries(log
     assert many == few  # the program of each cohort comes with it, not one query per program
 
 
+@pytest.mark.parametrize("named_at_most", [1000, 1, 0], ids=["ids", "ids-or-subquery", "subquery"])
 def test_search_matches_title_doi_and_any_named_students_name_or_number_once(app, program, other_program, cohort,
-                                                                               teacher, admin):
+                                                                               teacher, admin, monkeypatch,
+                                                                               named_at_most):
     from eduinnov.achievements import queries
     from eduinnov.achievements.models import AchievementKind
+
+    # The named students' achievements as a list of ids, or beyond the limit as a sub-query: the same rows.
+    monkeypatch.setattr(queries, "SEARCH_NAMED_AT_MOST", named_at_most)
 
     zhang = make_student(cohort, name="张伟", student_no="2022051001")
     li = make_student(cohort, name="李娜", student_no="2022051002")

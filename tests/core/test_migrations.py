@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
+from eduinnov.core.models import autogenerate_filter
 from eduinnov.extensions import db
 from tests.factories import app_for
 
@@ -16,7 +17,8 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url):
     with migrated.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            opts = {"compare_type": True, "include_object": autogenerate_filter(conn.dialect.name)}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
         tables = set(inspect(db.engine).get_table_names())
         db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
