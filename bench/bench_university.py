@@ -16,7 +16,7 @@ Run: ``.venv/bin/python bench/bench_university.py [--scale 1] [--users 20] [--du
    installed, ``apt-get install -y wrk``, as ``bench_dashboard.py`` does: a client that leaves the two cores to
    the server; else, or with ``--no-wrk``, its Python client of one thread per user): ``/healthz`` (a trivial page: the floor of this machine under the same load),
    the home page, the cohort dashboard, the OBE cohort page, a requirement drill-down, the achievement list with filters and
-   a search, the verification queue, and the school page when there is one. p95 as a multiple of the
+   a search (a common word; and the title of one achievement, which few others share), the verification queue, and the school page when there is one. p95 as a multiple of the
    trivial page's, measured in the same run.
 5. The import of ``--import-rows`` achievement rows (a CSV naming the students of one program): preview
    (storing its plan), then the confirm (the stored plan carried out when nothing changed, else preview
@@ -288,6 +288,18 @@ def school_page(app, uni) -> str | None:
     return None
 
 
+def one_title(app) -> str:
+    """The title of one achievement in the middle of the table (a search for a title few achievements have)."""
+    from sqlalchemy import func, select
+
+    from eduinnov.achievements.models import Achievement
+    from eduinnov.extensions import db
+
+    with app.app_context():
+        middle = db.session.scalar(select(func.max(Achievement.id))) // 2
+        return db.session.scalar(select(Achievement.title).where(Achievement.id >= middle).order_by(Achievement.id))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 40 programs, 40,000 students; 0.1 = 4 programs")
@@ -347,6 +359,8 @@ def main() -> None:
                 {"kind": "publication", "status": "verified", "q": "深度学习", "year_from": 2022}), "<table"),
             "program": ("Achievement list, one program + search", "/achievements/?" + urllib.parse.urlencode(
                 {"program": program_id, "q": "智慧校园"}), "<table"),
+            "title": ("Achievement list, search for one title", "/achievements/?" + urllib.parse.urlencode(
+                {"q": one_title(app)}), "<table"),
             "queue": ("Verification queue", "/achievements/pending", "<table"),
         }
         school_url = school_page(app, uni)
