@@ -172,3 +172,28 @@ def test_finished_reports_figure_links_to_the_jobs_it_counts(login_as, director,
     assert "报告3" not in page and "报告4" not in page and "报告5" not in page
     everything = b.get("/reports/jobs/").get_data(as_text=True)
     assert everything.count('class="report-job"') == 4 and "报告5" not in everything
+
+
+def test_home_and_notifications_pages_count_the_unread_notices_once(login_as, director, program):
+    from sqlalchemy import event
+
+    from eduinnov.notifications.models import NoticeEvent, Notification
+
+    achievement = make_achievement(program, [], title="论文A")
+    db.session.add(Notification(user_id=director.id, event=NoticeEvent.SUBMITTED, achievement_id=achievement.id))
+    db.session.commit()
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    browser = login_as(director)
+    for url in ("/", "/notifications/"):
+        seen.clear()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            html = browser.get(url).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert re.search(r'id="unread-count">1<', html), url  # the navbar still shows the count
+        assert sum("count(notifications.id)" in s for s in seen) == 1, url
