@@ -26,10 +26,8 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 MAX_COMPARED = 8
 
 
-def _choices() -> tuple[list[Program], dict[int, list[Cohort]]]:
-    programs = queries.list_dashboard_programs(current_user)
-    cohorts = queries.cohorts_by_program(queries.list_cohorts_of([p.id for p in programs]))
-    return programs, cohorts
+def _choices() -> tuple[list[queries.ProgramChoice], dict[int, list[queries.CohortChoice]]]:
+    return queries.list_dashboard_choices(current_user)
 
 
 def _ids(name: str) -> list[int]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import contains_eager, defer
 
 from eduinnov.achievements.models import (
@@ -29,6 +29,7 @@ from eduinnov.achievements.models import (
 )
 from eduinnov.auth.access import restrict_to_programs
 from eduinnov.auth.models import Role, User
+from eduinnov.core.models import bilingual_name, display_language
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Participation, PartnerKind, PartnerOrganisation
 from eduinnov.indicators.models import EvaluationRun, EvaluationUnit
@@ -41,7 +42,10 @@ __all__ = [
     "count_headlines",
     "get_latest_held_run",
     "get_latest_student_run",
+    "CohortChoice",
+    "ProgramChoice",
     "list_cohorts_of",
+    "list_dashboard_choices",
     "list_dashboard_programs",
     "list_student_rows",
 ]
@@ -115,7 +119,7 @@ def _counted_statuses(include_claimed: bool) -> list[VerificationStatus]:
 
 def count_headlines(keys: Sequence[int], *, group_by: GroupBy = "cohort",
                     include_claimed: bool = False) -> dict[int, Headline]:
-    """Headline figures for several cohorts (or programs) at once: three aggregate queries in all.
+    """Headline figures for several cohorts (or programs) at once: one statement in all.
 
     Parameters
     ----------
@@ -134,72 +138,92 @@ def count_headlines(keys: Sequence[int], *, group_by: GroupBy = "cohort",
     out = {k: Headline() for k in keys}
     if not keys:
         return out
-    key = _group_column(group_by)
-    statuses = _counted_statuses(include_claimed)
-    present = Student.status != StudentStatus.WITHDRAWN
+    for k, part, kind, level, indexing, patent_status, partner_kind, n in db.session.execute(
+            _headline_stmt(keys, group_by, include_claimed)):
+        h = out[k]
+        if part == _BY_KIND:
+            h.by_kind[kind] = h.by_kind.get(kind, 0) + n
+            if kind in (AchievementKind.PROJECT, AchievementKind.AWARD):
+                h.by_kind_level[(kind, level)] = h.by_kind_level.get((kind, level), 0) + n
+            if kind == AchievementKind.PUBLICATION:
+                h.papers_by_indexing[indexing] = h.papers_by_indexing.get(indexing, 0) + n
+            if kind == AchievementKind.PATENT and patent_status == PatentStatus.GRANTED:
+                h.patents_granted += n
+        elif part == _STUDENTS:
+            h.students = n
+        elif part == _WITH_ACHIEVEMENT:
+            h.with_achievement = n
+        elif part == _WITH_PARTICIPATION:
+            h.with_participation = n
+        else:
+            h.participation_by_partner_kind[partner_kind] = n
+    return out
 
-    # 1. Students, those named on a counted achievement, those with an IUR participation (EXISTS per
-    #    student: index lookups from the cohort's students, whatever the size of the rest of the database).
-    achieved = (
-        select(AchievementParticipant.id)
-        .join(Achievement, Achievement.id == AchievementParticipant.achievement_id)
-        .where(AchievementParticipant.student_id == Student.id, Achievement.program_id + 0 == Cohort.program_id,
-               Achievement.verification_status.in_(statuses))
-        .exists()
+
+# The parts of the headline statement (its second column).
+_BY_KIND, _STUDENTS, _WITH_ACHIEVEMENT, _WITH_PARTICIPATION, _BY_PARTNER_KIND = range(5)
+
+
+def _headline_stmt(keys: list[int], group_by: GroupBy, include_claimed: bool):
+    """Every headline figure of ``keys`` as one UNION ALL of five aggregates over three CTEs (one round
+    trip; the cohort's participants are read once for both the achievement counts and the students
+    named on them).
+
+    Rows: ``(key, part, kind, level, indexing, patent_status, partner_kind, n)``; columns a part does
+    not use are NULL. The *members* are the students of the keys who have not withdrawn, with the
+    program of their cohort; *counted* their participations in counted achievements of that program
+    (one row per student and achievement); *placed* their IUR participations with that program's partners.
+    """
+    key = _group_column(group_by)
+    members = (
+        select(Student.id.label("student_id"), key.label("k"), Cohort.program_id.label("program_id"))
+        .select_from(Student).join(Cohort, Cohort.id == Student.cohort_id)
+        .where(key.in_(keys), Student.status != StudentStatus.WITHDRAWN)
+        .cte("members")
+    )
+    counted = (
+        select(members.c.k, members.c.student_id, Achievement.id.label("achievement_id"), Achievement.kind,
+               Achievement.level, Achievement.indexing, Achievement.patent_status)
+        .select_from(members)
+        .join(AchievementParticipant, AchievementParticipant.student_id == members.c.student_id)
+        # "+ 0": reach achievements from the members' participations (index on the participants' student
+        # id), not by scanning the whole program's achievements for each student, which SQLite would pick.
+        .join(Achievement, and_(Achievement.id == AchievementParticipant.achievement_id,
+                                Achievement.program_id + 0 == members.c.program_id))
+        .where(Achievement.verification_status.in_(_counted_statuses(include_claimed)))
+        .cte("counted")
     )
     placed = (
-        select(Participation.id)
-        .join(PartnerOrganisation, PartnerOrganisation.id == Participation.partner_id)
-        .where(Participation.student_id == Student.id, PartnerOrganisation.program_id == Cohort.program_id)
-        .exists()
+        select(members.c.k, Participation.student_id, PartnerOrganisation.kind)
+        .select_from(members)
+        .join(Participation, Participation.student_id == members.c.student_id)
+        .join(PartnerOrganisation, and_(PartnerOrganisation.id == Participation.partner_id,
+                                        PartnerOrganisation.program_id == members.c.program_id))
+        .cte("placed")
     )
-    stmt = (
-        select(key, func.count(Student.id), func.sum(case((achieved, 1), else_=0)),
-               func.sum(case((placed, 1), else_=0)))
-        .select_from(Student).join(Cohort, Cohort.id == Student.cohort_id)
-        .where(key.in_(keys), present)
-        .group_by(key)
-    )
-    for k, students, with_achievement, with_participation in db.session.execute(stmt):
-        h = out[k]
-        h.students, h.with_achievement, h.with_participation = students, with_achievement or 0, with_participation or 0
+    none = [null()] * 5  # kind, level, indexing, patent_status, partner kind
 
-    # 2. Counted achievements by kind, level, indexing and patent status.
-    stmt = (
-        select(key, Achievement.kind, Achievement.level, Achievement.indexing, Achievement.patent_status,
-               func.count(func.distinct(Achievement.id)))
-        .select_from(Achievement)
-        .join(AchievementParticipant, AchievementParticipant.achievement_id == Achievement.id)
-        .join(Student, Student.id == AchievementParticipant.student_id)
-        # "+ 0": reach achievements from the cohort's students (index on the participants' student id), not
-        # by scanning the whole program's achievements for each student, which SQLite would otherwise pick.
-        .join(Cohort, and_(Cohort.id == Student.cohort_id, Cohort.program_id == Achievement.program_id + 0))
-        .where(key.in_(keys), present, Achievement.verification_status.in_(statuses))
-        .group_by(key, Achievement.kind, Achievement.level, Achievement.indexing, Achievement.patent_status)
-    )
-    for k, kind, level, indexing, patent_status, n in db.session.execute(stmt):
-        h = out[k]
-        h.by_kind[kind] = h.by_kind.get(kind, 0) + n
-        if kind in (AchievementKind.PROJECT, AchievementKind.AWARD):
-            h.by_kind_level[(kind, level)] = h.by_kind_level.get((kind, level), 0) + n
-        if kind == AchievementKind.PUBLICATION:
-            h.papers_by_indexing[indexing] = h.papers_by_indexing.get(indexing, 0) + n
-        if kind == AchievementKind.PATENT and patent_status == PatentStatus.GRANTED:
-            h.patents_granted += n
+    def part(n: int) -> Any:
+        return literal(n, Integer)
 
-    # 3. Students with an IUR participation, by kind of partner (a student may count under several kinds).
-    stmt = (
-        select(key, PartnerOrganisation.kind, func.count(func.distinct(Participation.student_id)))
-        .select_from(Participation)
-        .join(PartnerOrganisation, PartnerOrganisation.id == Participation.partner_id)
-        .join(Student, Student.id == Participation.student_id)
-        .join(Cohort, and_(Cohort.id == Student.cohort_id, Cohort.program_id == PartnerOrganisation.program_id))
-        .where(key.in_(keys), present)
-        .group_by(key, PartnerOrganisation.kind)
+    # The first SELECT names the columns and their types (enums read back as enums).
+    by_kind = (
+        select(counted.c.k, part(_BY_KIND), counted.c.kind, counted.c.level, counted.c.indexing,
+               counted.c.patent_status, cast(null(), PartnerOrganisation.kind.type),
+               func.count(func.distinct(counted.c.achievement_id)))
+        .group_by(counted.c.k, counted.c.kind, counted.c.level, counted.c.indexing, counted.c.patent_status)
     )
-    for k, kind, n in db.session.execute(stmt):
-        out[k].participation_by_partner_kind[kind] = n
-    return out
+    return union_all(
+        by_kind,
+        select(members.c.k, part(_STUDENTS), *none, func.count()).group_by(members.c.k),
+        select(counted.c.k, part(_WITH_ACHIEVEMENT), *none, func.count(func.distinct(counted.c.student_id)))
+        .group_by(counted.c.k),
+        select(placed.c.k, part(_WITH_PARTICIPATION), *none, func.count(func.distinct(placed.c.student_id)))
+        .group_by(placed.c.k),
+        select(placed.c.k, part(_BY_PARTNER_KIND), *none[:4], placed.c.kind,
+               func.count(func.distinct(placed.c.student_id)))
+        .group_by(placed.c.k, placed.c.kind),
+    )
 
 
 def list_dashboard_programs(user: User) -> list[Program]:
@@ -207,6 +231,44 @@ def list_dashboard_programs(user: User) -> list[Program]:
     if user.role == Role.STUDENT:
         return []
     return list(db.session.scalars(restrict_to_programs(user, select(Program), Program.id).order_by(Program.code)))
+
+
+class ProgramChoice(NamedTuple):
+    """A program as the dashboards' pickers show it (read as columns, not as a model)."""
+
+    id: int
+    code: str
+    display_name: str
+
+
+class CohortChoice(NamedTuple):
+    """A cohort as the dashboards' pickers show it (read as columns, not as a model)."""
+
+    id: int
+    program_id: int
+    entry_year: int
+    display_name: str
+
+
+def list_dashboard_choices(user: User) -> tuple[list[ProgramChoice], dict[int, list[CohortChoice]]]:
+    """The dashboards' pickers from one query of columns: the programs of
+    :func:`list_dashboard_programs` (by code) and, per program id, its cohorts by entry year (as
+    :func:`list_cohorts_of`); names in the request's language. Programs without a cohort have no entry."""
+    if user.role == Role.STUDENT:
+        return [], {}
+    stmt = (select(Program.id, Program.code, Program.name_zh, Program.name_en,
+                   Cohort.id, Cohort.entry_year, Cohort.label)
+            .outerjoin(Cohort, Cohort.program_id == Program.id)
+            .order_by(Program.code, Cohort.entry_year))
+    lang = display_language()
+    programs: list[ProgramChoice] = []
+    cohorts: dict[int, list[CohortChoice]] = {}
+    for pid, code, zh, en, cid, year, label in db.session.execute(restrict_to_programs(user, stmt, Program.id)):
+        if not programs or programs[-1].id != pid:
+            programs.append(ProgramChoice(pid, code, bilingual_name(zh, en, lang)))
+        if cid is not None:
+            cohorts.setdefault(pid, []).append(CohortChoice(cid, pid, year, Cohort.format_name(label, code, year)))
+    return programs, cohorts
 
 
 def list_cohorts_of(program_ids: Sequence[int]) -> list[Cohort]:
