@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Integer,
+    Select,
     and_,
     bindparam,
     case,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -54,7 +56,7 @@ __all__ = [
     "GroupBy",
     "Headline",
     "count_headlines",
-    "get_latest_held_run",
+    "get_latest_runs",
     "get_latest_student_run",
     "CohortChoice",
     "ProgramChoice",
@@ -302,32 +304,45 @@ def list_cohorts_of(program_ids: Sequence[int]) -> list[Cohort]:
 
 def get_latest_student_run(cohort: Cohort) -> EvaluationRun | None:
     """The newest published evaluation run of a student model on ``cohort`` (its raw inputs not loaded)."""
-    stmt = (
-        select(EvaluationRun)
-        .where(EvaluationRun.target_cohort_id == cohort.id, EvaluationRun.unit == EvaluationUnit.STUDENT,
-               EvaluationRun.program_id == cohort.program_id,
-               published_runs_clause())  # a run whose health check failed waits for a director's review
+    return get_latest_runs(cohort)[0]
+
+
+def get_latest_runs(cohort: Cohort) -> tuple[EvaluationRun | None, EvaluationRun | None]:
+    """The newest published run of a student model on ``cohort`` and the newest one held back by its
+    failed health check (each None if there is none), in one statement; raw inputs not loaded.
+
+    A run whose health check failed waits for a director's review (``published_runs_clause``).
+    """
+    published = held = None
+    for run, is_published in db.session.execute(_latest_runs_stmt(),
+                                                {"cohort_id": cohort.id, "program_id": cohort.program_id}):
+        if is_published:
+            published = run
+        else:
+            held = run
+    return published, held
+
+
+@functools.cache
+def _latest_runs_stmt() -> Select:
+    """The statement of :func:`get_latest_runs` (built once; ``cohort_id`` and ``program_id`` bound)."""
+    cohort_id, program_id = bindparam("cohort_id", type_=Integer), bindparam("program_id", type_=Integer)
+
+    def newest(condition: ColumnElement[bool]) -> Any:
+        return (select(EvaluationRun.id)
+                .where(EvaluationRun.target_cohort_id == cohort_id, EvaluationRun.unit == EvaluationUnit.STUDENT,
+                       EvaluationRun.program_id == program_id, condition)
+                .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
+                .limit(1).scalar_subquery())
+
+    newest_published, newest_held = newest(published_runs_clause()), newest(~published_runs_clause())
+    return (
+        select(EvaluationRun, (EvaluationRun.id == newest_published).label("published"))
+        .where(or_(EvaluationRun.id == newest_published, EvaluationRun.id == newest_held))
         # Only the small columns: the dashboard's figures of a run are memoised (runs never change).
         .options(defer(EvaluationRun.inputs), defer(EvaluationRun.weights), defer(EvaluationRun.results),
                  defer(EvaluationRun.node_scores), defer(EvaluationRun.model_snapshot))
-        .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
-        .limit(1)
     )
-    return db.session.scalar(stmt)
-
-
-def get_latest_held_run(cohort: Cohort) -> EvaluationRun | None:
-    """The newest student-model run on ``cohort`` held back by its failed health check (None if none is)."""
-    stmt = (
-        select(EvaluationRun)
-        .where(EvaluationRun.target_cohort_id == cohort.id, EvaluationRun.unit == EvaluationUnit.STUDENT,
-               EvaluationRun.program_id == cohort.program_id, ~published_runs_clause())
-        .options(defer(EvaluationRun.inputs), defer(EvaluationRun.weights), defer(EvaluationRun.results),
-                 defer(EvaluationRun.node_scores), defer(EvaluationRun.model_snapshot), defer(EvaluationRun.summary))
-        .order_by(EvaluationRun.created_at.desc(), EvaluationRun.id.desc())
-        .limit(1)
-    )
-    return db.session.scalar(stmt)
 
 
 def list_student_rows(cohort: Cohort, *, include_claimed: bool = False) -> list[dict[str, Any]]:
