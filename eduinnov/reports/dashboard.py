@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from eduinnov.achievements import queries as achievement_queries
 from eduinnov.achievements.forms import AchievementFilterForm
@@ -61,7 +62,7 @@ def index():
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
 @staff_required
-@loads(Cohort, "cohort_id")
+@loads(Cohort, "cohort_id", options=(joinedload(Cohort.program),))
 def cohort(cohort):
     programs, cohorts = _choices()
     return render_template("dashboards/cohort.html", d=figures.cohort_dashboard(cohort), programs=programs,
