@@ -182,14 +182,15 @@ _BY_KIND, _STUDENTS, _WITH_ACHIEVEMENT, _WITH_PARTICIPATION, _BY_PARTNER_KIND = 
 
 @functools.cache
 def _headline_stmt(group_by: GroupBy, include_claimed: bool) -> CompoundSelect:
-    """Every headline figure of the keys (bound as ``keys``) as one UNION ALL of five aggregates over three CTEs (one round
-    trip; the cohort's participants are read once for both the achievement counts and the students
-    named on them).
+    """Every headline figure of the keys (bound as ``keys``) as one UNION ALL of five aggregates over
+    four CTEs: one round trip, and each achievement named on the keys' students read once.
 
     Rows: ``(key, part, kind, level, indexing, patent_status, partner_kind, n)``; columns a part does
     not use are NULL. The *members* are the students of the keys who have not withdrawn, with the
-    program of their cohort; *counted* their participations in counted achievements of that program
-    (one row per student and achievement); *placed* their IUR participations with that program's partners.
+    program of their cohort; *named* their participations (student, achievement); *counted* the
+    distinct counted achievements of the key's program among those (one row per key and achievement:
+    an achievement of several students is looked up once, not once per student); *placed* the members'
+    IUR participations with their program's partners.
 
     Built once per process and argument pair (building this statement costs about as much as running
     it); it holds no data, only the query.
@@ -201,15 +202,21 @@ def _headline_stmt(group_by: GroupBy, include_claimed: bool) -> CompoundSelect:
         .where(key.in_(bindparam("keys", expanding=True)), Student.status != StudentStatus.WITHDRAWN)
         .cte("members")
     )
-    counted = (
-        select(members.c.k, members.c.student_id, Achievement.id.label("achievement_id"), Achievement.kind,
-               Achievement.level, Achievement.indexing, Achievement.patent_status)
+    named = (
+        select(members.c.k, members.c.program_id, AchievementParticipant.student_id,
+               AchievementParticipant.achievement_id)
         .select_from(members)
         .join(AchievementParticipant, AchievementParticipant.student_id == members.c.student_id)
-        # "+ 0": reach achievements from the members' participations (index on the participants' student
-        # id), not by scanning the whole program's achievements for each student, which SQLite would pick.
-        .join(Achievement, and_(Achievement.id == AchievementParticipant.achievement_id,
-                                Achievement.program_id + 0 == members.c.program_id))
+        .cte("named")
+    )
+    distinct_named = select(named.c.k, named.c.program_id, named.c.achievement_id).distinct().subquery("d")
+    counted = (
+        select(distinct_named.c.k, Achievement.id.label("achievement_id"), Achievement.kind, Achievement.level,
+               Achievement.indexing, Achievement.patent_status)
+        .select_from(distinct_named)
+        # "+ 0": look each achievement up by its id, never scan the program's achievements (SQLite would).
+        .join(Achievement, and_(Achievement.id == distinct_named.c.achievement_id,
+                                Achievement.program_id + 0 == distinct_named.c.program_id))
         .where(Achievement.verification_status.in_(_counted_statuses(include_claimed)))
         .cte("counted")
     )
@@ -229,15 +236,18 @@ def _headline_stmt(group_by: GroupBy, include_claimed: bool) -> CompoundSelect:
     # The first SELECT names the columns and their types (enums read back as enums).
     by_kind = (
         select(counted.c.k, part(_BY_KIND), counted.c.kind, counted.c.level, counted.c.indexing,
-               counted.c.patent_status, cast(null(), PartnerOrganisation.kind.type),
-               func.count(func.distinct(counted.c.achievement_id)))
+               counted.c.patent_status, cast(null(), PartnerOrganisation.kind.type), func.count())
         .group_by(counted.c.k, counted.c.kind, counted.c.level, counted.c.indexing, counted.c.patent_status)
+    )
+    with_achievement = (
+        select(named.c.k, part(_WITH_ACHIEVEMENT), *none, func.count(func.distinct(named.c.student_id)))
+        .join(counted, and_(counted.c.k == named.c.k, counted.c.achievement_id == named.c.achievement_id))
+        .group_by(named.c.k)
     )
     return union_all(
         by_kind,
         select(members.c.k, part(_STUDENTS), *none, func.count()).group_by(members.c.k),
-        select(counted.c.k, part(_WITH_ACHIEVEMENT), *none, func.count(func.distinct(counted.c.student_id)))
-        .group_by(counted.c.k),
+        with_achievement,
         select(placed.c.k, part(_WITH_PARTICIPATION), *none, func.count(func.distinct(placed.c.student_id)))
         .group_by(placed.c.k),
         select(placed.c.k, part(_BY_PARTNER_KIND), *none[:4], placed.c.kind,
