@@ -363,21 +363,37 @@ def list_student_rows(cohort: Cohort, *, include_claimed: bool = False) -> list[
     list[dict]
         Keys ``student_no``, ``name``, ``email``, ``status``, ``achievements`` (all kinds), one count per
         kind (``project``, ``publication``, ``patent``, ``award``) and ``participations`` (IUR), by
-        student number. Two aggregate queries, whatever the size of the cohort.
+        student number. One statement with two aggregates, whatever the size of the cohort.
     """
-    statuses = _counted_statuses(include_claimed)
-    per_kind = {
-        kind.value: func.count(func.distinct(case((Achievement.kind == kind, Achievement.id))))
-        for kind in AchievementKind
-    }
+    kinds = [kind.value for kind in AchievementKind]
+    rows = []
+    for no, name, email, status, total, *rest in db.session.execute(
+            _student_rows_stmt(include_claimed), {"cohort_id": cohort.id, "program_id": cohort.program_id}):
+        *per_kind, n_participations = rest
+        row: dict[str, Any] = {"student_no": no, "name": name, "email": email, "status": status,
+                               "achievements": total, "participations": n_participations}
+        row.update(zip(kinds, per_kind, strict=True))
+        rows.append(row)
+    return rows
+
+
+@functools.cache
+def _student_rows_stmt(include_claimed: bool) -> Select:
+    """The statement of :func:`list_student_rows` (built once; ``cohort_id`` and ``program_id`` bound).
+
+    Plain counts, not counts of distinct achievements: a student is named at most once on an achievement
+    (unique ``achievement_id, student_id``), so each (student, achievement) pair is one joined row.
+    """
+    cohort_id, program_id = bindparam("cohort_id", type_=Integer), bindparam("program_id", type_=Integer)
     counts = (
         select(AchievementParticipant.student_id.label("student_id"),
-               func.count(func.distinct(Achievement.id)).label("achievements"),
-               *(col.label(f"n_{name}") for name, col in per_kind.items()))
+               func.count(Achievement.id).label("achievements"),
+               *(func.count(case((Achievement.kind == kind, Achievement.id))).label(f"n_{kind.value}")
+                 for kind in AchievementKind))
         .join(Achievement, Achievement.id == AchievementParticipant.achievement_id)
         .join(Student, Student.id == AchievementParticipant.student_id)
-        .where(Student.cohort_id == cohort.id, Achievement.program_id == cohort.program_id,
-               Achievement.verification_status.in_(statuses))
+        .where(Student.cohort_id == cohort_id, Achievement.program_id == program_id,
+               Achievement.verification_status.in_(_counted_statuses(include_claimed)))
         .group_by(AchievementParticipant.student_id)
         .subquery()
     )
@@ -385,28 +401,20 @@ def list_student_rows(cohort: Cohort, *, include_claimed: bool = False) -> list[
         select(Participation.student_id.label("student_id"), func.count(Participation.id).label("n"))
         .join(PartnerOrganisation, PartnerOrganisation.id == Participation.partner_id)
         .join(Student, Student.id == Participation.student_id)
-        .where(Student.cohort_id == cohort.id, PartnerOrganisation.program_id == cohort.program_id)
+        .where(Student.cohort_id == cohort_id, PartnerOrganisation.program_id == program_id)
         .group_by(Participation.student_id)
         .subquery()
     )
-    stmt = (
+    return (
         select(Student.student_no, Student.name, Student.email, Student.status,
                func.coalesce(counts.c.achievements, 0),
-               *(func.coalesce(counts.c[f"n_{name}"], 0) for name in per_kind),
+               *(func.coalesce(counts.c[f"n_{kind.value}"], 0) for kind in AchievementKind),
                func.coalesce(placements.c.n, 0))
         .outerjoin(counts, counts.c.student_id == Student.id)
         .outerjoin(placements, placements.c.student_id == Student.id)
-        .where(Student.cohort_id == cohort.id)
+        .where(Student.cohort_id == cohort_id)
         .order_by(Student.student_no)
     )
-    rows = []
-    for no, name, email, status, total, *rest in db.session.execute(stmt):
-        *kinds, n_participations = rest
-        row: dict[str, Any] = {"student_no": no, "name": name, "email": email, "status": status,
-                               "achievements": total, "participations": n_participations}
-        row.update(dict(zip(per_kind, kinds, strict=True)))
-        rows.append(row)
-    return rows
 
 
 def cohorts_by_program(cohorts: Sequence[Cohort]) -> dict[int, list[Cohort]]:
