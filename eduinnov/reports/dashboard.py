@@ -106,7 +106,7 @@ def compare():
 @staff_required
 def export_students(cohort_id: int):
     fmt = export_format()
-    cohort = get_or_404(current_user, Cohort, cohort_id)
+    cohort = get_or_404(current_user, Cohort, cohort_id, options=(joinedload(Cohort.program),))
     return send_export(tables.students_table(cohort), fmt)
 
 
@@ -136,5 +136,5 @@ def export_run(run_id: int):
 @staff_required
 def export_obe(cohort_id: int):
     fmt = export_format()
-    cohort = get_or_404(current_user, Cohort, cohort_id)
+    cohort = get_or_404(current_user, Cohort, cohort_id, options=(joinedload(Cohort.program),))
     return send_export(tables.obe_table(cohort), fmt)
