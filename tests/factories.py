@@ -381,8 +381,9 @@ def verified(achievement, by, status=VerificationStatus.VERIFIED, note=None):
     return achievement
 
 
-def make_run(cohort, students, *, created_by=None, scores=None, b1=None) -> EvaluationRun:
-    """A stored student run on ``cohort``: goal G with three first-level leaves B1–B3, two grade bands."""
+def make_run(cohort, students, *, created_by=None, scores=None, b1=None, health_passed=None) -> EvaluationRun:
+    """A stored student run on ``cohort``: goal G with three first-level leaves B1–B3, two grade bands
+    (``health_passed=False``: held back by its health check until a director reviews it)."""
     tree = {"code": "G", "name_zh": "创新能力", "name_en": "Innovation ability", "children": [
         {"code": "B1", "name_zh": "科研训练", "name_en": "Research training"},
         {"code": "B2", "name_zh": "学术成果", "name_en": "Publications"},
@@ -410,7 +411,7 @@ def make_run(cohort, students, *, created_by=None, scores=None, b1=None) -> Eval
                  for i, s, r in zip(ids, scores, [1, 3, 2], strict=False)],
         summary={"n": len(ids), "mean": sum(scores) / len(scores), "median": 0.65, "min": 0.5, "max": 0.8,
                  "grade_counts": [2, 1], "mean_grade_index": 1, "grade_rule": "band", "warnings": []},
-        fingerprint="f" * 64, created_by_id=created_by.id if created_by else None,
+        fingerprint="f" * 64, created_by_id=created_by.id if created_by else None, health_passed=health_passed,
     )
     db.session.add(run)
     db.session.commit()

@@ -11,6 +11,7 @@ VERIFY still come from program membership), and their school itself; nothing of 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from flask import abort
@@ -105,12 +106,16 @@ def _student_owns(user: User, obj: Any) -> bool:
     return False
 
 
-def get_or_404(user: User, model: type[T], ident: Any, action: Action = Action.VIEW) -> T:
-    """Load ``model`` by primary key and check ``action``: 404 if missing or invisible, 403 if not allowed."""
+def get_or_404(user: User, model: type[T], ident: Any, action: Action = Action.VIEW, *,
+               options: Sequence[Any] = ()) -> T:
+    """Load ``model`` by primary key and check ``action``: 404 if missing or invisible, 403 if not allowed.
+
+    ``options``: loader options for the statement (e.g. ``joinedload`` of what the page shows at once).
+    """
     ident = parse_id(ident)
     if ident is None:
         abort(404)
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident, options=options)
     if obj is None or not can(user, Action.VIEW, obj):
         abort(404)
     if action != Action.VIEW and not can(user, action, obj):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from eduinnov.achievements import queries as achievement_queries
 from eduinnov.achievements.forms import AchievementFilterForm
@@ -26,10 +27,8 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 MAX_COMPARED = 8
 
 
-def _choices() -> tuple[list[Program], dict[int, list[Cohort]]]:
-    programs = queries.list_dashboard_programs(current_user)
-    cohorts = queries.cohorts_by_program(queries.list_cohorts_of([p.id for p in programs]))
-    return programs, cohorts
+def _choices() -> tuple[list[queries.ProgramChoice], dict[int, list[queries.CohortChoice]]]:
+    return queries.list_dashboard_choices(current_user)
 
 
 def _ids(name: str) -> list[int]:
@@ -63,7 +62,7 @@ def index():
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
 @staff_required
-@loads(Cohort, "cohort_id")
+@loads(Cohort, "cohort_id", options=(joinedload(Cohort.program),))
 def cohort(cohort):
     programs, cohorts = _choices()
     return render_template("dashboards/cohort.html", d=figures.cohort_dashboard(cohort), programs=programs,
@@ -107,7 +106,7 @@ def compare():
 @staff_required
 def export_students(cohort_id: int):
     fmt = export_format()
-    cohort = get_or_404(current_user, Cohort, cohort_id)
+    cohort = get_or_404(current_user, Cohort, cohort_id, options=(joinedload(Cohort.program),))
     return send_export(tables.students_table(cohort), fmt)
 
 
@@ -137,5 +136,5 @@ def export_run(run_id: int):
 @staff_required
 def export_obe(cohort_id: int):
     fmt = export_format()
-    cohort = get_or_404(current_user, Cohort, cohort_id)
+    cohort = get_or_404(current_user, Cohort, cohort_id, options=(joinedload(Cohort.program),))
     return send_export(tables.obe_table(cohort), fmt)

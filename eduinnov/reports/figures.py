@@ -197,8 +197,7 @@ def cohort_dashboard(cohort: Cohort) -> CohortDashboard:
     CohortDashboard
     """
     headline = queries.count_headlines([cohort.id])[cohort.id]
-    run = queries.get_latest_student_run(cohort)
-    held = queries.get_latest_held_run(cohort)
+    run, held = queries.get_latest_runs(cohort)
     return CohortDashboard(
         program=cohort.program, cohort=cohort, headline=headline,
         kinds=_kinds_figure(headline), levels=_levels_figure(headline), indexing=_indexing_figure(headline),

@@ -147,32 +147,48 @@ def _n(x: float) -> str:
 _ATTR_NAMES: dict[str, str] = {}  # keyword → SVG attribute name ("stroke_width" → "stroke-width")
 
 
+def _attr_name(key: str) -> str:
+    name = _ATTR_NAMES.get(key)
+    if name is None:
+        name = _ATTR_NAMES[key] = key.rstrip("_").replace("_", "-")
+    return name
+
+
+def _value(value: object) -> str:
+    """An attribute value as written: floats as :func:`_n`, integers as they are, the rest escaped."""
+    if isinstance(value, float):
+        return _n(value)  # digits, "-" and ".": nothing to escape
+    if isinstance(value, int):
+        return str(value)
+    return escape(str(value))
+
+
 def _attrs(**attrs: object) -> str:
-    out = []
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        name = _ATTR_NAMES.get(key)
-        if name is None:
-            name = _ATTR_NAMES[key] = key.rstrip("_").replace("_", "-")
-        if isinstance(value, float):
-            out.append(f' {name}="{_n(value)}"')  # digits, "-" and ".": nothing to escape
-        elif isinstance(value, int):
-            out.append(f' {name}="{value!s}"')
-        else:
-            out.append(f' {name}="{escape(str(value))}"')
-    return "".join(out)
+    return "".join([f' {_attr_name(key)}="{_value(value)}"' for key, value in attrs.items() if value is not None])
 
 
 def _text(x: float, y: float, text: str, *, size: int = FONT_SIZE, anchor: str = "middle", fill: str = TEXT,
           weight: str | None = None, rotate: float | None = None, baseline: str | None = None,
           full_text: str | None = None) -> str:
-    transform = f"rotate({_n(rotate)} {_n(x)} {_n(y)})" if rotate else None
+    # The same markup as ``_attrs(x=float(x), y=float(y), font_size=size, text_anchor=anchor, fill=fill,
+    # font_weight=weight, transform=..., dominant_baseline=baseline)``, written directly: charts draw
+    # dozens of labels each, and the keyword round trip was the costliest part of drawing them.
+    parts = [f'<text x="{_n(float(x))}" y="{_n(float(y))}"']
+    if size is not None:
+        parts.append(f' font-size="{_value(size)}"')
+    if anchor is not None:
+        parts.append(f' text-anchor="{_value(anchor)}"')
+    if fill is not None:
+        parts.append(f' fill="{_value(fill)}"')
+    if weight is not None:
+        parts.append(f' font-weight="{_value(weight)}"')
+    if rotate:
+        parts.append(f' transform="{escape(f"rotate({_n(rotate)} {_n(x)} {_n(y)})")}"')
+    if baseline is not None:
+        parts.append(f' dominant-baseline="{_value(baseline)}"')
     tip = f"<title>{escape(full_text)}</title>" if full_text and full_text != text else ""
-    return (
-        f"<text{_attrs(x=float(x), y=float(y), font_size=size, text_anchor=anchor, fill=fill, font_weight=weight, transform=transform, dominant_baseline=baseline)}>"
-        f"{tip}{escape(text)}</text>"
-    )
+    parts.append(f">{tip}{escape(text)}</text>")
+    return "".join(parts)
 
 
 def text_width(text: str, size: float = FONT_SIZE) -> float:
