@@ -370,6 +370,12 @@ def list_pending_claims(user: User) -> list[AchievementClaim]:
     return list(db.session.scalars(pending_claims_stmt(user)))
 
 
+def count_pending_claims(user: User) -> int:
+    """How many membership claims ``user`` may decide (the home page's figure; not loading them)."""
+    stmt = pending_claims_stmt(user).order_by(None).with_only_columns(AchievementClaim.id)
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
 def count_by_status(user: User, *, mine: bool = False) -> dict[VerificationStatus, int]:
     """How many achievements ``user`` may see are in each state (``mine``: recorded or supervised by them)."""
     stmt = _visible(user, select(Achievement.verification_status, func.count(Achievement.id)))

@@ -35,7 +35,7 @@ def index():
         deanships=dean_summaries(user),
         mine=mine, rejected=queries.list_recent_rejections(user),
         to_review=achievement_queries.count_review_queue(user),
-        claims_waiting=len(achievement_queries.list_pending_claims(user)),
+        claims_waiting=achievement_queries.count_pending_claims(user),
     )
     if directs:
         summary = achievement_queries.queue_summary(user)

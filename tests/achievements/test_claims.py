@@ -19,6 +19,7 @@ from eduinnov.auth.models import Role
 from eduinnov.core.errors import DomainError
 from eduinnov.extensions import db
 from eduinnov.notifications.models import NoticeEvent, Notification
+from tests.clients import figure
 from tests.factories import make_achievement, make_cohort, make_student, make_user
 
 
@@ -87,7 +88,8 @@ def test_verified_items_take_a_director_to_accept(paper, coauthor, teacher, dire
     assert NoticeEvent.CLAIMED in _events(director)
     with pytest.raises(NotAllowed):
         claims.decide_claim(teacher, claim, True)
-    assert queries.list_pending_claims(teacher) == []
+    assert queries.list_pending_claims(teacher) == [] and queries.count_pending_claims(teacher) == 0
+    assert queries.list_pending_claims(director) == [claim] and queries.count_pending_claims(director) == 1
     claims.decide_claim(director, claim, True)
     assert paper.is_verified and len(paper.participants) == 2
 
@@ -105,7 +107,7 @@ def test_claim_pages(login_as, paper, coauthor, teacher, other_teacher):
     t = login_as(teacher)
     assert "合作作者" in t.get("/achievements/review").get_data(as_text=True)
     html = t.get("/").get_data(as_text=True)
-    assert 'id="fig-claims"' in html
+    assert figure(html, "fig-claims")[0] == 1
     assert t.post(f"/achievements/claims/{claim.id}/decide", {"decision": "accept"},
                   token_from=f"/achievements/{paper.id}").status_code == 302
     assert db.session.get(AchievementClaim, claim.id).status == ClaimStatus.ACCEPTED
