@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from sqlalchemy import event, select
@@ -218,7 +219,9 @@ def test_the_queue_order_and_count_can_be_read_from_the_partial_index(app, admin
     plans = ["\n".join(db.session.execute(text("EXPLAIN " + str(
         query.compile(db.engine, compile_kwargs={"literal_binds": True})))).scalars()) for query in (page, count)]
     assert "Index Scan using ix_achievements_awaiting_order" in plans[0] and "Sort" not in plans[0], plans[0]
-    assert "Index Only Scan using ix_achievements_awaiting_order" in plans[1], plans[1]
+    # The count: from either partial index of the waiting rows (the queue's order, or the badge's by program;
+    # the same predicate, so the planner may take either), never from the table.
+    assert re.search(r"Index Only Scan using ix_achievements_awaiting_(order|program)\b", plans[1]), plans[1]
 
 
 def test_the_queue_page_costs_the_same_queries_whatever_the_number_of_programs(login_as, admin):
