@@ -43,8 +43,8 @@ def pending():
     filters = form.filters()
     page, duplicates = queries.pending_verification_page(current_user, filters, request.args.get("page"),
                                                          only_duplicates=bool(form.duplicates.data))
-    directed = [p for p in programs
-                if current_user.role == Role.ADMIN or p.id in program_ids(current_user, role=MembershipRole.DIRECTOR)]
+    directed_ids = None if current_user.role == Role.ADMIN else program_ids(current_user, role=MembershipRole.DIRECTOR)
+    directed = [p for p in programs if directed_ids is None or p.id in directed_ids]
     return render_template("achievements/pending.html", page=page, form=form, duplicates=duplicates,
                            batch_form=forms.BatchVerifyForm(formdata=None), directed=directed,
                            setting_form=forms.EvidenceSettingForm(formdata=None))
