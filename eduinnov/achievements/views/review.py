@@ -16,6 +16,7 @@ from eduinnov.auth.access import Action, get_or_404, program_ids
 from eduinnov.auth.decorators import loads
 from eduinnov.auth.models import MembershipRole, Role
 from eduinnov.core.errors import DomainError
+from eduinnov.core.jinja import EnumLabels
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, form_error, refuse
 from eduinnov.extensions import db
@@ -47,7 +48,7 @@ def pending():
     directed = [p for p in programs if directed_ids is None or p.id in directed_ids]
     return render_template("achievements/pending.html", page=page, form=form, duplicates=duplicates,
                            batch_form=forms.BatchVerifyForm(formdata=None), directed=directed,
-                           setting_form=forms.EvidenceSettingForm(formdata=None))
+                           setting_form=forms.EvidenceSettingForm(formdata=None), labels=EnumLabels())
 
 
 @bp.route("/review")
