@@ -247,12 +247,13 @@ def pending_verification_page(user: User, filters: AchievementFilters | None, pa
     ``only_duplicates`` keeps the items with at least one possible duplicate: the whole filtered queue is
     then compared before paging (titles are compared in Python, not in SQL).
     """
-    # What the page shows, in three statements after the page's own: the declaring user joined to the row
-    # (a many-to-one), the participants with their students in one, the evidence files. The program is not
-    # loaded: the view has read the user's programs already and each row finds its own in the session.
+    # What the page shows, in two statements after the count: the page's rows joined to their declaring user
+    # and their participants with their students (PostgreSQL limits the rows first, then joins about two
+    # participants each), then the evidence files (not joined too: rows × participants × files). The program
+    # is not loaded: the view has read the user's programs already and each row finds its own in the session.
     stmt = _pending_stmt(user, filters).options(
         joinedload(Achievement.created_by),
-        selectinload(Achievement.participants).joinedload(AchievementParticipant.student, innerjoin=True),
+        joinedload(Achievement.participants).joinedload(AchievementParticipant.student, innerjoin=True),
         selectinload(Achievement.evidence_files),
     )
     if not only_duplicates:
