@@ -234,14 +234,18 @@ def _identifier_rows(probes: Sequence[_Probe]) -> dict[tuple[int, AchievementKin
     return out
 
 
-def _title_blocks(probes: Sequence[_Probe]) -> dict[tuple[int, AchievementKind, str], tuple[list[str], list[int]]]:
-    """(program, kind, numbers) → the title keys and ids of that block, in id order (one query, keys only)."""
+_Blocks = dict[tuple[int, AchievementKind, str], tuple[list[str], list[int]]]
+
+
+def _title_blocks(probes: Sequence[_Probe]) -> tuple[_Blocks, dict[int, tuple[str, int]]]:
+    """(program, kind, numbers) → the title keys and ids of that block, in id order, and each read item's
+    (title, year) to name a match with (one query)."""
     numbers: dict[tuple[int, AchievementKind], set[str]] = {}
     for p in probes:
         if p.key:
             numbers.setdefault((p.program_id, p.kind), set()).add(p.numbers)
     if not numbers:
-        return {}
+        return {}, {}
     a = Achievement
     blocks = sorted((program_id, kind, n) for (program_id, kind), ns in numbers.items() for n in ns)
     if len(blocks) <= _ROW_IN_LIMIT:  # a page: one statement shape, compiled once
@@ -251,22 +255,28 @@ def _title_blocks(probes: Sequence[_Probe]) -> dict[tuple[int, AchievementKind, 
         # PostgreSQL's planner 100+ ms; this shape plans in a few.
         where = or_(*(and_(a.program_id == program_id, a.kind == kind, a.title_numbers.in_(sorted(ns)))
                       for (program_id, kind), ns in sorted(numbers.items())))
-    stmt = select(a.id, a.program_id, a.kind, a.title_numbers, a.title_key).where(where).order_by(a.id)
-    out: dict[tuple[int, AchievementKind, str], tuple[list[str], list[int]]] = {}
-    for achievement_id, program_id, kind, numbers, key in db.session.execute(stmt):
+    # The title and year come with the keys (the title key is about as long as the title): the matches are
+    # named without reading their rows a second time.
+    stmt = (select(a.id, a.program_id, a.kind, a.title_numbers, a.title_key, a.title, a.year)
+            .where(where).order_by(a.id))
+    out: _Blocks = {}
+    shown: dict[int, tuple[str, int]] = {}
+    for achievement_id, program_id, kind, numbers, key, title, year in db.session.execute(stmt):
         keys, ids = out.setdefault((program_id, AchievementKind(kind), numbers), ([], []))
         keys.append(key or "")
         ids.append(achievement_id)
-    return out
+        shown[achievement_id] = (title, year)
+    return out, shown
 
 
-def _title_matches(probes: Sequence[_Probe]) -> list[list[tuple[int, float]]]:
-    """For each probe, the (id, score) of the titles of its block scoring :data:`TITLE_THRESHOLD` or more.
+def _title_matches(probes: Sequence[_Probe]) -> tuple[list[list[tuple[int, float]]], dict[int, tuple[str, int]]]:
+    """For each probe, the (id, score) of the titles of its block scoring :data:`TITLE_THRESHOLD` or more,
+    and the (title, year) of the items compared.
 
     The same comparison as :meth:`DuplicateIndex.match` (rapidfuzz ``ratio``, the >
     :data:`FULL_SCAN_LIMIT` rule), with every probe of a block scored in one ``cdist`` call.
     """
-    blocks = _title_blocks(probes)
+    blocks, shown = _title_blocks(probes)
     out: list[list[tuple[int, float]]] = [[] for _p in probes]
     members: dict[tuple, list[int]] = {}
     for i, p in enumerate(probes):
@@ -285,22 +295,17 @@ def _title_matches(probes: Sequence[_Probe]) -> list[list[tuple[int, float]]]:
                                score_cutoff=TITLE_THRESHOLD, dtype=np.float64)
         for row, i in enumerate(positions):
             out[i] = [(ids[pos], float(scores[row, pos])) for pos in np.flatnonzero(scores[row] >= TITLE_THRESHOLD)]
-    return out
+    return out, shown
 
 
 def _lookup(probes: Sequence[_Probe]) -> list[dict[int, Duplicate]]:
-    """The look-alikes of each probe by identifier and title, from the stored keys (a few queries per
+    """The look-alikes of each probe by identifier and title, from the stored keys (two queries per
     :data:`_PROBE_CHUNK` probes): the same as :meth:`DuplicateIndex.match` on an index of the program."""
     out: list[dict[int, Duplicate]] = []
     for start in range(0, len(probes), _PROBE_CHUNK):
         chunk = probes[start:start + _PROBE_CHUNK]
         by_key = _identifier_rows(chunk)
-        titles = _title_matches(chunk)
-        known = {row.id: (row.title, row.year) for rows in by_key.values() for row in rows}
-        missing = {i for matches in titles for i, _score in matches} - set(known)
-        if missing:
-            known.update((r.id, (r.title, r.year)) for r in db.session.execute(
-                select(Achievement.id, Achievement.title, Achievement.year).where(Achievement.id.in_(missing))))
+        titles, known = _title_matches(chunk)
         for p, matches in zip(chunk, titles, strict=True):
             found: dict[int, Duplicate] = {}
             for code, key in p.ids:
@@ -397,8 +402,8 @@ def _evidence_holders(achievements: list[Achievement]) -> dict[tuple[int, str], 
 def duplicates_by_achievement(achievements: Iterable[Achievement]) -> dict[int, list[Duplicate]]:
     """For the verification queue: the look-alikes of each listed item.
 
-    A fixed number of queries whatever the programs (for up to :data:`_PROBE_CHUNK` items): identifiers,
-    title blocks and the matched titles by the stored keys (:func:`find_duplicates`), and one query for the
+    A fixed number of queries whatever the programs (for up to :data:`_PROBE_CHUNK` items): identifiers
+    and title blocks (with their titles) by the stored keys (:func:`find_duplicates`), and one query for the
     items sharing any of their evidence files (the evidence files themselves should be loaded with the items).
     """
     items = list(achievements)

@@ -223,11 +223,8 @@ def _directed(user: User, stmt: Select) -> Select:
     return stmt.where(Achievement.program_id.in_(program_ids(user, role=MembershipRole.DIRECTOR) or [-1]))
 
 
-def pending_verification_stmt(user: User, filters: AchievementFilters | None = None) -> Select:
-    """Achievements waiting for a decision by ``user`` (programs they direct; all for admins), oldest first.
-
-    ``filters`` narrows by program, kind, evidence (with / without), cohort and search text as for the list.
-    """
+def _pending_stmt(user: User, filters: AchievementFilters | None) -> Select:
+    """The verification queue's rows and order, without loader options."""
     stmt = _directed(user, select(Achievement).where(awaiting_verification()))
     f = filters or AchievementFilters()
     if f.program_id:
@@ -240,8 +237,16 @@ def pending_verification_stmt(user: User, filters: AchievementFilters | None = N
     if text:
         stmt = stmt.where(func.lower(Achievement.title).like(f"%{_escape_like(text.lower())}%", escape="\\"))
     order = func.coalesce(Achievement.submitted_at, Achievement.created_at)
+    return stmt.order_by(order, Achievement.id)
+
+
+def pending_verification_stmt(user: User, filters: AchievementFilters | None = None) -> Select:
+    """Achievements waiting for a decision by ``user`` (programs they direct; all for admins), oldest first.
+
+    ``filters`` narrows by program, kind, evidence (with / without), cohort and search text as for the list.
+    """
     # What the queue shows (not the supervisor: one query fewer per page).
-    return stmt.order_by(order, Achievement.id).options(
+    return _pending_stmt(user, filters).options(
         selectinload(Achievement.participants).selectinload(AchievementParticipant.student),
         selectinload(Achievement.program), selectinload(Achievement.evidence_files),
         selectinload(Achievement.created_by),
@@ -256,7 +261,15 @@ def pending_verification_page(user: User, filters: AchievementFilters | None, pa
     ``only_duplicates`` keeps the items with at least one possible duplicate: the whole filtered queue is
     then compared before paging (titles are compared in Python, not in SQL).
     """
-    stmt = pending_verification_stmt(user, filters)
+    # What the page shows, in two statements after the count: the page's rows joined to their declaring user
+    # and their participants with their students (PostgreSQL limits the rows first, then joins about two
+    # participants each), then the evidence files (not joined too: rows × participants × files). The program
+    # is not loaded: the view has read the user's programs already and each row finds its own in the session.
+    stmt = _pending_stmt(user, filters).options(
+        joinedload(Achievement.created_by),
+        joinedload(Achievement.participants).joinedload(AchievementParticipant.student, innerjoin=True),
+        selectinload(Achievement.evidence_files),
+    )
     if not only_duplicates:
         shown = paginate(stmt, page)
         return shown, duplicates_by_achievement(shown.items)

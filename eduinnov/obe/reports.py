@@ -216,6 +216,8 @@ class CohortReport:
     direct_weight: float | None = None
     stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the stored document (decoded lazily)
     results: results.Results | None = field(default=None, repr=False)  # ``stored`` with its cohort and version
+    # (course id, point id) → ids of the course's objectives linked to the point (detail reports)
+    links: dict[tuple[int, int], list[int]] = field(default_factory=dict, repr=False)
 
     @property
     def students(self) -> dict[str, Any]:
@@ -270,10 +272,13 @@ class CohortReport:
 def _tree(framework: FrameworkVersion, only: int | None = None) -> tuple[
         list[GraduationRequirement], list[CourseSupport], dict[tuple[int, int], list[int]]]:
     """Requirements with their points, supports with course and objectives, objective links: four queries
-    (``only``: one requirement's, and the supports and links of its points)."""
+    (``only``: three, one requirement's, and the supports and links of its points; a few supports, so their
+    courses' objectives are joined to them)."""
     requirements = _requirements(framework, only)
+    course = contains_eager(CourseSupport.course)
     stmt = (select(CourseSupport).join(CourseSupport.course).where(Course.framework_id == framework.id)
-            .options(contains_eager(CourseSupport.course).selectinload(Course.objectives)).order_by(CourseSupport.id))
+            .options(course.selectinload(Course.objectives) if only is None else course.joinedload(Course.objectives))
+            .order_by(CourseSupport.id))
     links_stmt = (select(ObjectiveIndicatorLink.objective_id, CourseObjective.course_id,
                          ObjectiveIndicatorLink.indicator_point_id)
                   .join(CourseObjective, CourseObjective.id == ObjectiveIndicatorLink.objective_id)
@@ -283,7 +288,7 @@ def _tree(framework: FrameworkVersion, only: int | None = None) -> tuple[
         point_ids = [p.id for r in requirements for p in r.indicator_points] or [-1]
         stmt = stmt.where(CourseSupport.indicator_point_id.in_(point_ids))
         links_stmt = links_stmt.where(ObjectiveIndicatorLink.indicator_point_id.in_(point_ids))
-    supports = list(db.session.scalars(stmt))
+    supports = list(db.session.scalars(stmt).unique())
     links: dict[tuple[int, int], list[int]] = defaultdict(list)  # (course, point) → objective ids
     for oid, cid, pid in db.session.execute(links_stmt):
         links[(cid, pid)].append(oid)
@@ -406,7 +411,7 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
     surveys = _surveys(cohort) if extras else {}
     report = CohortReport(cohort=cohort, framework=framework, threshold=threshold, rule=rule,
                           objective_rule=framework.objective_rule,
-                          offerings=offerings, direct_weight=direct_weight, stored=stored)
+                          offerings=offerings, direct_weight=direct_weight, stored=stored, links=links)
     with_scores = set(stored["courses_with_scores"])
     report.courses_without_scores = (sorted({s.course for s in supports if s.course_id not in with_scores},
                                             key=lambda c: c.code) if detail
@@ -440,6 +445,22 @@ def _build(cohort: Cohort, framework: FrameworkVersion, stored: dict[str, Any],
             combined=min(combined_vals) if combined_vals else None,
         ))
     return report
+
+
+def candidate_objectives(report: CohortReport, requirement: GraduationRequirement) -> list[CourseObjective] | None:
+    """``queries.candidate_objectives(requirement)`` read from a detail report of it (no query): the objectives
+    of the courses supporting its points and those linked to its points, by course code and number.
+
+    None when an objective is linked to one of its points from a course supporting none of them (that
+    course is not in the report).
+    """
+    points = {p.id for p in requirement.indicator_points}
+    courses = {cell.course.id: cell.course for row in report.requirements if row.requirement.id == requirement.id
+               for point in row.points for cell in point.courses}
+    if any(pid in points and cid not in courses for cid, pid in report.links):
+        return None
+    return sorted((o for c in courses.values() for o in c.objectives),
+                  key=lambda o: (courses[o.course_id].code, o.number))
 
 
 def cohort_trend(cohort: Cohort, *, limit: int = 6, requirements: Sequence[GraduationRequirement] = (),

@@ -16,6 +16,8 @@ from eduinnov.auth.access import Action, get_or_404, program_ids
 from eduinnov.auth.decorators import loads
 from eduinnov.auth.models import MembershipRole, Role
 from eduinnov.core.errors import DomainError
+from eduinnov.core.jinja import EnumLabels
+from eduinnov.core.models import bilingual_name, display_language
 from eduinnov.core.pagination import paginate
 from eduinnov.core.web import fail_request, form_error, refuse
 from eduinnov.extensions import db
@@ -39,15 +41,18 @@ def pending():
         abort(403)
     form = forms.QueueFilterForm(request.args)
     programs = queries.list_visible_programs(current_user)  # once: the filter's choices and the evidence settings
-    form.program.choices = [(None, _("All programs"))] + [(p.id, f"{p.code} {p.display_name}") for p in programs]
+    lang = display_language()  # once, not per program
+    names = {p.id: bilingual_name(p.name_zh, p.name_en, lang) for p in programs}
+    form.program.choices = [(None, _("All programs"))] + [(p.id, f"{p.code} {names[p.id]}") for p in programs]
     filters = form.filters()
     page, duplicates = queries.pending_verification_page(current_user, filters, request.args.get("page"),
                                                          only_duplicates=bool(form.duplicates.data))
-    directed = [p for p in programs
-                if current_user.role == Role.ADMIN or p.id in program_ids(current_user, role=MembershipRole.DIRECTOR)]
+    directed_ids = None if current_user.role == Role.ADMIN else program_ids(current_user, role=MembershipRole.DIRECTOR)
+    directed = [p for p in programs if directed_ids is None or p.id in directed_ids]
     return render_template("achievements/pending.html", page=page, form=form, duplicates=duplicates,
                            batch_form=forms.BatchVerifyForm(formdata=None), directed=directed,
-                           setting_form=forms.EvidenceSettingForm(formdata=None))
+                           setting_form=forms.EvidenceSettingForm(formdata=None), labels=EnumLabels(),
+                           program_names=names)
 
 
 @bp.route("/review")

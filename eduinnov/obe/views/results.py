@@ -63,7 +63,8 @@ def requirement(cohort, requirement):
     # The form's choices, and the trend's cohorts (read once) when the requirement is of the cohort's program.
     cohorts = queries.list_cohorts_of_program(requirement.program_id)
     same = requirement.program_id == cohort.program_id
-    form = _improvement_form(requirement, cohorts=cohorts) if can(current_user, Action.MANAGE, requirement) else None
+    form = (_improvement_form(requirement, cohorts=cohorts, objectives=reports.candidate_objectives(report, requirement))
+            if can(current_user, Action.MANAGE, requirement) else None)
     if form is not None and request.method == "GET":
         form.cohort_id.data = cohort.id
         form.cycle_year.data = cohort.entry_year + 4
