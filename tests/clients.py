@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextvars
 import html as html_lib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -104,16 +106,23 @@ def heading(response) -> str:
     return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1)))).strip()
 
 
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """The SQL statements run inside the ``with`` block, in order (their text), e.g. to bound a page's cost."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
+
+
 def get_counting_statements(browser, url: str) -> tuple[str, int]:
     """GET ``url`` with ``browser``: the page's HTML and how many SQL statements the request ran."""
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with counting_statements() as seen:
         html = browser.get(url).get_data(as_text=True)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
     return html, len(seen)

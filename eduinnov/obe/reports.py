@@ -491,17 +491,20 @@ def cohort_trend(cohort: Cohort, *, limit: int = 6, requirements: Sequence[Gradu
     stored: dict[int, dict[str, Any]] = {}  # cohort id → stored requirement entries
     framework_of: dict[int, int] = {}
     rule_of: dict[int, AggregationRule] = {}  # framework id → its rule
+    unresolved = []  # none stored yet, or under several versions: their versions looked up together
     for c in cohorts:
         found = by_cohort.get(c.id, [])
         if len(found) == 1:
             framework_of[c.id] = found[0].framework_id
             rule_of[found[0].framework_id] = found[0].aggregation_rule
             stored[c.id] = found[0].requirements or {}
-            continue
-        framework = queries.get_framework_for_cohort(c)  # none stored yet, or under several versions
-        if framework is not None:
-            framework_of[c.id], rule_of[framework.id] = framework.id, framework.aggregation_rule
-            stored[c.id] = results.get_many([c], {c.id: framework})[c.id].data["requirements"]
+        else:
+            unresolved.append(c)
+    versions = queries.get_frameworks_for_cohorts(unresolved)
+    for cohort_id, result in results.get_many(unresolved, versions).items():  # those with a version
+        framework = versions[cohort_id]
+        framework_of[cohort_id], rule_of[framework.id] = framework.id, framework.aggregation_rule
+        stored[cohort_id] = result.data["requirements"]
     known = [(r.id, r.number, r.framework_id) for r in requirements]
     wanted = set(framework_of.values()) - {fid for _i, _n, fid in known}
     req_rows = [r for r in known if r[2] in framework_of.values()]

@@ -7,7 +7,7 @@ import random
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from eduinnov.achievements import duplicates, merging
 from eduinnov.achievements.keys import KEY_COLUMNS, KEY_INPUTS, stored_keys
@@ -23,6 +23,7 @@ from eduinnov.achievements.models import (
 from eduinnov.achievements.services import BulkAchievement, bulk_record, clean_values
 from eduinnov.core.audit import AuditLog
 from eduinnov.extensions import db
+from tests.clients import counting_statements, get_counting_statements
 from tests.factories import make_achievement, make_program
 
 BASES = ["基于深度学习的GPU调度", "Graph neural networks for crop disease", "智慧校园平台建设的研究",
@@ -182,16 +183,8 @@ def test_the_queue_looks_up_duplicates_in_a_fixed_number_of_queries(app, program
     db.session.expire_all()
     items = db.session.scalars(select(Achievement).where(Achievement.id.in_([a.id for a in items]))).all()
     assert all(a.evidence_files == [] for a in items)  # loaded with the page's items, as the queue does
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_statements() as seen:
         found = duplicates.duplicates_by_achievement(items)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert all(len(v) == 1 for v in found.values())
     assert len(seen) <= 2  # identifiers and title blocks, whatever the number of programs (was one per program)
 
@@ -233,17 +226,7 @@ def test_the_queue_page_costs_the_same_queries_whatever_the_number_of_programs(l
                          verification_status=VerificationStatus.DRAFT)
 
     def statements() -> tuple[str, int]:
-        seen = []
-
-        def count(*_args):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            html = b.get("/achievements/pending").get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return html, len(seen)
+        return get_counting_statements(b, "/achievements/pending")
 
     b = login_as(admin)
     for k in range(2):

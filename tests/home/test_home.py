@@ -15,7 +15,7 @@ from eduinnov.core.models import utcnow
 from eduinnov.extensions import db
 from eduinnov.jobs.models import JobState, ReportJob
 from eduinnov.obe import services as obe_services
-from tests.clients import figure
+from tests.clients import counting_statements, figure
 from tests.factories import make_achievement, make_obe_plan, make_pdf, make_user
 
 S = VerificationStatus
@@ -175,25 +175,14 @@ def test_finished_reports_figure_links_to_the_jobs_it_counts(login_as, director,
 
 
 def test_home_and_notifications_pages_count_the_unread_notices_once(login_as, director, program):
-    from sqlalchemy import event
-
     from eduinnov.notifications.models import NoticeEvent, Notification
 
     achievement = make_achievement(program, [], title="论文A")
     db.session.add(Notification(user_id=director.id, event=NoticeEvent.SUBMITTED, achievement_id=achievement.id))
     db.session.commit()
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
     browser = login_as(director)
     for url in ("/", "/notifications/"):
-        seen.clear()
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with counting_statements() as seen:
             html = browser.get(url).get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         assert re.search(r'id="unread-count">1<', html), url  # the navbar still shows the count
         assert sum("count(notifications.id)" in s for s in seen) == 1, url

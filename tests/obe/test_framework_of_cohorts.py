@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from eduinnov.core.lifecycle import Lifecycle
 from eduinnov.extensions import db
 from eduinnov.frameworks.models import Course
 from eduinnov.obe import queries
 from eduinnov.obe.models import CourseOffering
+from tests.clients import counting_statements
 from tests.factories import make_cohort, make_framework, make_obe_framework, make_program
 
 
@@ -44,16 +45,8 @@ def test_the_rules_hold_for_one_cohort_and_for_many_in_two_statements(app):
     for c in cohorts:  # the cohorts as a page has them (loaded); their versions not
         db.session.refresh(c)
 
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_statements() as statements:
         together = queries.get_frameworks_for_cohorts(cohorts)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert together == expected
     assert len(statements) <= 2
     assert {c.id: queries.get_framework_for_cohort(c) for c in cohorts} == expected
